@@ -1,0 +1,206 @@
+#include "lib/solve/solv/solv.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include <solv/pool.h>
+#include <solv/poolid.h>
+#include <solv/repo.h>
+#include <solv/repo_solv.h>
+#include <solv/repo_write.h>
+#include <solv/selection.h>
+#include <solv/solver.h>
+#include <solv/solverdebug.h>
+#include <solv/solvversion.h>
+#include <solv/transaction.h>
+extern "C" {
+#include <solv/conda.h>
+#include <solv/repo_conda.h>
+}
+
+#ifndef LIBSOLV_FEATURE_CONDA
+#error "envlock needs libsolv built with conda support (ENABLE_CONDA); see third_party/libsolv"
+#endif
+
+namespace envlock::solv {
+namespace {
+
+struct FileCloser {
+  void operator()(FILE* f) const {
+    if (f) std::fclose(f);
+  }
+};
+using FilePtr = std::unique_ptr<FILE, FileCloser>;
+
+struct QueueGuard {
+  ::Queue q;
+  QueueGuard() { queue_init(&q); }
+  QueueGuard(const QueueGuard&) = delete;
+  QueueGuard& operator=(const QueueGuard&) = delete;
+  ~QueueGuard() { queue_free(&q); }
+};
+
+}  // namespace
+
+Pool::Pool() : m_pool(pool_create()) {
+  // Conda repos leave s->arch empty: with an arch set nothing would be installable.
+  pool_setdisttype(m_pool, DISTTYPE_CONDA);
+}
+
+Pool::~Pool() { pool_free(m_pool); }
+
+Id Pool::conda_matchspec(const std::string& spec) {
+  return pool_conda_matchspec(m_pool, spec.c_str());
+}
+
+Id Pool::intern(std::string_view text) {
+  return pool_strn2id(m_pool, text.data(), static_cast<unsigned>(text.size()), 1);
+}
+
+void Pool::create_whatprovides() {
+  pool_addfileprovides(m_pool);
+  pool_createwhatprovides(m_pool);
+}
+
+std::string Pool::solvable_text(Id solvable) const {
+  return pool_solvid2str(m_pool, solvable);
+}
+
+std::string Pool::solvable_name(Id solvable) const {
+  return pool_id2str(m_pool, pool_id2solvable(m_pool, solvable)->name);
+}
+
+std::string Pool::solvable_version(Id solvable) const {
+  return pool_id2str(m_pool, pool_id2solvable(m_pool, solvable)->evr);
+}
+
+std::string Pool::solvable_build(Id solvable) const {
+  const char* b = solvable_lookup_str(pool_id2solvable(m_pool, solvable), SOLVABLE_BUILDFLAVOR);
+  return b ? b : "";
+}
+
+std::vector<Id> Pool::solvables_named(const std::string& name) {
+  ::Pool* pool = m_pool;  // libsolv's iteration macros expect a variable named `pool`
+  std::vector<Id> out;
+  Id id = pool_str2id(pool, name.c_str(), 0);
+  if (!id) return out;
+  Id p;
+  Solvable* s;
+  FOR_POOL_SOLVABLES(p) {
+    s = pool_id2solvable(pool, p);
+    if (s->name == id) out.push_back(p);
+  }
+  return out;
+}
+
+std::vector<Id> Pool::what_matches(Id dep) {
+  ::Pool* pool = m_pool;  // FOR_PROVIDES expects a variable named `pool`
+  std::vector<Id> out;
+  Id p, pp;
+  FOR_PROVIDES(p, pp, dep) out.push_back(p);
+  return out;
+}
+
+void Pool::set_installed(s_Repo* repo) { pool_set_installed(m_pool, repo); }
+
+Repo::Repo(Pool& pool, const std::string& name)
+    : m_pool(&pool), m_repo(repo_create(pool.get(), name.c_str())) {}
+
+Result<void> Repo::add_conda_json(std::string_view json) {
+  // fmemopen rejects size 0; an empty buffer is malformed repodata anyway.
+  if (json.empty()) return Error{ErrorKind::input, "repodata", "empty document"};
+  FilePtr f(fmemopen(const_cast<char*>(json.data()), json.size(), "r"));
+  if (!f) return Error{ErrorKind::internal, "repodata", "fmemopen failed"};
+  if (repo_add_conda(m_repo, f.get(), 0) != 0)
+    return Error{ErrorKind::input, "repodata", pool_errstr(m_pool->get())};
+  repo_internalize(m_repo);
+  return Ok{};
+}
+
+Result<std::string> Repo::to_solv() const {
+  char* buf = nullptr;
+  size_t len = 0;
+  FILE* raw = open_memstream(&buf, &len);
+  if (!raw) return Error{ErrorKind::internal, "solv", "open_memstream failed"};
+  int rc = repo_write(m_repo, raw);
+  std::fclose(raw);
+  std::string out(buf ? buf : "", len);
+  std::free(buf);
+  if (rc != 0) return Error{ErrorKind::internal, "solv", "repo_write failed"};
+  return out;
+}
+
+Result<void> Repo::add_solv(std::string_view bytes) {
+  if (bytes.empty()) return Error{ErrorKind::input, "solv cache", "empty file"};
+  FilePtr f(fmemopen(const_cast<char*>(bytes.data()), bytes.size(), "r"));
+  if (!f) return Error{ErrorKind::internal, "solv cache", "fmemopen failed"};
+  if (repo_add_solv(m_repo, f.get(), 0) != 0)
+    return Error{ErrorKind::input, "solv cache", pool_errstr(m_pool->get())};
+  return Ok{};
+}
+
+void Repo::set_priority(int priority) { m_repo->priority = priority; }
+
+int Repo::size() const { return m_repo->nsolvables; }
+
+std::vector<Id> Repo::solvables() const {
+  std::vector<Id> out;
+  Id p;
+  Solvable* s;
+  FOR_REPO_SOLVABLES(m_repo, p, s) out.push_back(p);
+  return out;
+}
+
+Solver::Solver(Pool& pool) : m_pool(&pool), m_solver(solver_create(pool.get())) {}
+
+Solver::~Solver() { solver_free(m_solver); }
+
+int Solver::solve(const Request& request) {
+  QueueGuard jobs;
+  for (const auto& item : request.items()) {
+    Id how = item.is_solvable ? SOLVER_SOLVABLE : SOLVER_SOLVABLE_PROVIDES;
+    switch (item.job) {
+      case Job::install: how |= SOLVER_INSTALL; break;
+      case Job::lock: how |= SOLVER_LOCK; break;
+      case Job::favor: how |= SOLVER_FAVOR; break;
+      case Job::disfavor: how |= SOLVER_DISFAVOR; break;
+      case Job::update: how |= SOLVER_UPDATE; break;
+    }
+    queue_push2(&jobs.q, how, item.what);
+  }
+  return solver_solve(m_solver, &jobs.q);
+}
+
+std::vector<std::string> Solver::problem_texts() {
+  std::vector<std::string> out;
+  int count = solver_problem_count(m_solver);
+  for (Id problem = 1; problem <= count; ++problem) {
+    std::string text = solver_problem2str(m_solver, problem);
+    QueueGuard rules;
+    solver_findallproblemrules(m_solver, problem, &rules.q);
+    for (int i = 0; i < rules.q.count; ++i) {
+      Id source, target, dep;
+      SolverRuleinfo type = solver_ruleinfo(m_solver, rules.q.elements[i], &source, &target, &dep);
+      text += "\n  ";
+      text += solver_problemruleinfo2str(m_solver, type, source, target, dep);
+    }
+    out.push_back(std::move(text));
+  }
+  return out;
+}
+
+std::vector<Id> Solver::installed_solvables() {
+  QueueGuard decisions;
+  solver_get_decisionqueue(m_solver, &decisions.q);
+  std::vector<Id> out;
+  for (int i = 0; i < decisions.q.count; ++i) {
+    Id p = decisions.q.elements[i];
+    if (p > 0 && p != SYSTEMSOLVABLE) out.push_back(p);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace envlock::solv

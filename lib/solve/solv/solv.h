@@ -1,0 +1,124 @@
+#pragma once
+// Thin RAII wrappers over libsolv (built with conda support). This package is the only place
+// that includes libsolv headers; visibility keeps it private to lib/solve.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lib/util/result.h"
+
+// Forward declarations of libsolv's C types, so users of this header need no libsolv header.
+struct s_Pool;
+struct s_Repo;
+struct s_Solver;
+struct s_Transaction;
+
+namespace envlock::solv {
+
+using Id = int;  ///< libsolv's Id (an index into the pool's strings, solvables, relations)
+
+/// A libsolv pool set up for conda (DISTTYPE_CONDA, no architecture). Owns its repos.
+class Pool {
+ public:
+  Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+  ~Pool();
+
+  s_Pool* get() const { return m_pool; }
+
+  /// Interns a conda MatchSpec as a libsolv dependency Id (pool_conda_matchspec).
+  /// Returns 0 when libsolv cannot parse the spec.
+  Id conda_matchspec(const std::string& spec);
+  /// Interns a plain string.
+  Id intern(std::string_view text);
+  /// Builds the provides index; call after all repos are loaded and before solving.
+  void create_whatprovides();
+  /// "name-version-build" of a solvable, for messages.
+  std::string solvable_text(Id solvable) const;
+  /// Name, version and build of a solvable.
+  std::string solvable_name(Id solvable) const;
+  std::string solvable_version(Id solvable) const;
+  std::string solvable_build(Id solvable) const;
+  /// The solvables whose name is `name`, in pool order.
+  std::vector<Id> solvables_named(const std::string& name);
+  /// The solvables that match a conda spec (after create_whatprovides()).
+  std::vector<Id> what_matches(Id dep);
+  /// Marks `repo` as the installed repository (for locked / favoured packages).
+  void set_installed(s_Repo* repo);
+
+ private:
+  s_Pool* m_pool;
+};
+
+/// A repository inside a Pool; the Pool frees it.
+class Repo {
+ public:
+  Repo(Pool& pool, const std::string& name);
+  s_Repo* get() const { return m_repo; }
+  /// Adds the records of a conda repodata.json held in memory. Fails with ErrorKind::input
+  /// and libsolv's message when the JSON is malformed.
+  Result<void> add_conda_json(std::string_view json);
+  /// Writes the repo in libsolv's binary .solv format.
+  Result<std::string> to_solv() const;
+  /// Adds the contents of a .solv file held in memory (from to_solv()).
+  Result<void> add_solv(std::string_view bytes);
+  /// Sets the repo's priority (higher wins, as conda's channel priority).
+  void set_priority(int priority);
+  /// Number of solvables in the repo.
+  int size() const;
+  /// The Ids of the repo's solvables.
+  std::vector<Id> solvables() const;
+
+ private:
+  Pool* m_pool;
+  s_Repo* m_repo;
+};
+
+/// libsolv job flags we use, re-exported so callers need no libsolv header.
+enum class Job { install, lock, favor, disfavor, update };
+
+/// A request: pairs of (job, dependency or solvable).
+class Request {
+ public:
+  /// Install one package matching the conda spec `dep` (an Id from conda_matchspec).
+  void install_spec(Id dep) { m_items.push_back({Job::install, dep, false}); }
+  /// Keep `solvable` exactly (SOLVER_LOCK).
+  void lock_solvable(Id solvable) { m_items.push_back({Job::lock, solvable, true}); }
+  /// Prefer `solvable` when it fits (SOLVER_FAVOR).
+  void favor_solvable(Id solvable) { m_items.push_back({Job::favor, solvable, true}); }
+
+  struct Item {
+    Job job;
+    Id what;
+    bool is_solvable;
+  };
+  const std::vector<Item>& items() const { return m_items; }
+
+ private:
+  std::vector<Item> m_items;
+};
+
+/// A solver over a Pool.
+class Solver {
+ public:
+  explicit Solver(Pool& pool);
+  Solver(const Solver&) = delete;
+  Solver& operator=(const Solver&) = delete;
+  ~Solver();
+
+  /// Solves; returns the number of problems (0 on success).
+  int solve(const Request& request);
+  /// libsolv's description of each problem, one string per problem with its rules.
+  std::vector<std::string> problem_texts();
+  /// The solvables the solution installs (after a successful solve), in pool order.
+  std::vector<Id> installed_solvables();
+
+ private:
+  Pool* m_pool;
+  s_Solver* m_solver;
+};
+
+}  // namespace envlock::solv

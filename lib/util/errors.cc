@@ -1,0 +1,15 @@
+#include "lib/util/errors.h"
+
+namespace envlock {
+
+ToolError::ToolError(Error error) : std::runtime_error(error.to_string()), m_error(std::move(error)) {}
+
+void value_or_throw(Result<void> result) {
+  if (!result.ok()) throw ToolError(result.take_error());
+}
+
+std::string format_error(const std::string& tool, const Error& error) {
+  return "envlock " + tool + ": error: " + error.to_string();
+}
+
+}  // namespace envlock

@@ -1,0 +1,26 @@
+#pragma once
+// Whole-file reading and crash-safe writing.
+
+#include <string>
+#include <string_view>
+
+#include "lib/util/result.h"
+
+namespace envlock {
+
+/// Reads the whole file at `path`. Fails with ErrorKind::io naming the path and errno's text.
+Result<std::string> read_file(const std::string& path);
+
+/// Whether write_file_atomic flushes the file and its folder to disk before returning.
+enum class Durability { fsync, no_fsync };
+
+/// Writes `content` to `path` so that readers see either the old file or the whole new one:
+/// a temporary file in the same folder, fsync (unless told not to), then rename over `path`.
+/// Fails with ErrorKind::io; on failure the temporary file is removed and `path` is untouched.
+Result<void> write_file_atomic(const std::string& path, std::string_view content,
+                               Durability durability = Durability::fsync);
+
+/// An Error for a failed system call on `path`, with strerror(errno) as the reason.
+Error io_error(const std::string& path, const std::string& action, int errnum);
+
+}  // namespace envlock

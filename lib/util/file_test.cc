@@ -1,0 +1,52 @@
+#include "lib/util/file.h"
+
+#include <sys/stat.h>
+
+#include <boost/test/unit_test.hpp>
+#include <filesystem>
+
+#include "lib/testing/testing.h"
+
+namespace envlock {
+
+BOOST_AUTO_TEST_SUITE(file)
+
+BOOST_AUTO_TEST_CASE(atomic_write_then_read_round_trips) {
+  testing::TempDir dir;
+  std::string path = dir / "out.txt";
+  BOOST_REQUIRE(write_file_atomic(path, "first\n").ok());
+  BOOST_REQUIRE(write_file_atomic(path, std::string("second\0x", 8)).ok());
+  auto content = read_file(path);
+  BOOST_REQUIRE(content.ok());
+  BOOST_TEST(*content == std::string("second\0x", 8));
+  // No temporary file is left behind.
+  int entries = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir.path())) (void)e, ++entries;
+  BOOST_TEST(entries == 1);
+}
+
+BOOST_AUTO_TEST_CASE(read_missing_file_is_io_error_naming_path) {
+  testing::TempDir dir;
+  auto r = read_file(dir / "missing.yml");
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().kind == ErrorKind::io);
+  BOOST_TEST(r.error().to_string() == (dir / "missing.yml") + ": cannot open: No such file or directory");
+}
+
+BOOST_AUTO_TEST_CASE(atomic_write_into_missing_folder_fails_cleanly) {
+  testing::TempDir dir;
+  auto r = write_file_atomic(dir / "nope/out.txt", "x");
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().kind == ErrorKind::io);
+}
+
+BOOST_AUTO_TEST_CASE(read_directory_is_an_error) {
+  testing::TempDir dir;
+  auto r = read_file(dir.path());
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().message == "is a directory");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace envlock

@@ -1,0 +1,50 @@
+# Sourced by every end-to-end test: strict mode, an ERR trap that names the failing line,
+# the built binaries, a scratch folder, and small assertion helpers.
+set -euo pipefail
+trap 'echo "FAIL: ${BASH_SOURCE[0]}:$LINENO: $BASH_COMMAND" >&2' ERR
+
+runfiles="${TEST_SRCDIR:-$PWD}/${TEST_WORKSPACE:-envlock}"
+ENVLOCK="$runfiles/tools/envlock/envlock"
+scratch="${TEST_TMPDIR:-$(mktemp -d)}/scratch"
+rm -rf "$scratch" && mkdir -p "$scratch"
+
+# Absolute path of ../shared/corpus (through a runfile symlink back into the source tree).
+corpus_dir() {
+  if [ -n "${ENVLOCK_CORPUS:-}" ]; then echo "$ENVLOCK_CORPUS"; return; fi
+  local anchor
+  anchor=$(readlink -f "$runfiles/lib/testing/workspace_anchor.txt")
+  (cd "$(dirname "$anchor")/../../../shared/corpus" && pwd)
+}
+
+# run CMD...: runs CMD, keeping its exit code in $rc and its output in $scratch/out, err.
+run() {
+  set +e
+  "$@" >"$scratch/out" 2>"$scratch/err"
+  rc=$?
+  set -e
+}
+
+expect_rc() {
+  if [ "$rc" != "$1" ]; then
+    echo "FAIL: expected exit $1, got $rc" >&2
+    echo "--- stdout"; cat "$scratch/out"; echo "--- stderr"; cat "$scratch/err"
+    exit 1
+  fi
+}
+
+# expect_in FILE TEXT: FILE (out or err) contains TEXT literally.
+expect_in() {
+  if ! grep -qF -- "$2" "$scratch/$1"; then
+    echo "FAIL: $1 lacks: $2" >&2
+    echo "--- $1"; cat "$scratch/$1"
+    exit 1
+  fi
+}
+
+expect_not_in() {
+  if grep -qF -- "$2" "$scratch/$1"; then
+    echo "FAIL: $1 unexpectedly has: $2" >&2
+    cat "$scratch/$1"
+    exit 1
+  fi
+}

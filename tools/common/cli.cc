@@ -1,0 +1,37 @@
+#include "tools/common/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <iostream>
+
+#include "lib/util/errors.h"
+
+namespace envlock::cli {
+
+std::string version_line() { return "envlock 0.1.0"; }
+
+std::vector<std::string> args_of(int argc, char** argv) {
+  std::vector<std::string> out;
+  for (int i = 1; i < argc; ++i) out.emplace_back(argv[i]);
+  return out;
+}
+
+int guarded(const std::string& tool, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const CLI::CallForHelp& e) {
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return 0;
+    std::cerr << format_error(tool, Error{ErrorKind::usage, "", e.what()}) << "\n";
+    return static_cast<int>(ExitCode::usage);
+  } catch (const ToolError& e) {
+    std::cerr << format_error(tool, e.error()) << "\n";
+    return static_cast<int>(e.exit_code());
+  } catch (const std::exception& e) {
+    std::cerr << format_error(tool, Error{ErrorKind::internal, "internal error", e.what()}) << "\n";
+    return static_cast<int>(ExitCode::usage);
+  }
+}
+
+}  // namespace envlock::cli

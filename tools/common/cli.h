@@ -1,0 +1,25 @@
+#pragma once
+// What every tool's command line shares: the version string, the error boundary that turns
+// exceptions into "envlock <tool>: error: ..." plus an exit code, and interrupt handling.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace envlock::cli {
+
+/// "envlock 0.1.0 (libsolv 0.7.23 with conda)" style version line.
+std::string version_line();
+
+/// A tool's entry: takes its arguments (without the program name) and returns an exit code.
+using Command = std::function<int(const std::string& tool, std::vector<std::string> args)>;
+
+/// Runs `body` and is the one place where exceptions become messages on stderr and exit
+/// codes: ToolError → its code, CLI11 parse errors → 2 (help and version → 0), anything else
+/// → 2 with "internal error". Also installs SIGINT/SIGTERM handlers (exit 130).
+int guarded(const std::string& tool, const std::function<int()>& body);
+
+/// argv[1..] as strings.
+std::vector<std::string> args_of(int argc, char** argv);
+
+}  // namespace envlock::cli
