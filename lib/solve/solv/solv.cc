@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include <solv/bitmap.h>
 #include <solv/pool.h>
 #include <solv/poolid.h>
 #include <solv/repo.h>
@@ -49,7 +50,15 @@ Pool::Pool() : m_pool(pool_create()) {
   pool_setdisttype(m_pool, DISTTYPE_CONDA);
 }
 
-Pool::~Pool() { pool_free(m_pool); }
+Pool::~Pool() {
+  // libsolv does not own the considered map: whoever sets it frees it.
+  if (m_pool->considered) {
+    map_free(m_pool->considered);
+    solv_free(m_pool->considered);
+    m_pool->considered = nullptr;
+  }
+  pool_free(m_pool);
+}
 
 Id Pool::conda_matchspec(const std::string& spec) {
   return pool_conda_matchspec(m_pool, spec.c_str());
@@ -105,8 +114,73 @@ std::vector<Id> Pool::what_matches(Id dep) {
 
 void Pool::set_installed(s_Repo* repo) { pool_set_installed(m_pool, repo); }
 
-Repo::Repo(Pool& pool, const std::string& name)
-    : m_pool(&pool), m_repo(repo_create(pool.get(), name.c_str())) {}
+namespace {
+
+std::vector<std::string> dep_strings(::Pool* pool, Solvable* s, Id key) {
+  QueueGuard q;
+  solvable_lookup_deparray(s, key, &q.q, -1);
+  std::vector<std::string> out;
+  out.reserve(static_cast<size_t>(q.q.count));
+  for (int i = 0; i < q.q.count; ++i) out.emplace_back(pool_dep2str(pool, q.q.elements[i]));
+  return out;
+}
+
+std::string str_or_empty(const char* s) { return s ? s : ""; }
+
+}  // namespace
+
+SolvableFields Pool::fields(Id solvable) const {
+  Solvable* s = pool_id2solvable(m_pool, solvable);
+  SolvableFields f;
+  f.name = pool_id2str(m_pool, s->name);
+  f.version = pool_id2str(m_pool, s->evr);
+  f.build = str_or_empty(solvable_lookup_str(s, SOLVABLE_BUILDFLAVOR));
+  const char* bn = solvable_lookup_str(s, SOLVABLE_BUILDVERSION);
+  f.build_number = bn ? std::strtoull(bn, nullptr, 10) : 0;
+  f.license = str_or_empty(solvable_lookup_str(s, SOLVABLE_LICENSE));
+  f.size = solvable_lookup_num(s, SOLVABLE_DOWNLOADSIZE, 0);
+  f.timestamp_s = solvable_lookup_num(s, SOLVABLE_BUILDTIME, 0);
+  Id type = 0;
+  f.md5 = str_or_empty(solvable_lookup_checksum(s, SOLVABLE_PKGID, &type));
+  f.sha256 = str_or_empty(solvable_lookup_checksum(s, SOLVABLE_CHECKSUM, &type));
+  // The location is "<subdir>/<filename>".
+  std::string location = str_or_empty(solvable_lookup_location(s, nullptr));
+  auto slash = location.rfind('/');
+  if (slash != std::string::npos) {
+    f.subdir = location.substr(0, slash);
+    f.fn = location.substr(slash + 1);
+  } else {
+    f.fn = location;
+  }
+  f.depends = dep_strings(m_pool, s, SOLVABLE_REQUIRES);
+  f.constrains = dep_strings(m_pool, s, SOLVABLE_CONSTRAINS);
+  QueueGuard tf;
+  solvable_lookup_idarray(s, SOLVABLE_TRACK_FEATURES, &tf.q);
+  for (int i = 0; i < tf.q.count; ++i) f.track_features.emplace_back(pool_id2str(m_pool, tf.q.elements[i]));
+  if (s->repo && s->repo->appdata)
+    f.repo_index = static_cast<int>(reinterpret_cast<intptr_t>(s->repo->appdata)) - 1;
+  return f;
+}
+
+uint64_t Pool::timestamp_s(Id solvable) const {
+  return solvable_lookup_num(pool_id2solvable(m_pool, solvable), SOLVABLE_BUILDTIME, 0);
+}
+
+void Pool::exclude(const std::vector<Id>& solvables) {
+  if (solvables.empty()) return;
+  if (!m_pool->considered) {
+    m_pool->considered = static_cast<Map*>(solv_calloc(1, sizeof(Map)));
+    map_init(m_pool->considered, m_pool->nsolvables);
+    map_setall(m_pool->considered);
+  }
+  for (Id p : solvables) MAPCLR(m_pool->considered, p);
+}
+
+Repo::Repo(Pool& pool, const std::string& name, int index)
+    : m_pool(&pool), m_repo(repo_create(pool.get(), name.c_str())) {
+  // appdata holds index + 1 so that 0 keeps meaning "no index".
+  m_repo->appdata = reinterpret_cast<void*>(static_cast<intptr_t>(index + 1));
+}
 
 Result<void> Repo::add_conda_json(std::string_view json) {
   // fmemopen rejects size 0; an empty buffer is malformed repodata anyway.
@@ -167,6 +241,13 @@ int Solver::solve(const Request& request) {
       case Job::favor: how |= SOLVER_FAVOR; break;
       case Job::disfavor: how |= SOLVER_DISFAVOR; break;
       case Job::update: how |= SOLVER_UPDATE; break;
+    }
+    if (!item.one_of.empty()) {
+      QueueGuard sel;
+      for (Id p : item.one_of) queue_push(&sel.q, p);
+      how = (how & ~SOLVER_SELECTMASK) | SOLVER_SOLVABLE_ONE_OF;
+      queue_push2(&jobs.q, how, pool_queuetowhatprovides(m_pool->get(), &sel.q));
+      continue;
     }
     queue_push2(&jobs.q, how, item.what);
   }

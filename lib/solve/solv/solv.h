@@ -19,6 +19,18 @@ namespace envlock::solv {
 
 using Id = int;  ///< libsolv's Id (an index into the pool's strings, solvables, relations)
 
+/// The repodata fields libsolv keeps for a conda solvable (repo_add_conda), as strings.
+struct SolvableFields {
+  std::string name, version, build, subdir, fn, md5, sha256, license;
+  uint64_t build_number = 0;
+  uint64_t size = 0;
+  uint64_t timestamp_s = 0;  ///< libsolv stores seconds (it divides millisecond stamps)
+  std::vector<std::string> depends;    ///< libsolv's rendering: "name version[ build]"
+  std::vector<std::string> constrains;
+  std::vector<std::string> track_features;
+  int repo_index = -1;  ///< the index given to the Repo that holds it
+};
+
 /// A libsolv pool set up for conda (DISTTYPE_CONDA, no architecture). Owns its repos.
 class Pool {
  public:
@@ -48,6 +60,12 @@ class Pool {
   std::vector<Id> what_matches(Id dep);
   /// Marks `repo` as the installed repository (for locked / favoured packages).
   void set_installed(s_Repo* repo);
+  /// Everything libsolv knows of a solvable.
+  SolvableFields fields(Id solvable) const;
+  /// Makes the solver ignore these solvables (libsolv's "considered" map).
+  void exclude(const std::vector<Id>& solvables);
+  /// The build time (seconds) of a solvable, 0 when unknown.
+  uint64_t timestamp_s(Id solvable) const;
 
  private:
   s_Pool* m_pool;
@@ -56,7 +74,8 @@ class Pool {
 /// A repository inside a Pool; the Pool frees it.
 class Repo {
  public:
-  Repo(Pool& pool, const std::string& name);
+  /// `index` is stored with the repo and reported in SolvableFields::repo_index.
+  Repo(Pool& pool, const std::string& name, int index = -1);
   s_Repo* get() const { return m_repo; }
   /// Adds the records of a conda repodata.json held in memory. Fails with ErrorKind::input
   /// and libsolv's message when the JSON is malformed.
@@ -85,6 +104,10 @@ class Request {
  public:
   /// Install one package matching the conda spec `dep` (an Id from conda_matchspec).
   void install_spec(Id dep) { m_items.push_back({Job::install, dep, false}); }
+  /// Install one of `solvables` (a spec whose candidates were selected by our own matcher).
+  void install_one_of(std::vector<Id> solvables) {
+    m_items.push_back({Job::install, 0, false, std::move(solvables)});
+  }
   /// Keep `solvable` exactly (SOLVER_LOCK).
   void lock_solvable(Id solvable) { m_items.push_back({Job::lock, solvable, true}); }
   /// Prefer `solvable` when it fits (SOLVER_FAVOR).
@@ -94,6 +117,7 @@ class Request {
     Job job;
     Id what;
     bool is_solvable;
+    std::vector<Id> one_of;  ///< when non-empty: SOLVER_SOLVABLE_ONE_OF over these
   };
   const std::vector<Item>& items() const { return m_items; }
 

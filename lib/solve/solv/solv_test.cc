@@ -100,6 +100,52 @@ BOOST_AUTO_TEST_CASE(solv_round_trip_keeps_solvables) {
   BOOST_TEST(solver.solve(request) == 0);
 }
 
+BOOST_AUTO_TEST_CASE(excluded_solvables_are_not_chosen_and_fields_read_back) {
+  Pool pool;
+  Repo repo(pool, "test", 7);
+  BOOST_REQUIRE(repo.add_conda_json(k_repodata).ok());
+  std::vector<Id> newest_openssl;
+  for (Id p : pool.solvables_named("openssl"))
+    if (pool.solvable_version(p) == "3.0.0") newest_openssl.push_back(p);
+  BOOST_REQUIRE(newest_openssl.size() == 1u);
+  pool.exclude(newest_openssl);
+  pool.create_whatprovides();
+  Request request;
+  request.install_spec(pool.conda_matchspec("numpy"));
+  Solver solver(pool);
+  BOOST_REQUIRE(solver.solve(request) == 0);
+  auto installed = names_of(pool, solver.installed_solvables());
+  std::vector<std::string> expected = {"numpy-1.20.0", "openssl-1.1.1", "python-3.9.0"};
+  BOOST_TEST(installed == expected, boost::test_tools::per_element());
+  for (Id p : solver.installed_solvables()) {
+    auto f = pool.fields(p);
+    BOOST_TEST(f.repo_index == 7);
+    BOOST_TEST(f.subdir == "linux-64");
+    if (f.name == "numpy") {
+      BOOST_TEST(f.fn == "numpy-1.20.0-py39_0.tar.bz2");
+      BOOST_TEST(f.build == "py39_0");
+      BOOST_REQUIRE(f.depends.size() == 1u);
+      BOOST_TEST(f.depends[0] == "python >=3.9,<3.10.0a0");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(one_of_job_restricts_candidates) {
+  Pool pool;
+  Repo repo(pool, "test");
+  BOOST_REQUIRE(repo.add_conda_json(k_repodata).ok());
+  pool.create_whatprovides();
+  std::vector<Id> old_python;
+  for (Id p : pool.solvables_named("python"))
+    if (pool.solvable_version(p) == "3.9.0") old_python.push_back(p);
+  Request request;
+  request.install_one_of(old_python);
+  Solver solver(pool);
+  BOOST_REQUIRE(solver.solve(request) == 0);
+  auto installed = names_of(pool, solver.installed_solvables());
+  BOOST_TEST(std::count(installed.begin(), installed.end(), "python-3.9.0") == 1);
+}
+
 BOOST_AUTO_TEST_CASE(malformed_json_is_input_error) {
   Pool pool;
   Repo repo(pool, "test");
