@@ -1,0 +1,277 @@
+#include "lib/testing/http/http_server.h"
+
+#include <httplib.h>
+#include <sys/stat.h>
+#include <zstd.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "lib/hash/hash.h"
+
+namespace envlock::testing {
+namespace {
+
+enum class FaultKind { status, stall, truncate, cut };
+
+struct Fault {
+  FaultKind kind = FaultKind::status;
+  int remaining = 0;
+  int status = 500;
+  std::chrono::milliseconds stall{0};
+  std::string path_suffix;
+};
+
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string http_date(time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+bool parse_http_date(const std::string& text, time_t* out) {
+  std::tm tm{};
+  const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (end == nullptr) return false;
+  *out = timegm(&tm);
+  return true;
+}
+
+bool read_whole(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+std::string content_type_for(const std::string& path) {
+  if (ends_with(path, ".json")) return "application/json";
+  if (ends_with(path, ".zst")) return "application/zstd";
+  return "application/octet-stream";
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  std::string root;
+  std::string url;
+  int port = 0;
+  httplib::Server server;
+  std::thread thread;
+
+  mutable std::mutex mutex;
+  std::condition_variable stop_cv;
+  bool stopping = false;
+  std::vector<Fault> faults;
+  std::string basic_user, basic_password;
+  bool basic_required = false;
+  std::string token;
+  std::string cache_control;
+  std::vector<std::pair<std::string, int>> log;
+
+  // Takes the first matching armed fault, if any. Caller holds the mutex.
+  bool take_fault(const std::string& path, Fault* out) {
+    for (auto& f : faults) {
+      if (f.remaining > 0 && ends_with(path, f.path_suffix)) {
+        --f.remaining;
+        *out = f;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void handle(const httplib::Request& req, httplib::Response& res) {
+    const std::string raw_path = req.path;
+    std::unique_lock lock(mutex);
+    auto answer = [&](int status) {
+      res.status = status;
+      log.emplace_back(raw_path, status);
+    };
+    if (basic_required) {
+      auto expected = httplib::make_basic_authentication_header(basic_user, basic_password);
+      if (req.get_header_value("Authorization") != expected.second) {
+        res.set_header("WWW-Authenticate", "Basic realm=\"test\"");
+        return answer(401);
+      }
+    }
+    std::string path = raw_path;
+    if (!token.empty()) {
+      std::string prefix = "/t/" + token + "/";
+      if (path.rfind(prefix, 0) != 0) return answer(403);
+      path = path.substr(prefix.size() - 1);
+    }
+    Fault fault;
+    bool faulty = take_fault(raw_path, &fault);
+    if (faulty && fault.kind == FaultKind::status) return answer(fault.status);
+    if (faulty && fault.kind == FaultKind::stall) {
+      stop_cv.wait_for(lock, fault.stall, [&] { return stopping; });
+      if (stopping) return answer(503);
+    }
+    if (path.find("/../") != std::string::npos || ends_with(path, "/..")) return answer(400);
+    std::string file = root + path;
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return answer(404);
+    std::string body;
+    if (!read_whole(file, &body)) return answer(500);
+
+    std::string etag = "\"" + hash::hex_digest(hash::Algorithm::xxh3_64, body) + "\"";
+    std::string last_modified = http_date(st.st_mtime);
+    res.set_header("ETag", etag);
+    res.set_header("Last-Modified", last_modified);
+    if (!cache_control.empty()) res.set_header("Cache-Control", cache_control);
+
+    if (req.has_header("If-None-Match")) {
+      if (req.get_header_value("If-None-Match") == etag) return answer(304);
+    } else if (req.has_header("If-Modified-Since")) {
+      time_t since = 0;
+      if (parse_http_date(req.get_header_value("If-Modified-Since"), &since) &&
+          since >= st.st_mtime) {
+        return answer(304);
+      }
+    }
+    const std::string type = content_type_for(path);
+    if (faulty && fault.kind == FaultKind::truncate) {
+      auto shared = std::make_shared<std::string>(std::move(body));
+      res.set_content_provider(
+          shared->size(), type, [shared](size_t offset, size_t, httplib::DataSink& sink) {
+            size_t half = shared->size() / 2;
+            if (offset < half) sink.write(shared->data() + offset, half - offset);
+            return false;  // abort: the connection closes short of Content-Length
+          });
+      return answer(200);
+    }
+    if (faulty && fault.kind == FaultKind::cut) body.resize(body.size() / 2);
+    res.set_content(std::move(body), type);
+    answer(200);
+  }
+};
+
+HttpServer::HttpServer(std::string root, int port) : m_impl(std::make_unique<Impl>()) {
+  Impl& impl = *m_impl;
+  impl.root = std::move(root);
+  while (!impl.root.empty() && impl.root.back() == '/') impl.root.pop_back();
+  impl.server.set_keep_alive_max_count(100);
+  impl.server.Get(R"(/.*)", [&impl](const httplib::Request& req, httplib::Response& res) {
+    impl.handle(req, res);
+  });
+  if (port == 0) {
+    impl.port = impl.server.bind_to_any_port("127.0.0.1");
+  } else {
+    impl.port = impl.server.bind_to_port("127.0.0.1", port) ? port : -1;
+  }
+  if (impl.port <= 0) throw std::runtime_error("HttpServer: cannot bind 127.0.0.1");
+  impl.url = "http://127.0.0.1:" + std::to_string(impl.port);
+  impl.thread = std::thread([&impl] { impl.server.listen_after_bind(); });
+  for (int i = 0; i < 2000 && !impl.server.is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (!impl.server.is_running()) {
+    impl.server.stop();
+    impl.thread.join();
+    throw std::runtime_error("HttpServer: server did not start");
+  }
+}
+
+HttpServer::~HttpServer() {
+  {
+    std::lock_guard lock(m_impl->mutex);
+    m_impl->stopping = true;
+  }
+  m_impl->stop_cv.notify_all();
+  m_impl->server.stop();
+  if (m_impl->thread.joinable()) m_impl->thread.join();
+}
+
+const std::string& HttpServer::url() const {
+  return m_impl->url;
+}
+int HttpServer::port() const {
+  return m_impl->port;
+}
+
+void HttpServer::fail_next(int count, int status, std::string path_suffix) {
+  std::lock_guard lock(m_impl->mutex);
+  m_impl->faults.push_back({FaultKind::status, count, status, {}, std::move(path_suffix)});
+}
+
+void HttpServer::stall_next(int count, std::chrono::milliseconds duration,
+                            std::string path_suffix) {
+  std::lock_guard lock(m_impl->mutex);
+  m_impl->faults.push_back({FaultKind::stall, count, 0, duration, std::move(path_suffix)});
+}
+
+void HttpServer::truncate_next(int count, std::string path_suffix) {
+  std::lock_guard lock(m_impl->mutex);
+  m_impl->faults.push_back({FaultKind::truncate, count, 0, {}, std::move(path_suffix)});
+}
+
+void HttpServer::cut_next(int count, std::string path_suffix) {
+  std::lock_guard lock(m_impl->mutex);
+  m_impl->faults.push_back({FaultKind::cut, count, 0, {}, std::move(path_suffix)});
+}
+
+void HttpServer::require_basic_auth(std::string user, std::string password) {
+  std::lock_guard lock(m_impl->mutex);
+  m_impl->basic_required = true;
+  m_impl->basic_user = std::move(user);
+  m_impl->basic_password = std::move(password);
+}
+
+void HttpServer::require_token(std::string token) {
+  std::lock_guard lock(m_impl->mutex);
+  m_impl->token = std::move(token);
+}
+
+void HttpServer::set_cache_control(std::string value) {
+  std::lock_guard lock(m_impl->mutex);
+  m_impl->cache_control = std::move(value);
+}
+
+int HttpServer::request_count(const std::string& path) const {
+  std::lock_guard lock(m_impl->mutex);
+  int n = 0;
+  for (const auto& [p, status] : m_impl->log) n += (p == path);
+  return n;
+}
+
+int HttpServer::status_count(const std::string& path, int status) const {
+  std::lock_guard lock(m_impl->mutex);
+  int n = 0;
+  for (const auto& [p, s] : m_impl->log) n += (p == path && s == status);
+  return n;
+}
+
+std::vector<std::string> HttpServer::request_log() const {
+  std::lock_guard lock(m_impl->mutex);
+  std::vector<std::string> out;
+  for (const auto& [p, s] : m_impl->log) out.push_back(p + " " + std::to_string(s));
+  return out;
+}
+
+void write_zst(const std::string& path, std::string_view content) {
+  std::string out(ZSTD_compressBound(content.size()), '\0');
+  size_t n = ZSTD_compress(out.data(), out.size(), content.data(), content.size(), 3);
+  if (ZSTD_isError(n)) throw std::runtime_error(std::string("zstd: ") + ZSTD_getErrorName(n));
+  out.resize(n);
+  std::ofstream file(path, std::ios::binary);
+  file << out;
+  if (!file.good()) throw std::runtime_error("cannot write " + path);
+}
+
+}  // namespace envlock::testing

@@ -1,0 +1,67 @@
+#pragma once
+// A real HTTP server on 127.0.0.1 serving a folder, for tests of channels, repodata fetching and
+// package downloads. It answers conditional requests (ETag, Last-Modified, 304) and can be told to
+// misbehave: fail with a status, stall, or send a short body.
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace envlock::testing {
+
+/// Serves the files under a folder over HTTP on 127.0.0.1 from construction until destruction.
+/// Thread-safe: fault switches may be flipped while requests are in flight.
+class HttpServer {
+ public:
+  /// Starts serving `root`. `port` 0 lets the OS choose. Throws std::runtime_error when the
+  /// socket cannot be bound or the server does not start.
+  explicit HttpServer(std::string root, int port = 0);
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+  /// Stops the server; stalled requests are released at once.
+  ~HttpServer();
+
+  /// "http://127.0.0.1:<port>", without a trailing slash.
+  const std::string& url() const;
+  int port() const;
+
+  /// The next `count` requests whose path ends with `path_suffix` ("" = any path) are answered
+  /// with `status` and an empty body.
+  void fail_next(int count, int status = 500, std::string path_suffix = "");
+  /// The next `count` matching requests wait `duration` (or until the server stops) before being
+  /// answered normally, so a client with a shorter read timeout gives up first.
+  void stall_next(int count, std::chrono::milliseconds duration, std::string path_suffix = "");
+  /// The next `count` matching requests announce the full Content-Length but send only the first
+  /// half of the file, then close the connection.
+  void truncate_next(int count, std::string path_suffix = "");
+  /// The next `count` matching requests are answered with the first half of the file and a
+  /// Content-Length that matches it (a consistent but cut body, e.g. a cut zstd frame).
+  void cut_next(int count, std::string path_suffix = "");
+
+  /// Every request must carry HTTP basic auth with these credentials (else 401).
+  void require_basic_auth(std::string user, std::string password);
+  /// Every request path must start with "/t/<token>/" (else 403); the prefix is removed before
+  /// the file is looked up.
+  void require_token(std::string token);
+  /// Sends this Cache-Control header with every 200 and 304 answer ("" = none).
+  void set_cache_control(std::string value);
+
+  /// How many requests arrived for `path` exactly as requested (e.g. "/c/linux-64/repodata.json").
+  int request_count(const std::string& path) const;
+  /// How many requests for `path` were answered with `status`.
+  int status_count(const std::string& path, int status) const;
+  /// All requests so far, in arrival order, as "<path> <status>".
+  std::vector<std::string> request_log() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+/// Writes `content` compressed with zstd to `path` (e.g. a repodata.json.zst sibling); throws
+/// std::runtime_error on failure.
+void write_zst(const std::string& path, std::string_view content);
+
+}  // namespace envlock::testing
