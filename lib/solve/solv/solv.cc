@@ -11,6 +11,7 @@
 #include <solv/repo.h>
 #include <solv/repo_solv.h>
 #include <solv/repo_write.h>
+#include <solv/rules.h>
 #include <solv/selection.h>
 #include <solv/solver.h>
 #include <solv/solverdebug.h>
@@ -162,6 +163,8 @@ SolvableFields Pool::fields(Id solvable) const {
   return f;
 }
 
+Id Pool::name_id(Id solvable) const { return pool_id2solvable(m_pool, solvable)->name; }
+
 uint64_t Pool::timestamp_s(Id solvable) const {
   return solvable_lookup_num(pool_id2solvable(m_pool, solvable), SOLVABLE_BUILDTIME, 0);
 }
@@ -254,19 +257,30 @@ int Solver::solve(const Request& request) {
   return solver_solve(m_solver, &jobs.q);
 }
 
-std::vector<std::string> Solver::problem_texts() {
+std::vector<std::string> Solver::problem_texts(
+    const std::function<std::string(int item)>& describe_job) {
   std::vector<std::string> out;
   int count = solver_problem_count(m_solver);
   for (Id problem = 1; problem <= count; ++problem) {
-    std::string text = solver_problem2str(m_solver, problem);
     QueueGuard rules;
     solver_findallproblemrules(m_solver, problem, &rules.q);
+    std::vector<std::string> lines;
     for (int i = 0; i < rules.q.count; ++i) {
-      Id source, target, dep;
-      SolverRuleinfo type = solver_ruleinfo(m_solver, rules.q.elements[i], &source, &target, &dep);
-      text += "\n  ";
-      text += solver_problemruleinfo2str(m_solver, type, source, target, dep);
+      Id rid = rules.q.elements[i];
+      std::string line;
+      if (describe_job && solver_ruleclass(m_solver, rid) == SOLVER_RULE_JOB) {
+        // Job indices step by two (how, what) in the job queue.
+        line = describe_job(solver_rule2jobidx(m_solver, rid) / 2);
+      } else {
+        Id source, target, dep;
+        SolverRuleinfo type = solver_ruleinfo(m_solver, rid, &source, &target, &dep);
+        line = solver_problemruleinfo2str(m_solver, type, source, target, dep);
+      }
+      if (std::find(lines.begin(), lines.end(), line) == lines.end()) lines.push_back(line);
     }
+    std::string text;
+    for (const auto& line : lines) text += (text.empty() ? "" : "\n") + line;
+    if (text.empty()) text = solver_problem2str(m_solver, problem);
     out.push_back(std::move(text));
   }
   return out;

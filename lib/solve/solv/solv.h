@@ -3,6 +3,7 @@
 // that includes libsolv headers; visibility keeps it private to lib/solve.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +65,8 @@ class Pool {
   SolvableFields fields(Id solvable) const;
   /// Makes the solver ignore these solvables (libsolv's "considered" map).
   void exclude(const std::vector<Id>& solvables);
+  /// The interned name of a solvable (cheap: no string copy).
+  Id name_id(Id solvable) const;
   /// The build time (seconds) of a solvable, 0 when unknown.
   uint64_t timestamp_s(Id solvable) const;
 
@@ -135,8 +138,10 @@ class Solver {
 
   /// Solves; returns the number of problems (0 on success).
   int solve(const Request& request);
-  /// libsolv's description of each problem, one string per problem with its rules.
-  std::vector<std::string> problem_texts();
+  /// One description per problem: libsolv's text for each rule involved, except rules that
+  /// come from a job of the request, which `describe_job(item index)` names instead.
+  std::vector<std::string> problem_texts(
+      const std::function<std::string(int item)>& describe_job = nullptr);
   /// The solvables the solution installs (after a successful solve), in pool order.
   std::vector<Id> installed_solvables();
 
