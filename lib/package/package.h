@@ -1,0 +1,135 @@
+#pragma once
+// Conda package archives (.conda and .tar.bz2): reading their metadata and extracting them
+// safely. The archive formats are implemented with libarchive in package.cc only.
+//
+// A `.conda` file is a zip holding `metadata.json`, `info-<stem>.tar.zst` and (usually)
+// `pkg-<stem>.tar.zst`; a `.tar.bz2` file is one bzip2 tar with `info/` and the payload.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lib/util/result.h"
+
+namespace envlock::package {
+
+/// How a path is placed into a prefix (conda's PathEnum). Packages use the first three; the
+/// others only appear in conda-meta records, written by the installer.
+enum class PathType {
+  hardlink,
+  softlink,
+  directory,
+  pyc_file,
+  unix_python_entry_point,
+  windows_python_entry_point_script,
+  windows_python_entry_point_exe,
+  linked_package_record,
+  unknown,  ///< a value this version does not know; kept verbatim by writers that can
+};
+
+/// "hardlink", "softlink", ... ; "unknown" for PathType::unknown.
+const char* to_string(PathType type);
+/// The PathType named `text`, or PathType::unknown.
+PathType path_type_from_string(std::string_view text);
+
+/// How the prefix placeholder inside a file is replaced at install time.
+enum class FileMode { text, binary };
+/// "text" or "binary".
+const char* to_string(FileMode mode);
+
+/// The prefix placeholder conda-build used before it recorded the real one.
+inline constexpr const char* k_default_placeholder = "/opt/anaconda1anaconda2anaconda3";
+
+/// One entry of `info/paths.json` (or of the legacy `info/files` + `info/has_prefix`).
+struct PathEntry {
+  std::string path;  ///< `_path`, relative to the prefix, '/'-separated
+  PathType path_type = PathType::hardlink;
+  std::string sha256;                     ///< lowercase hex; empty when not recorded
+  std::optional<uint64_t> size_in_bytes;  ///< absent in legacy packages
+  std::string prefix_placeholder;         ///< empty when the file has none
+  std::optional<FileMode> file_mode;      ///< set exactly when prefix_placeholder is
+  bool no_link = false;                   ///< copy instead of linking
+};
+
+/// `info/index.json`: the package record as the build wrote it.
+struct IndexJson {
+  std::string name;
+  std::string version;
+  std::string build;
+  int64_t build_number = 0;
+  std::vector<std::string> depends;
+  std::vector<std::string> constrains;
+  std::string subdir;
+  std::string noarch;  ///< "", "python" or "generic" (legacy `noarch_python: true` → "python")
+  std::string license;
+  std::optional<int64_t> timestamp;  ///< as written (milliseconds in modern packages)
+  std::string track_features;        ///< space-separated, as conda writes it
+};
+
+/// `info/link.json`, present for noarch packages.
+struct LinkJson {
+  std::string noarch_type;                ///< `noarch.type`: "python" or "generic"
+  std::vector<std::string> entry_points;  ///< "name = module:function", python only
+};
+
+enum class ArchiveFormat { conda, tar_bz2 };
+
+/// Where PackageInfo::paths came from.
+enum class PathsSource {
+  paths_json,   ///< info/paths.json (complete: hashes and sizes)
+  legacy_files  ///< info/files + info/has_prefix + info/no_link (no hashes)
+};
+
+/// The metadata of one package.
+struct PackageInfo {
+  ArchiveFormat format = ArchiveFormat::conda;
+  IndexJson index;
+  std::vector<PathEntry> paths;
+  PathsSource paths_source = PathsSource::paths_json;
+  std::optional<LinkJson> link;
+};
+
+/// The archive format named by `path`'s extension, or nullopt for anything else.
+std::optional<ArchiveFormat> archive_format_of(const std::string& path);
+
+/// Reads `info/index.json`, `info/paths.json` (or, for old packages, `info/files`,
+/// `info/has_prefix`, `info/no_link`) and `info/link.json` from the archive at `archive_path`
+/// without extracting it. For a .conda only the info tarball is decompressed.
+/// Fails with ErrorKind::io when the file cannot be opened, ErrorKind::input (naming the
+/// archive and the member) when it is not a well-formed package or its JSON is malformed.
+Result<PackageInfo> read_package_info(const std::string& archive_path);
+
+/// Reads the same metadata from an already extracted package folder (`<dir>/info/...`).
+/// Fails like read_package_info.
+Result<PackageInfo> read_package_info_dir(const std::string& package_dir);
+
+/// What extraction wrote, one entry per archive member (directories included).
+struct ExtractedEntry {
+  std::string path;  ///< relative to the destination, '/'-separated, no leading "./"
+  PathType type = PathType::hardlink;  ///< hardlink = regular file, softlink, directory
+  uint64_t size = 0;                   ///< bytes written (regular files)
+  std::string sha256;                  ///< of the bytes written (regular files), lowercase hex
+  std::string link_target;             ///< symlink target, or the hard link's source path
+};
+
+struct ExtractedPackage {
+  std::string directory;  ///< the destination folder
+  std::vector<ExtractedEntry> entries;
+};
+
+/// Extracts the archive at `archive_path` (both formats; a .conda's inner tarballs are streamed
+/// from the zip, never written to temporary files) into the folder `dest_dir`, which must not
+/// exist yet (or be empty). Members are written into a temporary folder beside `dest_dir`
+/// that is renamed into place only when everything succeeded; on any failure nothing is left.
+/// Refused with ErrorKind::input, naming the archive and the member: absolute member paths,
+/// `..` components, symlinks whose target leaves the package, hard links to anything but an
+/// earlier regular file of the package, members written through a symlink, device files,
+/// fifos and sockets, and a path repeated with different contents. A corrupt or truncated
+/// archive is ErrorKind::input; file system failures are ErrorKind::io. A symlink member with
+/// an empty target (seen in early converted .conda files, whose .tar.bz2 twin holds an empty
+/// file there) is written as an empty regular file.
+Result<ExtractedPackage> extract_package(const std::string& archive_path,
+                                         const std::string& dest_dir);
+
+}  // namespace envlock::package
