@@ -1,0 +1,157 @@
+#include "lib/spec/environment.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+
+#include "lib/util/file.h"
+
+namespace envlock::spec {
+namespace {
+
+Error at(const std::string& file, const YAML::Mark& mark, const std::string& message) {
+  int line = mark.line >= 0 ? mark.line + 1 : 0;
+  int column = mark.column >= 0 ? mark.column + 1 : 0;
+  return Error::at(ErrorKind::input, file, line, column, message);
+}
+
+Result<std::vector<std::string>> string_sequence(const YAML::Node& node, const std::string& file,
+                                                 const char* key) {
+  std::vector<std::string> out;
+  if (node.IsNull()) return out;
+  if (!node.IsSequence()) return at(file, node.Mark(), std::string("'") + key + "' must be a list");
+  for (const auto& item : node) {
+    if (!item.IsScalar()) {
+      return at(file, item.Mark(), std::string("'") + key + "' entries must be strings");
+    }
+    out.push_back(item.Scalar());
+  }
+  return out;
+}
+
+// The requirement name of a pip line ("requests[socks]>=2" -> "requests"), lower case.
+std::string pip_name(const std::string& requirement) {
+  std::string name;
+  for (char c : requirement) {
+    if (c == '=' || c == '<' || c == '>' || c == '!' || c == '~' || c == '[' || c == ';' ||
+        c == '@' || c == ' ') {
+      break;
+    }
+    name += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : (c == '_' ? '-' : c);
+  }
+  return name;
+}
+
+}  // namespace
+
+std::string Dependency::source() const {
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+Result<EnvironmentSpec> parse_environment(std::string_view yaml, const std::string& file) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    return at(file, e.mark, "invalid YAML: " + e.msg);
+  }
+  EnvironmentSpec env;
+  if (root.IsNull()) return env;
+  if (!root.IsMap()) return at(file, root.Mark(), "environment file must be a mapping");
+  try {
+    for (const auto& entry : root) {
+      const std::string key = entry.first.as<std::string>();
+      const YAML::Node& value = entry.second;
+      if (key == "name" || key == "prefix") {
+        if (value.IsNull()) continue;
+        if (!value.IsScalar()) return at(file, value.Mark(), "'" + key + "' must be a string");
+        (key == "name" ? env.name : env.prefix) = value.Scalar();
+      } else if (key == "channels") {
+        ENVLOCK_TRY(list, string_sequence(value, file, "channels"));
+        env.channels = std::move(list);
+      } else if (key == "platforms") {
+        ENVLOCK_TRY(list, string_sequence(value, file, "platforms"));
+        env.platforms = std::move(list);
+      } else if (key == "variables") {
+        if (value.IsNull()) continue;
+        if (!value.IsMap()) return at(file, value.Mark(), "'variables' must be a mapping");
+        for (const auto& var : value) {
+          if (!var.second.IsScalar() && !var.second.IsNull()) {
+            return at(file, var.second.Mark(), "variable values must be strings");
+          }
+          env.variables[var.first.as<std::string>()] =
+              var.second.IsNull() ? std::string() : var.second.Scalar();
+        }
+      } else if (key == "dependencies") {
+        if (value.IsNull()) continue;
+        if (!value.IsSequence()) return at(file, value.Mark(), "'dependencies' must be a list");
+        for (const auto& item : value) {
+          if (item.IsScalar()) {
+            auto spec = MatchSpec::parse(item.Scalar());
+            if (!spec.ok()) return at(file, item.Mark(), spec.error().message);
+            Dependency dep;
+            dep.spec = std::move(spec).value();
+            dep.file = file;
+            dep.line = item.Mark().line + 1;
+            dep.column = item.Mark().column + 1;
+            env.dependencies.push_back(std::move(dep));
+          } else if (item.IsMap() && item.size() == 1 && item["pip"]) {
+            ENVLOCK_TRY(list, string_sequence(item["pip"], file, "pip"));
+            env.pip.insert(env.pip.end(), list.begin(), list.end());
+          } else {
+            return at(file, item.Mark(),
+                      "a dependency must be a match spec string or a 'pip:' list");
+          }
+        }
+      }
+      // Other keys (e.g. "category", conda-lock extras) are ignored, as conda does.
+    }
+  } catch (const YAML::Exception& e) {
+    return at(file, e.mark, "invalid environment file: " + e.msg);
+  }
+  return env;
+}
+
+Result<EnvironmentSpec> load_environment_files(const std::vector<std::string>& paths) {
+  EnvironmentSpec merged;
+  for (const std::string& path : paths) {
+    ENVLOCK_TRY(text, read_file(path));
+    ENVLOCK_TRY(env, parse_environment(text, path));
+    if (!env.name.empty()) merged.name = env.name;
+    if (!env.prefix.empty()) merged.prefix = env.prefix;
+    for (auto& channel : env.channels) {
+      if (std::find(merged.channels.begin(), merged.channels.end(), channel) ==
+          merged.channels.end()) {
+        merged.channels.push_back(channel);
+      }
+    }
+    for (auto& platform : env.platforms) {
+      if (std::find(merged.platforms.begin(), merged.platforms.end(), platform) ==
+          merged.platforms.end()) {
+        merged.platforms.push_back(platform);
+      }
+    }
+    for (auto& dep : env.dependencies) {
+      auto same = std::find_if(merged.dependencies.begin(), merged.dependencies.end(),
+                               [&](const Dependency& d) { return d.spec.name == dep.spec.name; });
+      if (same != merged.dependencies.end() && dep.spec.name != "*") {
+        *same = std::move(dep);
+      } else {
+        merged.dependencies.push_back(std::move(dep));
+      }
+    }
+    for (auto& req : env.pip) {
+      auto same = std::find_if(merged.pip.begin(), merged.pip.end(),
+                               [&](const std::string& p) { return pip_name(p) == pip_name(req); });
+      if (same != merged.pip.end()) {
+        *same = req;
+      } else {
+        merged.pip.push_back(req);
+      }
+    }
+    for (auto& [k, v] : env.variables) merged.variables[k] = v;
+  }
+  return merged;
+}
+
+}  // namespace envlock::spec
