@@ -99,9 +99,12 @@ struct HttpServer::Impl {
   void handle(const httplib::Request& req, httplib::Response& res) {
     const std::string raw_path = req.path;
     std::unique_lock lock(mutex);
+    // Logged on arrival (status 0 until answered) so stalled requests are counted too.
+    const size_t entry = log.size();
+    log.emplace_back(raw_path, 0);
     auto answer = [&](int status) {
       res.status = status;
-      log.emplace_back(raw_path, status);
+      log[entry].second = status;
     };
     if (basic_required) {
       auto expected = httplib::make_basic_authentication_header(basic_user, basic_password);

@@ -1,0 +1,46 @@
+#pragma once
+// Private to lib/channel: one GET with retries over cpp-httplib (or a file:// read).
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lib/channel/http.h"
+#include "lib/util/result.h"
+
+namespace envlock::channel::detail {
+
+struct HttpRequest {
+  std::string url;           ///< credentials expanded; never printed
+  std::string redacted_url;  ///< for messages
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+struct HttpResponse {
+  int status = 0;
+  std::string etag;
+  std::string last_modified;
+  std::string cache_control;
+  uint64_t body_bytes = 0;
+  int attempts = 0;  ///< how many tries were made
+};
+
+/// Receives the body of a 200 answer in chunks; `begin` is called before each try so the sink
+/// can start over. An error from `chunk` aborts the request without retrying.
+struct BodySink {
+  std::function<void()> begin;
+  std::function<Result<void>(std::string_view chunk)> chunk;
+};
+
+/// GETs `request` with the retries and timeouts of `options`. Returns the final answer (any
+/// status below 500, or 5xx after the last try). Fails with ErrorKind::network after the last
+/// try for transport errors (naming the redacted URL, the reason and the number of tries), or
+/// with the sink's error.
+Result<HttpResponse> http_get(const HttpRequest& request, const HttpOptions& options,
+                              const BodySink& sink, const ProgressSink& progress);
+
+/// "404 Not Found" style text for a status.
+std::string status_text(int status);
+
+}  // namespace envlock::channel::detail
