@@ -335,6 +335,19 @@ BOOST_FIXTURE_TEST_CASE(a_missing_platform_is_empty_but_missing_noarch_fails, Ch
   BOOST_TEST(no_channel.error().to_string().find("404") != std::string::npos);
 }
 
+BOOST_FIXTURE_TEST_CASE(https_goes_through_tls, ChannelFixture) {
+  // Our test server speaks plain HTTP, so the TLS handshake must fail as a network error.
+  options.http.attempts = 1;
+  Channel tls =
+      Channel::parse_one("https://127.0.0.1:" + std::to_string(server.port()) + "/chan", {})
+          .value();
+  auto r = fetch_repodata(tls, "noarch", options);
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().kind == ErrorKind::network);
+  BOOST_TEST(r.error().to_string().find("1 try") != std::string::npos);
+  BOOST_TEST(cached_json("noarch").empty());
+}
+
 BOOST_AUTO_TEST_CASE(local_channels_are_read_in_place) {
   TempDir dir;
   std::string folder = testing::corpus_dir() + "/packages/conda_format_repo";
