@@ -1,0 +1,215 @@
+#include "lib/solve/solve.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "lib/hash/hash.h"
+#include "lib/solve/solv/solv.h"
+#include "lib/util/file.h"
+
+namespace envlock::solve {
+namespace {
+
+// Bumped whenever what we put into a .solv cache changes.
+constexpr const char* k_cache_format = "envlock-solv-1-libsolv-0.7.23";
+
+std::string cache_path(const std::string& dir, std::string_view json) {
+  char name[64];
+  std::snprintf(name, sizeof name, "%016" PRIx64 ".solv",
+                hash::xxh3_64(json) ^ hash::xxh3_64(k_cache_format));
+  return dir + "/" + name;
+}
+
+// Loads one repodata into `repo`, through the .solv cache when one is configured.
+Result<void> load_repodata(solv::Repo& repo, const RepodataSource& source,
+                           const std::string& cache_dir) {
+  std::string cached;
+  if (!cache_dir.empty()) {
+    cached = cache_path(cache_dir, source.json);
+    if (auto bytes = read_file(cached); bytes.ok()) {
+      // A cache file that libsolv rejects is ignored; the JSON is the truth.
+      if (repo.add_solv(*bytes).ok()) return Ok{};
+    }
+  }
+  if (auto r = repo.add_conda_json(source.json); !r.ok())
+    return Error{ErrorKind::input, source.origin, "malformed repodata: " + r.error().message};
+  if (!cached.empty()) {
+    if (auto bytes = repo.to_solv(); bytes.ok())
+      (void)write_file_atomic(cached, *bytes, Durability::no_fsync);  // a cache miss is harmless
+  }
+  return Ok{};
+}
+
+std::string virtual_repodata(const std::vector<VirtualPackage>& packages) {
+  std::string json = "{\"packages\":{";
+  bool first = true;
+  for (const auto& vp : packages) {
+    std::string build = vp.build.empty() ? "0" : vp.build;
+    std::string version = vp.version.empty() ? "0" : vp.version;
+    if (!first) json += ",";
+    first = false;
+    json += "\"" + vp.name + "-" + version + "-" + build + ".tar.bz2\":{\"name\":\"" + vp.name +
+            "\",\"version\":\"" + version + "\",\"build\":\"" + build +
+            "\",\"build_number\":0,\"depends\":[]}";
+  }
+  return json + "}}";
+}
+
+// The fields a MatchSpec may test, without the cost of dependency strings.
+spec::PackageRecord record_of(const solv::SolvableFields& f,
+                              const std::vector<RepodataSource>& sources) {
+  spec::PackageRecord r;
+  r.name = f.name;
+  r.version = f.version;
+  r.build = f.build;
+  r.build_number = static_cast<decltype(r.build_number)>(f.build_number);
+  r.depends = f.depends;
+  r.constrains = f.constrains;
+  r.track_features = f.track_features;
+  r.md5 = f.md5;
+  r.sha256 = f.sha256;
+  r.size = f.size;
+  r.timestamp = static_cast<int64_t>(f.timestamp_s) * 1000;
+  r.subdir = f.subdir;
+  r.fn = f.fn;
+  r.license = f.license;
+  if (f.repo_index >= 0 && static_cast<size_t>(f.repo_index) < sources.size()) {
+    const auto& src = sources[static_cast<size_t>(f.repo_index)];
+    r.channel = src.channel;
+    r.url = src.channel_url + "/" + f.subdir + "/" + f.fn;
+  }
+  return r;
+}
+
+bool has_glob(const std::string& name) { return name.find('*') != std::string::npos; }
+
+// The spec as the user wrote it, for messages.
+std::string spec_text(const spec::MatchSpec& ms) { return ms.original.empty() ? ms.str() : ms.original; }
+
+// "numpy 1.2.* (available: 1.0, 1.1 in conda-forge)" style hint for a spec with no candidate.
+std::string nothing_provides(const spec::MatchSpec& ms, const std::vector<spec::PackageRecord>& near) {
+  std::string text = "nothing provides requested " + spec_text(ms);
+  if (near.empty()) return text + " (no package named '" + ms.name + "' in the channels)";
+  std::set<std::string> versions;
+  for (const auto& r : near) versions.insert(r.version);
+  text += " (available versions:";
+  int shown = 0;
+  for (auto it = versions.rbegin(); it != versions.rend() && shown < 8; ++it, ++shown) text += " " + *it;
+  if (versions.size() > 8) text += " ...";
+  return text + ")";
+}
+
+}  // namespace
+
+Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request& request) {
+  solv::Pool pool;
+
+  // 1. Channels: one repo per channel and subdir; channel order decides priority.
+  std::map<std::string, int> channel_rank;
+  std::vector<int> rank_of_source;
+  for (const auto& src : sources) {
+    auto [it, _] = channel_rank.emplace(src.channel, static_cast<int>(channel_rank.size()));
+    rank_of_source.push_back(it->second);
+  }
+  std::vector<solv::Repo> repos;
+  repos.reserve(sources.size());
+  for (size_t i = 0; i < sources.size(); ++i) {
+    repos.emplace_back(pool, sources[i].channel + "/" + sources[i].subdir, static_cast<int>(i));
+    repos.back().set_priority(static_cast<int>(channel_rank.size()) - rank_of_source[i]);
+    ENVLOCK_TRY_VOID(load_repodata(repos.back(), sources[i], request.cache_dir));
+  }
+
+  // 2. Virtual packages describe the target system.
+  solv::Repo virtual_repo(pool, "@virtual", -1);
+  if (!request.virtual_packages.empty())
+    ENVLOCK_TRY_VOID(virtual_repo.add_conda_json(virtual_repodata(request.virtual_packages)));
+
+  // 3. Exclusions: records newer than the cut-off, and (strict priority) names shadowed by a
+  //    higher-priority channel. Excluded solvables are invisible to the solver.
+  std::set<solv::Id> excluded;
+  std::unordered_map<solv::Id, int> best_rank;
+  for (size_t i = 0; i < repos.size(); ++i) {
+    for (solv::Id p : repos[i].solvables()) {
+      if (request.exclude_newer_ms &&
+          static_cast<int64_t>(pool.timestamp_s(p)) * 1000 > *request.exclude_newer_ms) {
+        excluded.insert(p);
+        continue;
+      }
+      auto [it, inserted] = best_rank.emplace(pool.name_id(p), rank_of_source[i]);
+      if (!inserted) it->second = std::min(it->second, rank_of_source[i]);
+    }
+  }
+  if (request.channel_priority == ChannelPriority::strict) {
+    for (size_t i = 0; i < repos.size(); ++i)
+      for (solv::Id p : repos[i].solvables())
+        if (!excluded.count(p) && rank_of_source[i] > best_rank[pool.name_id(p)]) excluded.insert(p);
+  }
+  pool.exclude(std::vector<solv::Id>(excluded.begin(), excluded.end()));
+  pool.create_whatprovides();
+
+  // 4. Jobs: each requested spec becomes "install one of" the candidates our own MatchSpec
+  //    accepts, so bracket keys, channels and build globs mean exactly what conda means.
+  solv::Request jobs;
+  std::vector<std::string> job_names;
+  std::vector<std::string> missing;
+  for (const auto& ms : request.specs) {
+    if (has_glob(ms.name))
+      return Error{ErrorKind::input, spec_text(ms), "a package name glob cannot be locked"};
+    std::vector<solv::Id> candidates;
+    std::vector<spec::PackageRecord> near;
+    for (solv::Id p : pool.what_matches(pool.intern(ms.name))) {
+      if (excluded.count(p) || pool.name_id(p) != pool.intern(ms.name)) continue;
+      auto f = pool.fields(p);
+      auto record = f.repo_index >= 0 ? record_of(f, sources) : record_of(f, {});
+      if (ms.matches(record))
+        candidates.push_back(p);
+      else
+        near.push_back(std::move(record));
+    }
+    if (candidates.empty()) {
+      missing.push_back(nothing_provides(ms, near));
+      continue;
+    }
+    jobs.install_one_of(std::move(candidates));
+    job_names.push_back(spec_text(ms));
+  }
+  if (!missing.empty()) return Outcome{Unsatisfiable{std::move(missing)}};
+
+  // 5. Held packages: prefer what the lock has unless the name is being updated.
+  std::set<std::string> updating(request.update.begin(), request.update.end());
+  for (const auto& held : request.held) {
+    if (updating.count(held.name)) continue;
+    for (solv::Id p : pool.what_matches(pool.intern(held.name))) {
+      if (excluded.count(p) || pool.name_id(p) != pool.intern(held.name)) continue;
+      if (pool.solvable_version(p) == held.version && pool.solvable_build(p) == held.build)
+        jobs.favor_solvable(p);
+    }
+  }
+
+  // 6. Solve; a failure is explained in terms of the requested specs.
+  solv::Solver solver(pool);
+  if (solver.solve(jobs) != 0) {
+    auto problems = solver.problem_texts([&](int item) {
+      if (item >= 0 && static_cast<size_t>(item) < job_names.size())
+        return "requested " + job_names[static_cast<size_t>(item)];
+      return std::string("a held package");
+    });
+    return Outcome{Unsatisfiable{std::move(problems)}};
+  }
+
+  Solution solution;
+  for (solv::Id p : solver.installed_solvables()) {
+    auto f = pool.fields(p);
+    if (f.repo_index < 0) continue;  // virtual packages are not installed
+    solution.packages.push_back(record_of(f, sources));
+  }
+  std::sort(solution.packages.begin(), solution.packages.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  return Outcome{std::move(solution)};
+}
+
+}  // namespace envlock::solve

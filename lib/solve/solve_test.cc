@@ -1,0 +1,176 @@
+#include "lib/solve/solve.h"
+
+#include <boost/test/unit_test.hpp>
+#include <filesystem>
+
+#include "lib/testing/testing.h"
+#include "lib/util/file.h"
+
+namespace envlock::solve {
+namespace {
+
+// Two channels: "main" has older builds, "forge" newer ones and a package main lacks.
+const std::string k_main = R"({"info": {"subdir": "linux-64"}, "packages": {
+  "python-3.10.0-h_0.tar.bz2": {"name": "python", "version": "3.10.0", "build": "h_0",
+    "build_number": 0, "depends": ["__glibc >=2.17"], "md5": "00000000000000000000000000000001",
+    "sha256": "1111111111111111111111111111111111111111111111111111111111111111", "size": 100,
+    "timestamp": 1600000000000},
+  "zlib-1.2.11-h_0.tar.bz2": {"name": "zlib", "version": "1.2.11", "build": "h_0",
+    "build_number": 0, "depends": [], "md5": "00000000000000000000000000000002", "size": 10,
+    "timestamp": 1500000000000}
+}, "packages.conda": {}})";
+
+const std::string k_forge = R"({"info": {"subdir": "linux-64"}, "packages": {}, "packages.conda": {
+  "python-3.12.1-h_0.conda": {"name": "python", "version": "3.12.1", "build": "h_0",
+    "build_number": 0, "depends": ["__glibc >=2.28", "zlib >=1.3"], "md5": "00000000000000000000000000000003",
+    "sha256": "3333333333333333333333333333333333333333333333333333333333333333", "size": 300,
+    "timestamp": 1700000000000},
+  "python-3.11.5-h_0.conda": {"name": "python", "version": "3.11.5", "build": "h_0",
+    "build_number": 0, "depends": ["__glibc >=2.17", "zlib"], "md5": "00000000000000000000000000000004",
+    "size": 250, "timestamp": 1650000000000},
+  "zlib-1.3-h_1.conda": {"name": "zlib", "version": "1.3", "build": "h_1",
+    "build_number": 1, "depends": [], "md5": "00000000000000000000000000000005", "size": 20,
+    "timestamp": 1690000000000},
+  "requests-2.31.0-py_0.conda": {"name": "requests", "version": "2.31.0", "build": "py_0",
+    "build_number": 0, "depends": ["python >=3.8"], "md5": "00000000000000000000000000000006",
+    "size": 30, "timestamp": 1690000000000}
+}})";
+
+std::vector<RepodataSource> forge_then_main() {
+  return {{"forge", "https://example.org/forge", "linux-64", k_forge, "forge/linux-64"},
+          {"main", "https://example.org/main", "linux-64", k_main, "main/linux-64"}};
+}
+
+Request request_for(std::vector<std::string> specs) {
+  Request r;
+  for (const auto& s : specs) r.specs.push_back(spec::MatchSpec::parse(s).value());
+  r.virtual_packages = {{"__glibc", "2.28", "0"}, {"__unix", "0", "0"}};
+  return r;
+}
+
+std::map<std::string, spec::PackageRecord> by_name(const Outcome& outcome) {
+  BOOST_REQUIRE(std::holds_alternative<Solution>(outcome));
+  std::map<std::string, spec::PackageRecord> out;
+  for (const auto& r : std::get<Solution>(outcome).packages) out[r.name] = r;
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(conda_solve)
+
+BOOST_AUTO_TEST_CASE(picks_newest_and_fills_lock_fields) {
+  auto outcome = solve(forge_then_main(), request_for({"python"}));
+  BOOST_REQUIRE(outcome.ok());
+  auto pkgs = by_name(*outcome);
+  BOOST_REQUIRE(pkgs.size() == 2u);  // virtual packages are not part of the solution
+  const auto& py = pkgs.at("python");
+  BOOST_TEST(py.version == "3.12.1");
+  BOOST_TEST(py.channel == "forge");
+  BOOST_TEST(py.url == "https://example.org/forge/linux-64/python-3.12.1-h_0.conda");
+  BOOST_TEST(py.sha256 == std::string(64, '3'));
+  BOOST_TEST(py.md5 == "00000000000000000000000000000003");
+  BOOST_TEST(py.size == 300u);
+  BOOST_TEST(pkgs.at("zlib").version == "1.3");
+}
+
+BOOST_AUTO_TEST_CASE(virtual_packages_limit_the_choice) {
+  auto request = request_for({"python"});
+  request.virtual_packages = {{"__glibc", "2.17", "0"}};
+  auto pkgs = by_name(*solve(forge_then_main(), request));
+  BOOST_TEST(pkgs.at("python").version == "3.11.5");
+}
+
+BOOST_AUTO_TEST_CASE(strict_priority_hides_lower_channel_builds) {
+  // python 3.10 exists only in main (lower priority): strict priority makes it unreachable.
+  auto strict = solve(forge_then_main(), request_for({"python 3.10.*"}));
+  BOOST_REQUIRE(strict.ok());
+  BOOST_REQUIRE(std::holds_alternative<Unsatisfiable>(*strict));
+  BOOST_TEST(std::get<Unsatisfiable>(*strict).problems.front().find("python 3.10.*") !=
+             std::string::npos);
+  auto request = request_for({"python 3.10.*"});
+  request.channel_priority = ChannelPriority::disabled;
+  auto pkgs = by_name(*solve(forge_then_main(), request));
+  BOOST_TEST(pkgs.at("python").channel == "main");
+}
+
+BOOST_AUTO_TEST_CASE(channel_qualified_spec_is_respected) {
+  auto request = request_for({"main::zlib"});
+  request.channel_priority = ChannelPriority::disabled;
+  auto pkgs = by_name(*solve(forge_then_main(), request));
+  BOOST_TEST(pkgs.at("zlib").channel == "main");
+  BOOST_TEST(pkgs.at("zlib").version == "1.2.11");
+}
+
+BOOST_AUTO_TEST_CASE(exclude_newer_ignores_later_records) {
+  auto request = request_for({"python"});
+  request.exclude_newer_ms = 1660000000000;  // after 3.11.5, before 3.12.1 and zlib 1.3
+  // As rattler does: filter by date first, then apply channel priority to what is left, so
+  // main's zlib is no longer shadowed by forge's too-new one.
+  auto pkgs = by_name(*solve(forge_then_main(), request));
+  BOOST_TEST(pkgs.at("python").version == "3.11.5");
+  BOOST_TEST(pkgs.at("zlib").version == "1.2.11");
+  BOOST_TEST(pkgs.at("zlib").channel == "main");
+}
+
+BOOST_AUTO_TEST_CASE(held_packages_stay_unless_updated) {
+  auto request = request_for({"python"});
+  request.held = {{"python", "3.11.5", "h_0"}, {"zlib", "1.3", "h_1"}};
+  auto pkgs = by_name(*solve(forge_then_main(), request));
+  BOOST_TEST(pkgs.at("python").version == "3.11.5");
+  request.update = {"python"};
+  pkgs = by_name(*solve(forge_then_main(), request));
+  BOOST_TEST(pkgs.at("python").version == "3.12.1");
+}
+
+BOOST_AUTO_TEST_CASE(conflict_names_the_requested_specs) {
+  // python 3.12.1 needs zlib >=1.3: asking for zlib 1.2.* too cannot work.
+  auto request = request_for({"requests", "python 3.12.*", "zlib 1.2.*"});
+  request.channel_priority = ChannelPriority::disabled;
+  auto outcome = solve(forge_then_main(), request);
+  BOOST_REQUIRE(outcome.ok());
+  BOOST_REQUIRE(std::holds_alternative<Unsatisfiable>(*outcome));
+  const auto& text = std::get<Unsatisfiable>(*outcome).problems.front();
+  BOOST_TEST_MESSAGE(text);
+  BOOST_TEST(text.find("requested zlib 1.2.*") != std::string::npos);
+  BOOST_TEST(text.find("python-3.12.1") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(missing_package_is_explained) {
+  auto outcome = solve(forge_then_main(), request_for({"numpy >=2"}));
+  BOOST_REQUIRE(std::holds_alternative<Unsatisfiable>(*outcome));
+  BOOST_TEST(std::get<Unsatisfiable>(*outcome).problems.front() ==
+             "nothing provides requested numpy >=2 (no package named 'numpy' in the channels)");
+  outcome = solve(forge_then_main(), request_for({"zlib >=9"}));
+  BOOST_TEST(std::get<Unsatisfiable>(*outcome).problems.front() ==
+             "nothing provides requested zlib >=9 (available versions: 1.3)");
+}
+
+BOOST_AUTO_TEST_CASE(solv_cache_gives_identical_solution) {
+  testing::TempDir dir;
+  auto request = request_for({"requests"});
+  request.cache_dir = dir.path();
+  auto first = solve(forge_then_main(), request);
+  int cache_files = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir.path())) (void)e, ++cache_files;
+  BOOST_TEST(cache_files == 2);
+  auto second = solve(forge_then_main(), request);
+  auto a = by_name(*first), b = by_name(*second);
+  BOOST_REQUIRE(a.size() == b.size());
+  for (const auto& [name, rec] : a) {
+    BOOST_TEST(b.at(name).url == rec.url);
+    BOOST_TEST(b.at(name).md5 == rec.md5);
+    BOOST_TEST(b.at(name).depends == rec.depends);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(malformed_repodata_names_its_origin) {
+  std::vector<RepodataSource> bad = {{"x", "https://x", "linux-64", "{\"packages\": [1,", "x/linux-64/repodata.json"}};
+  auto outcome = solve(bad, request_for({"python"}));
+  BOOST_REQUIRE(!outcome.ok());
+  BOOST_TEST(outcome.error().where == "x/linux-64/repodata.json");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace envlock::solve
