@@ -219,7 +219,10 @@ bool is_valid_package_name(std::string_view raw) {
   return true;
 }
 
-ChannelName canonical_channel(std::string_view raw) {
+namespace {
+enum class Alias { defaults, none };
+
+ChannelName channel_name(std::string_view raw, Alias alias) {
   std::string_view s = trim(raw);
   while (s.size() > 1 && s.back() == '/') s.remove_suffix(1);
   ChannelName out;
@@ -238,11 +241,11 @@ ChannelName canonical_channel(std::string_view raw) {
       out.name = std::string(path);
     } else if (host == "repo.anaconda.com" &&
                (path == "pkgs/main" || path == "pkgs/r" || path == "pkgs/msys2")) {
-      out.name = "defaults";
+      out.name = alias == Alias::defaults ? "defaults" : std::string(path);
     } else {
       out.name = std::string(s);
     }
-  } else if (s == "pkgs/main" || s == "pkgs/r" || s == "pkgs/msys2") {
+  } else if (alias == Alias::defaults && (s == "pkgs/main" || s == "pkgs/r" || s == "pkgs/msys2")) {
     out.name = "defaults";
   } else {
     out.name = std::string(s);
@@ -250,10 +253,16 @@ ChannelName canonical_channel(std::string_view raw) {
   return out;
 }
 
+}  // namespace
+
+ChannelName canonical_channel(std::string_view raw) { return channel_name(raw, Alias::defaults); }
+
 bool channel_matches(std::string_view spec_channel, std::string_view record_channel) {
-  std::string a = canonical_channel(spec_channel).name;
+  // A member channel does not accept "defaults" as a whole, but "defaults" accepts its members.
+  std::string a = channel_name(spec_channel, Alias::none).name;
   if (a == "*") return true;
-  return a == canonical_channel(record_channel).name;
+  if (a == "defaults") return canonical_channel(record_channel).name == "defaults";
+  return a == channel_name(record_channel, Alias::none).name;
 }
 
 Result<MatchSpec> MatchSpec::parse(std::string_view text) {

@@ -66,6 +66,9 @@ bool split_operator(std::string_view s, std::string_view& op, std::string_view& 
   for (std::string_view candidate : k_ops) {
     if (s.substr(0, candidate.size()) != candidate) continue;
     std::string_view rest = s.substr(candidate.size());
+    // conda rejects "<= 1.2" in a bare VersionSpec but its MatchSpec parser removes the space
+    // first; accepting it here agrees with every spec a user can write.
+    while (!rest.empty() && is_space(rest.front())) rest.remove_prefix(1);
     if (rest.empty()) continue;
     char c = rest[0];
     if (c == '=' || c == '<' || c == '>' || c == '!' || c == '~') continue;
