@@ -1,6 +1,7 @@
 #include "tools/common/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 
@@ -14,6 +15,24 @@ std::vector<std::string> args_of(int argc, char** argv) {
   std::vector<std::string> out;
   for (int i = 1; i < argc; ++i) out.emplace_back(argv[i]);
   return out;
+}
+
+std::optional<int> parse(CLI::App& app, const std::string& tool, std::vector<std::string> args) {
+  std::reverse(args.begin(), args.end());  // CLI11 takes the arguments back to front
+  try {
+    app.parse(args);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return 0;
+  } catch (const CLI::CallForAllHelp&) {
+    std::cout << app.help("", CLI::AppFormatMode::All);
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return 0;
+    std::cerr << format_error(tool, Error{ErrorKind::usage, "", e.what()}) << "\n";
+    return static_cast<int>(ExitCode::usage);
+  }
+  return std::nullopt;
 }
 
 int guarded(const std::string& tool, const std::function<int()>& body) {

@@ -2,7 +2,9 @@
 // What every tool's command line shares: the version string, the error boundary that turns
 // exceptions into "envlock <tool>: error: ..." plus an exit code, and interrupt handling.
 
+#include <CLI/CLI.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,11 @@ using Command = std::function<int(const std::string& tool, std::vector<std::stri
 /// codes: ToolError → its code, CLI11 parse errors → 2 (help and version → 0), anything else
 /// → 2 with "internal error". Also installs SIGINT/SIGTERM handlers (exit 130).
 int guarded(const std::string& tool, const std::function<int()>& body);
+
+/// Parses `args` (in order, without the program name) into `app`. Returns nullopt when the
+/// command should run; otherwise the exit code after printing help (stdout, 0) or a usage
+/// error ("envlock <tool>: error: ...", stderr, 2).
+std::optional<int> parse(CLI::App& app, const std::string& tool, std::vector<std::string> args);
 
 /// argv[1..] as strings.
 std::vector<std::string> args_of(int argc, char** argv);

@@ -1,0 +1,196 @@
+#include "lib/lock/check.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "lib/lock/virtual.h"
+
+namespace envlock::lock {
+namespace {
+
+// What a MatchSpec may look at, from a locked entry.
+spec::PackageRecord record_of(const lockfile::LockedPackage& p) {
+  spec::PackageRecord r;
+  r.name = p.name;
+  r.version = p.version;
+  r.build = p.build;
+  r.build_number = p.build_number.value_or(0);
+  r.md5 = p.md5;
+  r.sha256 = p.sha256;
+  r.subdir = p.subdir;
+  r.url = p.url;
+  r.fn = lockfile::url_filename(p.url);
+  r.license = p.license;
+  r.track_features = p.track_features;
+  // The channel is the URL up to the subdir folder ("…/conda-forge/linux-64/x.conda").
+  std::string base = p.url.substr(0, p.url.rfind('/'));
+  r.channel = p.channel.empty() ? base.substr(0, base.rfind('/')) : p.channel;
+  if (r.subdir.empty()) r.subdir = base.substr(base.rfind('/') + 1);
+  return r;
+}
+
+spec::PackageRecord record_of(const lockfile::VirtualPackage& vp) {
+  spec::PackageRecord r;
+  r.name = vp.name;
+  r.version = vp.version;
+  r.build = vp.build_string.empty() ? "0" : vp.build_string;
+  return r;
+}
+
+std::string describe(const lockfile::LockedPackage& p) {
+  return p.name + " " + p.version + " " + p.build;
+}
+
+std::string spec_text(const spec::MatchSpec& ms) { return ms.original.empty() ? ms.str() : ms.original; }
+
+class PlatformChecker {
+ public:
+  PlatformChecker(const std::string& platform, const std::vector<lockfile::LockedPackage>& packages,
+                  const std::vector<lockfile::VirtualPackage>& virtuals,
+                  std::vector<Finding>& findings)
+      : m_platform(platform), m_findings(findings) {
+    for (const auto& p : packages)
+      if (p.manager == lockfile::Manager::conda) m_locked.emplace(p.name, &p);
+    for (const auto& vp : virtuals) m_virtual.emplace(vp.name, record_of(vp));
+  }
+
+  void check_specs(const std::vector<spec::MatchSpec>& specs) {
+    for (const auto& ms : specs) {
+      if (ms.name.rfind("__", 0) == 0) {
+        check_virtual(ms, "requested " + spec_text(ms));
+        continue;
+      }
+      auto it = m_locked.find(ms.name);
+      if (it == m_locked.end()) {
+        add("spec-missing", "requested " + spec_text(ms) + ", but the lock has no " + ms.name);
+        continue;
+      }
+      if (!ms.matches(record_of(*it->second)))
+        add("spec-unsatisfied",
+            "requested " + spec_text(ms) + ", but the lock has " + describe(*it->second));
+      reach(ms.name);
+    }
+  }
+
+  void check_dependencies() {
+    for (const auto& [name, p] : m_locked) {
+      for (const auto& dep : p->depends) {
+        auto ms = spec::MatchSpec::parse(dep);
+        if (!ms.ok()) {
+          add("dependency-invalid", describe(*p) + " has an unreadable dependency '" + dep +
+                                        "': " + ms.error().message);
+          continue;
+        }
+        if (ms->name.rfind("__", 0) == 0) {
+          check_virtual(*ms, describe(*p) + " requires " + dep);
+          continue;
+        }
+        auto it = m_locked.find(ms->name);
+        if (it == m_locked.end()) {
+          add("dependency-missing", describe(*p) + " requires " + dep + ", which is not in the lock");
+        } else if (!ms->matches(record_of(*it->second))) {
+          add("dependency-unsatisfied",
+              describe(*p) + " requires " + dep + ", but the lock has " + describe(*it->second));
+        }
+      }
+      for (const auto& constraint : p->constrains) {
+        auto ms = spec::MatchSpec::parse(constraint);
+        if (!ms.ok()) continue;
+        auto it = m_locked.find(ms->name);
+        if (it != m_locked.end() && !ms->matches(record_of(*it->second)))
+          add("constraint-violated", describe(*p) + " constrains " + constraint +
+                                         ", but the lock has " + describe(*it->second));
+      }
+    }
+  }
+
+  // A locked package no requested spec leads to is left over from inputs that changed.
+  void check_unneeded() {
+    for (const auto& [name, p] : m_locked)
+      if (!m_reached.count(name))
+        add("package-unneeded", describe(*p) + " is not required by any requested spec");
+  }
+
+ private:
+  void check_virtual(const spec::MatchSpec& ms, const std::string& what) {
+    auto it = m_virtual.find(ms.name);
+    if (it == m_virtual.end())
+      add("virtual-missing", what + ", but " + m_platform + " has no " + ms.name);
+    else if (!ms.matches(it->second))
+      add("virtual-unsatisfied", what + ", but " + m_platform + " has " + ms.name + " " +
+                                     it->second.version);
+  }
+
+  // Marks `name` and everything it depends on as needed.
+  void reach(const std::string& name) {
+    std::vector<std::string> stack = {name};
+    while (!stack.empty()) {
+      std::string n = std::move(stack.back());
+      stack.pop_back();
+      auto it = m_locked.find(n);
+      if (it == m_locked.end() || !m_reached.insert(n).second) continue;
+      for (const auto& dep : it->second->depends) {
+        auto end = dep.find_first_of(" =<>!~[");
+        stack.push_back(dep.substr(0, end));
+      }
+    }
+  }
+
+  void add(const char* code, std::string message) {
+    m_findings.push_back({m_platform, code, std::move(message)});
+  }
+
+  std::string m_platform;
+  std::vector<Finding>& m_findings;
+  std::map<std::string, const lockfile::LockedPackage*> m_locked;
+  std::unordered_map<std::string, spec::PackageRecord> m_virtual;
+  std::set<std::string> m_reached;
+};
+
+}  // namespace
+
+std::vector<Finding> check_lock(const lockfile::Lock& lock, const CheckInput& input) {
+  std::vector<Finding> findings;
+  const auto& locked_platforms = lock.metadata.platforms;
+  for (const auto& p : input.platforms)
+    if (std::find(locked_platforms.begin(), locked_platforms.end(), p) == locked_platforms.end())
+      findings.push_back({p, "platform-missing", "platform " + p + " is not in the lock"});
+  for (const auto& p : locked_platforms)
+    if (std::find(input.platforms.begin(), input.platforms.end(), p) == input.platforms.end())
+      findings.push_back({p, "platform-extra", "the lock has platform " + p + ", which the inputs no longer ask for"});
+
+  std::vector<std::string> want, have;
+  for (const auto& c : input.channels) want.push_back(c.url);
+  for (const auto& c : lock.metadata.channels) have.push_back(c.url);
+  if (want != have) {
+    auto join = [](const std::vector<std::string>& v) {
+      std::string s;
+      for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+      return s.empty() ? std::string("(none)") : s;
+    };
+    findings.push_back({"", "channels-changed",
+                        "channels are now [" + join(want) + "], the lock has [" + join(have) + "]"});
+  }
+
+  const lockfile::Environment* env = lock.environment(lockfile::k_default_environment);
+  if (!env && lock.environments.size() == 1) env = &lock.environments.begin()->second;
+  static const std::vector<lockfile::LockedPackage> k_none;
+  for (const auto& platform : input.platforms) {
+    if (std::find(locked_platforms.begin(), locked_platforms.end(), platform) == locked_platforms.end())
+      continue;
+    const std::vector<lockfile::LockedPackage>* packages = &k_none;
+    if (env) {
+      auto it = env->packages.find(platform);
+      if (it != env->packages.end()) packages = &it->second;
+    }
+    PlatformChecker checker(platform, *packages,
+                            virtual_packages_for(input.virtual_packages, platform), findings);
+    auto specs = input.specs.find(platform);
+    checker.check_specs(specs == input.specs.end() ? std::vector<spec::MatchSpec>{} : specs->second);
+    checker.check_dependencies();
+    checker.check_unneeded();
+  }
+  return findings;
+}
+
+}  // namespace envlock::lock

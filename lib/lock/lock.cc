@@ -1,0 +1,433 @@
+#include "lib/lock/lock.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "lib/channel/channel.h"
+#include "lib/channel/repodata.h"
+#include "lib/lock/check.h"
+#include "lib/lock/virtual.h"
+#include "lib/lockfile/content_hash.h"
+#include "lib/lockfile/lockfile.h"
+#include "lib/solve/solve.h"
+#include "lib/spec/environment.h"
+#include "lib/spec/platform.h"
+#include "lib/util/file.h"
+
+namespace fs = std::filesystem;
+
+namespace envlock::lock {
+namespace {
+
+struct Inputs {
+  spec::EnvironmentSpec env;
+  std::vector<std::string> platforms;
+  lockfile::ContentHashInput hash_input;
+  std::map<std::string, std::vector<spec::MatchSpec>> specs;  // per platform
+  lockfile::VirtualPackageRepo virtual_packages;
+  channel::ChannelConfig channel_config;
+  std::string lockfile;  // absolute
+};
+
+std::string absolute(const std::string& path, const std::string& base) {
+  fs::path p(path);
+  return (p.is_absolute() ? p : fs::path(base) / p).lexically_normal().string();
+}
+
+std::optional<std::string> getenv_string(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  if (!v) return std::nullopt;
+  return std::string(v);
+}
+
+// "2024-01-31" or "2024-01-31T12:00:00[Z]" → milliseconds since the epoch (UTC).
+Result<int64_t> parse_date(const std::string& text) {
+  struct tm tm {};
+  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (!end) {
+    tm = {};
+    end = strptime(text.c_str(), "%Y-%m-%d", &tm);
+  }
+  if (!end || (*end && std::string(end) != "Z"))
+    return Error{ErrorKind::usage, "--exclude-newer " + text,
+                 "expected a date like 2024-01-31 or 2024-01-31T12:00:00Z"};
+  return static_cast<int64_t>(timegm(&tm)) * 1000;
+}
+
+// Step 1: environment files, platforms, channels, virtual packages, and the hash input.
+Result<Inputs> read_inputs(const Options& options, const std::string& cwd) {
+  Inputs in;
+  std::vector<std::string> files = options.files;
+  if (files.empty()) files.push_back("environment.yml");
+  for (auto& f : files) f = absolute(f, cwd);
+  ENVLOCK_TRY(env, spec::load_environment_files(files));
+  if (!env.pip.empty())
+    return Error{ErrorKind::input, files.front(),
+                 "pip dependencies (the `pip:` section) are not supported yet; remove them to "
+                 "lock the conda packages"};
+  in.env = std::move(env);
+
+  in.platforms = options.platforms.empty() ? in.env.platforms : options.platforms;
+  if (in.platforms.empty()) in.platforms.push_back(spec::host_platform());
+  for (const auto& p : in.platforms)
+    if (!spec::is_known_platform(p) || p == "noarch")
+      return Error{ErrorKind::usage, "-p " + p, "not a conda platform (e.g. linux-64, osx-arm64, win-64)"};
+
+  in.lockfile = absolute(options.lockfile, cwd);
+  std::string lock_dir = fs::path(in.lockfile).parent_path().string();
+  std::vector<lockfile::EnvironmentSource> sources;
+  for (const auto& f : files) {
+    ENVLOCK_TRY(text, read_file(f));
+    sources.push_back({fs::path(f).lexically_relative(lock_dir).string(), std::move(text)});
+  }
+  ENVLOCK_TRY(hash_input, lockfile::content_hash_input_from_environments(sources, in.platforms));
+  ENVLOCK_TRY(config, channel::load_channel_config(cwd));
+  for (const auto& m : options.mirrors) {
+    ENVLOCK_TRY(mirror, channel::parse_mirror(m, config));
+    config.mirrors.insert(config.mirrors.begin(), mirror);  // the command line wins
+  }
+  if (!options.channels.empty()) {
+    hash_input.channels.clear();
+    for (const auto& c : options.channels) {
+      ENVLOCK_TRY(parsed, channel::Channel::parse(c, config));
+      if (parsed.size() == 1)
+        hash_input.channels.push_back({parsed.front().lock_url(), parsed.front().used_env_vars()});
+      else
+        hash_input.channels.push_back({c, {}});
+    }
+  }
+  if (hash_input.channels.empty())
+    return Error{ErrorKind::input, files.front(), "no channels: add `channels:` or pass -c CHANNEL"};
+  ENVLOCK_TRY(virtuals, virtual_packages(options.virtual_packages, getenv_string));
+  hash_input.virtual_packages = virtuals;
+  in.virtual_packages = std::move(virtuals);
+  in.channel_config = std::move(config);
+
+  // Which specs apply to which platform follows conda-lock's reading (selectors).
+  for (const auto& platform : in.platforms) {
+    std::set<std::string> names;
+    for (const auto& dep : hash_input.dependencies[platform])
+      if (dep.manager == lockfile::Manager::conda) names.insert(dep.name);
+    auto& specs = in.specs[platform];
+    for (const auto& dep : in.env.dependencies)
+      if (names.count(dep.spec.name)) specs.push_back(dep.spec);
+  }
+  in.hash_input = std::move(hash_input);
+  return in;
+}
+
+lockfile::LockedPackage locked_of(const spec::PackageRecord& r, const std::string& platform) {
+  lockfile::LockedPackage p;
+  p.manager = lockfile::Manager::conda;
+  p.name = r.name;
+  p.version = r.version;
+  p.build = r.build;
+  p.build_number = r.build_number;
+  p.url = r.url;
+  p.channel = r.channel;
+  p.subdir = r.subdir;
+  p.platform = platform;
+  p.md5 = r.md5;
+  p.sha256 = r.sha256;
+  if (r.size) p.size = static_cast<int64_t>(r.size);
+  p.depends = r.depends;
+  p.constrains = r.constrains;
+  if (r.timestamp) p.timestamp = r.timestamp;
+  p.license = r.license;
+  p.track_features = r.track_features;
+  return p;
+}
+
+// Step 2: repodata of every channel for the platform and noarch, in priority order.
+struct Fetched {
+  std::vector<std::string> json;  // owns the bytes the sources view
+  std::vector<solve::RepodataSource> sources;
+};
+
+Result<void> fetch_platform(const Inputs& in, const Options& options, const std::string& platform,
+                            const std::string& cache_root, const ProgressSink& progress,
+                            Fetched& out) {
+  channel::FetchOptions fetch;
+  fetch.offline = options.offline == Offline::yes ? channel::Offline::yes : channel::Offline::no;
+  fetch.cache_dir = cache_root;
+  fetch.mirrors = in.channel_config.mirrors;
+  out.json.reserve(in.hash_input.channels.size() * 4);
+  for (const auto& lc : in.hash_input.channels) {
+    ENVLOCK_TRY(channels, channel::Channel::parse(lc.url, in.channel_config));
+    for (const auto& ch : channels) {
+      if (!ch.serves(platform)) continue;
+      for (const std::string subdir : {platform, std::string("noarch")}) {
+        if (progress) progress("fetching " + ch.redacted_url() + "/" + subdir);
+        ENVLOCK_TRY(repodata, channel::fetch_repodata(ch, subdir, fetch));
+        if (repodata.source == channel::RepodataSource::absent) continue;
+        out.json.push_back(std::move(repodata.json));
+        out.sources.push_back({ch.canonical_name(), ch.base_url(), subdir, out.json.back(),
+                               repodata.url});
+      }
+    }
+  }
+  return Ok{};
+}
+
+PlatformChange compare(const std::string& platform, const std::vector<lockfile::LockedPackage>* before,
+                       const std::vector<lockfile::LockedPackage>& after) {
+  PlatformChange change;
+  change.platform = platform;
+  change.packages = after.size();
+  std::map<std::string, const lockfile::LockedPackage*> old_by_name, new_by_name;
+  if (before)
+    for (const auto& p : *before)
+      if (p.manager == lockfile::Manager::conda) old_by_name[p.name] = &p;
+  for (const auto& p : after) new_by_name[p.name] = &p;
+  for (const auto& [name, p] : new_by_name) {
+    auto it = old_by_name.find(name);
+    if (it == old_by_name.end())
+      change.added.push_back(name + " " + p->version + " " + p->build);
+    else if (it->second->version != p->version || it->second->build != p->build)
+      change.changed.push_back(name + " " + it->second->version + " " + it->second->build + " -> " +
+                               p->version + " " + p->build);
+  }
+  for (const auto& [name, p] : old_by_name)
+    if (!new_by_name.count(name)) change.removed.push_back(name + " " + p->version + " " + p->build);
+  return change;
+}
+
+CheckInput check_input_of(const Inputs& in) {
+  CheckInput check;
+  check.platforms = in.platforms;
+  check.channels = in.hash_input.channels;
+  check.specs = in.specs;
+  check.virtual_packages = in.virtual_packages;
+  return check;
+}
+
+const std::vector<lockfile::LockedPackage>* packages_of(const std::optional<lockfile::Lock>& lock,
+                                                        const std::string& platform) {
+  if (!lock) return nullptr;
+  const lockfile::Environment* env = lock->environment(lockfile::k_default_environment);
+  if (!env && lock->environments.size() == 1) env = &lock->environments.begin()->second;
+  if (!env) return nullptr;
+  auto it = env->packages.find(platform);
+  return it == env->packages.end() ? nullptr : &it->second;
+}
+
+}  // namespace
+
+Result<Report> run(const Options& options, const ProgressSink& progress) {
+  std::string cwd = options.working_dir.empty() ? fs::current_path().string() : options.working_dir;
+
+  // 1. Inputs: environment files, platforms, channels, virtual packages, hash input.
+  ENVLOCK_TRY(in, read_inputs(options, cwd));
+  Report report;
+  report.lockfile = options.lockfile;
+
+  // 2. The existing lock, if any: what --check checks and what a relock keeps.
+  std::optional<lockfile::Lock> existing;
+  if (fs::exists(in.lockfile)) {
+    ENVLOCK_TRY(lock, lockfile::read_lock(in.lockfile));
+    existing = std::move(lock);
+  }
+
+  // 3. --check: offline and without a solve.
+  if (options.check) {
+    if (!existing)
+      return Error{ErrorKind::input, options.lockfile, "no such lock file to check"};
+    report.findings = check_lock(*existing, check_input_of(in));
+    report.outcome = report.findings.empty() ? Report::Outcome::check_ok : Report::Outcome::check_failed;
+    for (const auto& p : in.platforms) {
+      PlatformChange c;
+      c.platform = p;
+      c.how = PlatformChange::How::unchanged;
+      if (auto* pkgs = packages_of(existing, p)) c.packages = pkgs->size();
+      report.platforms.push_back(c);
+    }
+    return report;
+  }
+
+  std::optional<int64_t> exclude_newer;
+  if (options.exclude_newer) {
+    ENVLOCK_TRY(ms, parse_date(*options.exclude_newer));
+    exclude_newer = ms;
+  }
+  if (!options.update.empty()) {
+    if (!existing) return Error{ErrorKind::usage, "--update", "there is no lock to update yet: " + options.lockfile};
+    for (const auto& name : options.update) {
+      bool known = false;
+      for (const auto& p : in.platforms)
+        if (auto* pkgs = packages_of(existing, p))
+          known |= std::any_of(pkgs->begin(), pkgs->end(), [&](const auto& x) { return x.name == name; });
+      if (!known) return Error{ErrorKind::usage, "--update " + name, "not in " + options.lockfile};
+    }
+  }
+  std::string cache_root = options.cache_dir.empty() ? channel::RepodataCache::default_dir() : options.cache_dir;
+  std::string solv_cache = cache_root + "/solv";
+  std::error_code ec;
+  fs::create_directories(solv_cache, ec);
+  if (ec) solv_cache.clear();  // no cache is slower, not wrong
+
+  // 4. One solve per platform, unless the inputs did not change since the lock was made.
+  auto hashes = lockfile::content_hashes(in.hash_input);
+  CheckInput check = check_input_of(in);
+  lockfile::Lock lock;
+  lock.metadata.channels = in.hash_input.channels;
+  lock.metadata.platforms = in.platforms;
+  lock.metadata.sources = in.hash_input.sources;
+  for (const auto& s : in.hash_input.sources) (void)s;
+  auto& environment = lock.environments[lockfile::k_default_environment];
+  environment.channels = in.hash_input.channels;
+  for (const auto& platform : in.platforms) {
+    lock.metadata.content_hash[platform] = hashes[platform];
+    const auto* before = packages_of(existing, platform);
+    if (before && options.update.empty() && !options.exclude_newer) {
+      auto stored = existing->metadata.content_hash.find(platform);
+      auto accepted = lockfile::accepted_content_hashes(in.hash_input, platform);
+      if (stored != existing->metadata.content_hash.end() && accepted.count(stored->second)) {
+        environment.packages[platform] = *before;
+        auto change = compare(platform, before, *before);
+        change.how = PlatformChange::How::unchanged;
+        report.platforms.push_back(std::move(change));
+        continue;
+      }
+    }
+    Fetched fetched;
+    ENVLOCK_TRY_VOID(fetch_platform(in, options, platform, cache_root, progress, fetched));
+    solve::Request request;
+    request.specs = in.specs[platform];
+    for (const auto& vp : virtual_packages_for(in.virtual_packages, platform))
+      request.virtual_packages.push_back({vp.name, vp.version, vp.build_string.empty() ? "0" : vp.build_string});
+    request.channel_priority = options.priority == Priority::strict ? solve::ChannelPriority::strict
+                                                                    : solve::ChannelPriority::disabled;
+    request.exclude_newer_ms = exclude_newer;
+    request.cache_dir = solv_cache;
+    request.update = options.update;
+    if (before)
+      for (const auto& p : *before)
+        if (p.manager == lockfile::Manager::conda) request.held.push_back({p.name, p.version, p.build});
+    if (progress) progress("solving " + platform);
+    ENVLOCK_TRY(outcome, solve::solve(fetched.sources, request));
+    if (auto* unsat = std::get_if<solve::Unsatisfiable>(&outcome)) {
+      report.problems[platform] = unsat->problems;
+      report.outcome = Report::Outcome::unsatisfiable;
+      continue;
+    }
+    auto& packages = environment.packages[platform];
+    for (const auto& r : std::get<solve::Solution>(outcome).packages) packages.push_back(locked_of(r, platform));
+    report.platforms.push_back(compare(platform, before, packages));
+  }
+  if (report.outcome == Report::Outcome::unsatisfiable) return report;
+
+  // 5. Write the lock (and @EXPLICIT files) atomically; nothing is written on failure.
+  for (Kind kind : options.kinds) {
+    if (kind == Kind::lock) {
+      lockfile::WriteOptions write;
+      write.lockfile_name = fs::path(in.lockfile).filename().string();
+      ENVLOCK_TRY_VOID(write_file_atomic(in.lockfile, lockfile::write_conda_lock_v1(lock, write)));
+      report.written.push_back(options.lockfile);
+    } else {
+      for (const auto& platform : in.platforms) {
+        std::string name = "conda-" + platform + ".lock";
+        std::string path = (fs::path(in.lockfile).parent_path() / name).string();
+        ENVLOCK_TRY_VOID(write_file_atomic(path, lockfile::write_explicit(lock, lockfile::k_default_environment, platform)));
+        report.written.push_back((fs::path(options.lockfile).parent_path() / name).string());
+      }
+    }
+  }
+  (void)check;
+  return report;
+}
+
+int exit_code(const Report& report) {
+  switch (report.outcome) {
+    case Report::Outcome::locked:
+    case Report::Outcome::check_ok:
+      return 0;
+    case Report::Outcome::check_failed:
+      return 1;
+    case Report::Outcome::unsatisfiable:
+      return 3;
+  }
+  return 2;
+}
+
+std::string render_text(const Report& report) {
+  std::string out;
+  switch (report.outcome) {
+    case Report::Outcome::check_ok: {
+      out += "ok: " + report.lockfile + " satisfies the inputs (";
+      for (size_t i = 0; i < report.platforms.size(); ++i)
+        out += (i ? ", " : "") + report.platforms[i].platform;
+      return out + ")\n";
+    }
+    case Report::Outcome::check_failed: {
+      out += report.lockfile + " no longer satisfies the inputs: " + std::to_string(report.findings.size()) +
+             (report.findings.size() == 1 ? " problem\n" : " problems\n");
+      for (const auto& f : report.findings)
+        out += "  " + (f.platform.empty() ? std::string() : f.platform + ": ") + f.message + "\n";
+      return out;
+    }
+    case Report::Outcome::unsatisfiable: {
+      for (const auto& [platform, problems] : report.problems) {
+        out += platform + ": the specs cannot be satisfied:\n";
+        for (const auto& problem : problems) {
+          size_t start = 0;
+          while (start <= problem.size()) {
+            size_t end = problem.find('\n', start);
+            if (end == std::string::npos) end = problem.size();
+            out += "  " + problem.substr(start, end - start) + "\n";
+            start = end + 1;
+          }
+        }
+      }
+      return out;
+    }
+    case Report::Outcome::locked:
+      break;
+  }
+  for (const auto& c : report.platforms) {
+    out += c.platform + ": " + std::to_string(c.packages) + " packages" +
+           (c.how == PlatformChange::How::unchanged ? " (inputs unchanged, kept)" : "") + "\n";
+    for (const auto& a : c.added) out += "  + " + a + "\n";
+    for (const auto& r : c.removed) out += "  - " + r + "\n";
+    for (const auto& u : c.changed) out += "  ~ " + u + "\n";
+  }
+  for (const auto& w : report.written) out += "wrote " + w + "\n";
+  return out;
+}
+
+std::string render_json(const Report& report) {
+  nlohmann::ordered_json j;
+  const char* outcome = "locked";
+  switch (report.outcome) {
+    case Report::Outcome::locked: outcome = "locked"; break;
+    case Report::Outcome::check_ok: outcome = "check_ok"; break;
+    case Report::Outcome::check_failed: outcome = "check_failed"; break;
+    case Report::Outcome::unsatisfiable: outcome = "unsatisfiable"; break;
+  }
+  j["outcome"] = outcome;
+  j["lockfile"] = report.lockfile;
+  j["written"] = report.written;
+  auto& platforms = j["platforms"] = nlohmann::ordered_json::array();
+  for (const auto& c : report.platforms) {
+    nlohmann::ordered_json p;
+    p["platform"] = c.platform;
+    p["how"] = c.how == PlatformChange::How::unchanged ? "unchanged" : "solved";
+    p["packages"] = c.packages;
+    p["added"] = c.added;
+    p["removed"] = c.removed;
+    p["changed"] = c.changed;
+    platforms.push_back(std::move(p));
+  }
+  auto& findings = j["findings"] = nlohmann::ordered_json::array();
+  for (const auto& f : report.findings)
+    findings.push_back({{"platform", f.platform}, {"code", f.code}, {"message", f.message}});
+  j["problems"] = nlohmann::ordered_json::object();
+  for (const auto& [platform, problems] : report.problems) j["problems"][platform] = problems;
+  return j.dump(2) + "\n";
+}
+
+}  // namespace envlock::lock
