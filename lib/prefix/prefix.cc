@@ -6,9 +6,11 @@
 
 #include <simdjson.h>
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "lib/util/file.h"
 
@@ -476,10 +478,25 @@ Result<PrefixState> read_conda_meta(const std::string& prefix_dir) {
   PrefixState state;
   state.prefix = prefix_dir;
   state.records.reserve(names.size());
-  simdjson::dom::parser parser;
-  for (const auto& name : names) {
-    ENVLOCK_TRY(record, read_record_with(parser, meta + "/" + name));
-    state.records.push_back(std::move(record));
+  // Records are independent: parse them on a few threads, each with its own parser. The first
+  // failing file in name order is reported, so the error does not depend on scheduling.
+  std::vector<std::optional<Result<PrefixRecord>>> results(names.size());
+  unsigned jobs = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
+  if (names.size() < 64) jobs = 1;
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    simdjson::dom::parser parser;
+    for (size_t i = next++; i < names.size(); i = next++) {
+      results[i].emplace(read_record_with(parser, meta + "/" + names[i]));
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned t = 1; t < jobs; ++t) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  for (auto& result : results) {
+    if (!result->ok()) return result->take_error();
+    state.records.push_back(std::move(*result).value());
   }
   std::stable_sort(state.records.begin(),
                    state.records.end(),
