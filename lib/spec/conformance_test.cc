@@ -133,7 +133,8 @@ struct Parser {
       std::size_t save = i;
       std::string maybe_kw = ident();
       ws();
-      if (!maybe_kw.empty() && i < s.size() && s[i] == '=' && (i + 1 >= s.size() || s[i + 1] != '=')) {
+      if (!maybe_kw.empty() && i < s.size() && s[i] == '=' &&
+          (i + 1 >= s.size() || s[i + 1] != '=')) {
         throw NotSelfContained{"keyword arguments"};
       }
       i = save;
@@ -226,6 +227,9 @@ struct Parser {
       }
       if (m == "_is_simple") return ms->is_name_only();
       if (m == "get_exact_value") return exact_value(*ms, as_str(a.at(0)));
+      if (m == "get" && as_str(a.at(0)) == "when") {
+        return ms->when ? Value(*ms->when) : Value(None{});
+      }
     }
     if (auto c = std::get_if<ChannelValue>(&self)) {
       if (m == "match") return channel_matches(c->channel, as_str(a.at(0)));
@@ -254,6 +258,7 @@ bool equal(const Value& a, const Value& b) {
   if (auto x = std::get_if<bool>(&a)) return *x == std::get<bool>(b);
   if (auto x = std::get_if<std::int64_t>(&a)) return *x == std::get<std::int64_t>(b);
   if (auto x = std::get_if<std::string>(&a)) return *x == std::get<std::string>(b);
+  if (auto x = std::get_if<MatchSpec>(&a)) return x->str() == std::get<MatchSpec>(b).str();
   if (std::holds_alternative<None>(a)) return true;
   throw NotSelfContained{"compares values of an unsupported type"};
 }
@@ -272,7 +277,9 @@ std::string compare_fields(const MatchSpec& ms, const json& want) {
   auto field = [&](const std::string& key, const std::optional<std::string>& got) {
     std::optional<std::string> w;
     if (want.contains(key)) w = want[key].get<std::string>();
-    if (w != got) diff << key << ": got '" << got.value_or("<none>") << "' want '" << w.value_or("<none>") << "' ";
+    if (w != got)
+      diff << key << ": got '" << got.value_or("<none>") << "' want '" << w.value_or("<none>")
+           << "' ";
   };
   field("name", ms.name);
   field("channel", ms.channel);
@@ -286,11 +293,20 @@ std::string compare_fields(const MatchSpec& ms, const json& want) {
     auto parsed = VersionSpec::parse(want["version"].get<std::string>());
     wv = parsed.ok() ? parsed->str() : "<invalid>";
   }
-  std::optional<std::string> gv = ms.version ? std::optional<std::string>(ms.version->str()) : std::nullopt;
-  if (wv != gv) diff << "version: got '" << gv.value_or("<none>") << "' want '" << wv.value_or("<none>") << "' ";
+  std::optional<std::string> gv =
+      ms.version ? std::optional<std::string>(ms.version->str()) : std::nullopt;
+  if (wv != gv)
+    diff << "version: got '" << gv.value_or("<none>") << "' want '" << wv.value_or("<none>")
+         << "' ";
   for (auto& [key, value] : want.items()) {
-    static const std::set<std::string> known = {"_original_spec_str", "name", "channel", "subdir",
-                                                "md5", "build", "build_number", "version"};
+    static const std::set<std::string> known = {"_original_spec_str",
+                                                "name",
+                                                "channel",
+                                                "subdir",
+                                                "md5",
+                                                "build",
+                                                "build_number",
+                                                "version"};
     if (!known.count(key)) throw NotSelfContained{"compares field '" + key + "'"};
   }
   return diff.str();
@@ -359,9 +375,12 @@ std::string python_repr(const json& components) {
     for (const auto& atom : comp) {
       if (!first) out += ", ";
       first = false;
-      if (atom.is_number_integer()) out += std::to_string(atom.get<std::int64_t>());
-      else if (atom.is_string()) out += "'" + atom.get<std::string>() + "'";
-      else if (atom.is_object()) out += "inf";
+      if (atom.is_number_integer())
+        out += std::to_string(atom.get<std::int64_t>());
+      else if (atom.is_string())
+        out += "'" + atom.get<std::string>() + "'";
+      else if (atom.is_object())
+        out += "inf";
     }
     out += "]";
   }
@@ -412,14 +431,16 @@ void run_row(Outcome& out, const std::string& id, const std::set<std::string>& e
 void check_sorted(const std::string& id_prefix, const json& rows, Outcome& out,
                   const std::set<std::string>& exceptions, bool with_components) {
   std::vector<std::string> texts;
-  for (const auto& row : rows) texts.push_back(with_components ? row[0].get<std::string>() : row.get<std::string>());
+  for (const auto& row : rows)
+    texts.push_back(with_components ? row[0].get<std::string>() : row.get<std::string>());
   for (std::size_t r = 0; r < rows.size(); ++r) {
     run_row(out, id_prefix + ":row" + std::to_string(r), exceptions, [&]() -> std::string {
       auto v = Version::parse(texts[r]);
       if (!v.ok()) return "parse failed: " + v.error().message;
       if (with_components) {
         std::string want = python_repr(rows[r][1]);
-        if (v->debug_components() != want) return "components " + v->debug_components() + " want " + want;
+        if (v->debug_components() != want)
+          return "components " + v->debug_components() + " want " + want;
       }
       if (r + 1 < rows.size()) {
         auto next = Version::parse(texts[r + 1]);
@@ -459,7 +480,8 @@ Outcome run_conda_file(const std::string& file, const std::string& source,
               if (vars.size() == 1) {
                 bound[vars[0]] = from_json(rows[r]);
               } else {
-                for (std::size_t k = 0; k < vars.size(); ++k) bound[vars[k]] = from_json(rows[r][k]);
+                for (std::size_t k = 0; k < vars.size(); ++k)
+                  bound[vars[k]] = from_json(rows[r][k]);
               }
               // The loop bodies of these two tables start with "m = VersionSpec(vspec)" and
               // "m = MatchSpec(spec)" upstream; the extraction kept only the assert.
@@ -486,8 +508,9 @@ Outcome run_conda_file(const std::string& file, const std::string& source,
           }
         } else if (name == "test_conda_env_form_comprehensive") {
           for (std::size_t r = 0; r < rows.size(); ++r) {
-            run_row(out, tprefix + ":row" + std::to_string(r), exceptions,
-                    []() -> std::string { throw NotSelfContained{"conda_env_form()"}; });
+            run_row(out, tprefix + ":row" + std::to_string(r), exceptions, []() -> std::string {
+              throw NotSelfContained{"conda_env_form()"};
+            });
           }
         } else {
           check_sorted(tprefix, rows, out, exceptions, false);
@@ -497,8 +520,9 @@ Outcome run_conda_file(const std::string& file, const std::string& source,
     if (test.contains("checks")) {
       int c = 0;
       for (const auto& check : test["checks"]) {
-        run_row(out, prefix + ":check" + std::to_string(c++), exceptions,
-                [&]() { return run_check(check, {}); });
+        run_row(out, prefix + ":check" + std::to_string(c++), exceptions, [&]() {
+          return run_check(check, {});
+        });
       }
     }
   }
@@ -522,7 +546,8 @@ Outcome run_mamba(const std::set<std::string>& exceptions) {
   out.source = "mamba";
   std::regex contains(R"re(^"([^"]*)"_vs\.contains\("([^"]*)"_v\)$)re");
   std::regex invalid_version(R"re(^Version::parse\("([^"]*)"\)\.has_value\(\)$)re");
-  std::regex version_eq(R"re(^Version::parse\("([^"]*)"\)\.value\(\) (==|!=) Version::parse\("([^"]*)"\)$)re");
+  std::regex version_eq(
+      R"re(^Version::parse\("([^"]*)"\)\.value\(\) (==|!=) Version::parse\("([^"]*)"\)$)re");
   std::regex version_cmp(R"re(^"([^"]*)"_v (==|!=|<|<=|>|>=) "([^"]*)"_v$)re");
   for (auto& [file, rows] : doc["files"].items()) {
     std::string base = file.substr(file.rfind('/') + 1);
@@ -538,7 +563,9 @@ Outcome run_mamba(const std::set<std::string>& exceptions) {
           auto v = Version::parse(ver);
           if (!s.ok()) return "spec parse failed: " + s.error().message;
           if (!v.ok()) return "version parse failed: " + v.error().message;
-          return s->contains(*v) == expect ? "" : "contains() gave " + std::string(expect ? "false" : "true");
+          return s->contains(*v) == expect
+                     ? ""
+                     : "contains() gave " + std::string(expect ? "false" : "true");
         });
       } else if (std::regex_match(expr, m, invalid_version)) {
         std::string ver = m[1];
@@ -551,8 +578,12 @@ Outcome run_mamba(const std::set<std::string>& exceptions) {
           auto x = Version::parse(a), y = Version::parse(b);
           if (!x.ok() || !y.ok()) return "parse failed";
           int c = x->compare(*y);
-          bool r = op == "==" ? c == 0 : op == "!=" ? c != 0 : op == "<" ? c < 0 : op == "<=" ? c <= 0
-                 : op == ">" ? c > 0 : c >= 0;
+          bool r = op == "=="   ? c == 0
+                   : op == "!=" ? c != 0
+                   : op == "<"  ? c < 0
+                   : op == "<=" ? c <= 0
+                   : op == ">"  ? c > 0
+                                : c >= 0;
           return r == expect ? "" : "comparison differs";
         });
       }

@@ -99,8 +99,8 @@ Result<EnvironmentSpec> parse_environment(std::string_view yaml, const std::stri
             ENVLOCK_TRY(list, string_sequence(item["pip"], file, "pip"));
             env.pip.insert(env.pip.end(), list.begin(), list.end());
           } else {
-            return at(file, item.Mark(),
-                      "a dependency must be a match spec string or a 'pip:' list");
+            return at(
+                file, item.Mark(), "a dependency must be a match spec string or a 'pip:' list");
           }
         }
       }
@@ -132,7 +132,8 @@ Result<EnvironmentSpec> load_environment_files(const std::vector<std::string>& p
       }
     }
     for (auto& dep : env.dependencies) {
-      auto same = std::find_if(merged.dependencies.begin(), merged.dependencies.end(),
+      auto same = std::find_if(merged.dependencies.begin(),
+                               merged.dependencies.end(),
                                [&](const Dependency& d) { return d.spec.name == dep.spec.name; });
       if (same != merged.dependencies.end() && dep.spec.name != "*") {
         *same = std::move(dep);
@@ -141,8 +142,9 @@ Result<EnvironmentSpec> load_environment_files(const std::vector<std::string>& p
       }
     }
     for (auto& req : env.pip) {
-      auto same = std::find_if(merged.pip.begin(), merged.pip.end(),
-                               [&](const std::string& p) { return pip_name(p) == pip_name(req); });
+      auto same = std::find_if(merged.pip.begin(), merged.pip.end(), [&](const std::string& p) {
+        return pip_name(p) == pip_name(req);
+      });
       if (same != merged.pip.end()) {
         *same = req;
       } else {

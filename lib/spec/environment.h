@@ -30,7 +30,7 @@ struct EnvironmentSpec {
   std::vector<std::string> pip;          ///< pip requirement strings, kept verbatim
   std::map<std::string, std::string> variables;
   std::string prefix;
-  std::vector<std::string> platforms;    ///< conda-lock's optional "platforms:" key
+  std::vector<std::string> platforms;  ///< conda-lock's optional "platforms:" key
 };
 
 /// Parses environment.yml text; `source_name` is used in errors. Fails with ErrorKind::input
@@ -44,7 +44,6 @@ struct EnvironmentSpec {
 /// in its place; pip requirements likewise by requirement name; variables of later files
 /// override; name and prefix come from the last file that sets them. Fails with ErrorKind::io
 /// for unreadable files and ErrorKind::input as parse_environment.
-[[nodiscard]] Result<EnvironmentSpec> load_environment_files(
-    const std::vector<std::string>& paths);
+[[nodiscard]] Result<EnvironmentSpec> load_environment_files(const std::vector<std::string>& paths);
 
 }  // namespace envlock::spec

@@ -1,1 +1,143 @@
+#include "lib/spec/environment.h"
+
 #include <boost/test/unit_test.hpp>
+
+#include "lib/testing/testing.h"
+
+namespace envlock::spec {
+namespace {
+
+using testing::TempDir;
+using testing::write_text;
+
+BOOST_AUTO_TEST_CASE(reads_every_section) {
+  TempDir dir;
+  write_text(dir / "environment.yml",
+             "name: demo\n"
+             "channels:\n"
+             "  - conda-forge\n"
+             "  - bioconda\n"
+             "dependencies:\n"
+             "  - python=3.11\n"
+             "  - numpy >=1.24,<2\n"
+             "  - conda-forge::scipy\n"
+             "  - pip\n"
+             "  - pip:\n"
+             "      - requests==2.31.0\n"
+             "      - -e ./local\n"
+             "variables:\n"
+             "  OMP_NUM_THREADS: '1'\n"
+             "  EMPTY:\n"
+             "prefix: /opt/envs/demo\n");
+  auto env = load_environment_files({dir / "environment.yml"});
+  BOOST_REQUIRE_MESSAGE(env.ok(), (env.ok() ? "" : env.error().to_string()));
+  BOOST_CHECK_EQUAL(env->name, "demo");
+  BOOST_CHECK_EQUAL(env->prefix, "/opt/envs/demo");
+  BOOST_REQUIRE_EQUAL(env->channels.size(), 2u);
+  BOOST_CHECK_EQUAL(env->channels[1], "bioconda");
+  BOOST_REQUIRE_EQUAL(env->dependencies.size(), 4u);
+  BOOST_CHECK_EQUAL(env->dependencies[0].spec.str(), "python=3.11");
+  BOOST_CHECK_EQUAL(env->dependencies[1].spec.str(), "numpy[version='>=1.24,<2']");
+  BOOST_CHECK_EQUAL(env->dependencies[2].spec.str(), "conda-forge::scipy");
+  BOOST_CHECK_EQUAL(env->dependencies[1].source(), dir / "environment.yml:7:5");
+  BOOST_REQUIRE_EQUAL(env->pip.size(), 2u);
+  BOOST_CHECK_EQUAL(env->pip[0], "requests==2.31.0");
+  BOOST_CHECK_EQUAL(env->pip[1], "-e ./local");
+  BOOST_CHECK_EQUAL(env->variables.at("OMP_NUM_THREADS"), "1");
+  BOOST_CHECK_EQUAL(env->variables.at("EMPTY"), "");
+}
+
+BOOST_AUTO_TEST_CASE(merges_files_in_order) {
+  TempDir dir;
+  write_text(dir / "base.yml",
+             "name: base\n"
+             "channels: [conda-forge, defaults]\n"
+             "dependencies:\n"
+             "  - python 3.10.*\n"
+             "  - numpy\n"
+             "  - pip:\n"
+             "    - requests\n"
+             "    - rich>=13\n"
+             "variables: {A: '1', B: '2'}\n");
+  write_text(dir / "dev.yml",
+             "channels: [bioconda, conda-forge]\n"
+             "dependencies:\n"
+             "  - pytest\n"
+             "  - python 3.11.*\n"
+             "  - pip:\n"
+             "    - Rich==13.7\n"
+             "variables: {B: '3'}\n");
+  auto env = load_environment_files({dir / "base.yml", dir / "dev.yml"});
+  BOOST_REQUIRE_MESSAGE(env.ok(), (env.ok() ? "" : env.error().to_string()));
+  BOOST_CHECK_EQUAL(env->name, "base");
+  std::vector<std::string> channels = {"conda-forge", "defaults", "bioconda"};
+  BOOST_CHECK_EQUAL_COLLECTIONS(
+      env->channels.begin(), env->channels.end(), channels.begin(), channels.end());
+  BOOST_REQUIRE_EQUAL(env->dependencies.size(), 3u);
+  // The later python spec replaces the earlier one in its place.
+  BOOST_CHECK_EQUAL(env->dependencies[0].spec.str(), "python=3.11");
+  BOOST_CHECK_EQUAL(env->dependencies[0].file, dir / "dev.yml");
+  BOOST_CHECK_EQUAL(env->dependencies[0].line, 4);
+  BOOST_CHECK_EQUAL(env->dependencies[1].spec.name, "numpy");
+  BOOST_CHECK_EQUAL(env->dependencies[2].spec.name, "pytest");
+  std::vector<std::string> pip = {"requests", "Rich==13.7"};
+  BOOST_CHECK_EQUAL_COLLECTIONS(env->pip.begin(), env->pip.end(), pip.begin(), pip.end());
+  BOOST_CHECK_EQUAL(env->variables.at("A"), "1");
+  BOOST_CHECK_EQUAL(env->variables.at("B"), "3");
+
+  // Reversed order: base's python wins.
+  auto reversed = load_environment_files({dir / "dev.yml", dir / "base.yml"});
+  BOOST_REQUIRE(reversed.ok());
+  BOOST_CHECK_EQUAL(reversed->dependencies[1].spec.str(), "python=3.10");
+  BOOST_CHECK_EQUAL(reversed->channels[0], "bioconda");
+}
+
+struct BadCase {
+  const char* yaml;
+  const char* where;  // expected file:line:column suffix
+  const char* why;
+};
+
+BOOST_AUTO_TEST_CASE(errors_carry_file_line_column) {
+  const BadCase cases[] = {
+      {"dependencies:\n  - numpy\n  - scipy >=1..2\n", ":3:5", "invalid version spec '>=1..2'"},
+      {"name: x\ndependencies: [numpy, 'a b c d e']\n", ":2:23", "invalid match spec"},
+      {"channels: conda-forge\n", ":1:11", "'channels' must be a list"},
+      {"dependencies:\n  - numpy\n  - {foo: bar}\n", ":3:5", "match spec string or a 'pip:'"},
+      {"dependencies:\n  - pip: [ok, {x: 1}]\n", ":2:15", "'pip' entries must be strings"},
+      {"name: [unclosed\n", ":2:1", "invalid YAML"},
+      {"dependencies:\n  - numpy\n bad indent: 1\n", ":3:", "invalid YAML"},
+      {"- just\n- a list\n", ":1:1", "must be a mapping"},
+      {"variables: [a]\n", ":1:12", "'variables' must be a mapping"},
+  };
+  TempDir dir;
+  int n = 0;
+  for (const auto& c : cases) {
+    std::string path = dir / ("env" + std::to_string(n++) + ".yml");
+    write_text(path, c.yaml);
+    auto env = load_environment_files({path});
+    BOOST_REQUIRE_MESSAGE(!env.ok(), "accepted: " << c.yaml);
+    BOOST_CHECK(env.error().kind == ErrorKind::input);
+    std::string shown = env.error().to_string();
+    BOOST_CHECK_MESSAGE(shown.rfind(path + c.where, 0) == 0, shown << " (want " << c.where << ")");
+    BOOST_CHECK_MESSAGE(shown.find(c.why) != std::string::npos, shown);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(missing_file_is_an_io_error) {
+  TempDir dir;
+  auto env = load_environment_files({dir / "nope.yml"});
+  BOOST_REQUIRE(!env.ok());
+  BOOST_CHECK(env.error().kind == ErrorKind::io);
+}
+
+BOOST_AUTO_TEST_CASE(empty_file_is_an_empty_environment) {
+  TempDir dir;
+  write_text(dir / "e.yml", "");
+  auto env = load_environment_files({dir / "e.yml"});
+  BOOST_REQUIRE(env.ok());
+  BOOST_CHECK(env->dependencies.empty());
+}
+
+}  // namespace
+}  // namespace envlock::spec

@@ -9,7 +9,9 @@
 namespace envlock::spec {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
 
 std::string_view trim(std::string_view s) {
   std::size_t b = 0, e = s.size();
@@ -66,7 +68,8 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
 // conda's _parse_version_plus_build, i.e. re.search of
 // ((?:.+?)[^><!,|]?)(?:(?<![=!|,<>~])(?:[ =])([^-=,|<>~]+?))?$ explored in the regex
 // engine's order; then spaces are removed from the version.
-void split_version_build(std::string_view s, std::string& version, std::optional<std::string>& build) {
+void split_version_build(std::string_view s, std::string& version,
+                         std::optional<std::string>& build) {
   const std::size_t n = s.size();
   // tail_ok[i]: s[i:] has no character from "-=,|<>~".
   std::vector<char> tail_ok(n + 1, 1);
@@ -120,9 +123,22 @@ void split_version_build(std::string_view s, std::string& version, std::optional
 }
 
 bool is_known_field(std::string_view key) {
-  static constexpr std::string_view k_fields[] = {
-      "name", "version", "build", "build_number", "channel", "subdir", "md5", "sha256",
-      "url", "fn", "license", "license_family", "track_features", "features", "namespace"};
+  static constexpr std::string_view k_fields[] = {"name",
+                                                  "version",
+                                                  "build",
+                                                  "build_number",
+                                                  "channel",
+                                                  "subdir",
+                                                  "md5",
+                                                  "sha256",
+                                                  "url",
+                                                  "fn",
+                                                  "license",
+                                                  "license_family",
+                                                  "track_features",
+                                                  "features",
+                                                  "namespace",
+                                                  "when"};
   return std::find(std::begin(k_fields), std::end(k_fields), key) != std::end(k_fields);
 }
 
@@ -133,7 +149,7 @@ bool is_key_char(char c) {
 
 // Reads "k=v, k='v' k=\"v\"" bracket content in order.
 Result<std::vector<std::pair<std::string, std::string>>> parse_brackets(std::string_view content,
-                                                                       std::string_view spec) {
+                                                                        std::string_view spec) {
   std::vector<std::pair<std::string, std::string>> out;
   std::size_t i = 0;
   const std::size_t n = content.size();
@@ -143,8 +159,8 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_brackets(std::str
     std::size_t k = i;
     while (k < n && is_key_char(content[k])) ++k;
     if (k == i || k >= n || content[k] != '=') {
-      return ms_error(spec, "expected key=value in brackets at '" +
-                                std::string(content.substr(i)) + "'");
+      return ms_error(spec,
+                      "expected key=value in brackets at '" + std::string(content.substr(i)) + "'");
     }
     std::string key(content.substr(i, k - i));
     i = k + 1;
@@ -165,7 +181,8 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_brackets(std::str
       if (contains_any(value, "'\"")) return ms_error(spec, "stray quote in brackets");
       i = j;
     }
-    if (value.empty()) return ms_error(spec, "key-value mismatch in brackets (empty value for '" + key + "')");
+    if (value.empty())
+      return ms_error(spec, "key-value mismatch in brackets (empty value for '" + key + "')");
     out.emplace_back(std::move(key), std::move(value));
   }
   return out;
@@ -188,6 +205,50 @@ std::string percent_decode(std::string_view s) {
     }
   }
   return out;
+}
+
+// A `when` condition: match specs joined by "and"/"or", with parentheses.
+Result<void> check_condition(std::string_view condition, std::string_view spec) {
+  std::string text(condition);
+  int depth = 0;
+  char quote = 0;
+  for (char& c : text) {
+    if (quote) {
+      if (c == quote) quote = 0;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+    } else if (c == '[') {
+      ++depth;
+    } else if (c == ']') {
+      --depth;
+    } else if (depth == 0 && (c == '(' || c == ')')) {
+      c = ' ';
+    }
+  }
+  std::vector<std::string> parts;
+  std::string current;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    bool at_word_start = i == 0 || is_space(text[i - 1]);
+    for (std::string_view word : {"and", "or"}) {
+      if (at_word_start && text.compare(i, word.size(), word) == 0 &&
+          (i + word.size() == text.size() || is_space(text[i + word.size()]))) {
+        parts.push_back(current);
+        current.clear();
+        i += word.size();
+        at_word_start = false;
+        break;
+      }
+    }
+    if (i < text.size()) current += text[i++];
+  }
+  parts.push_back(current);
+  for (const auto& part : parts) {
+    if (trim(part).empty()) return ms_error(spec, "empty term in 'when' condition");
+    auto inner = MatchSpec::parse(trim(part));
+    if (!inner.ok()) return ms_error(spec, "invalid 'when' condition: " + inner.error().message);
+  }
+  return Ok{};
 }
 
 }  // namespace
@@ -255,7 +316,9 @@ ChannelName channel_name(std::string_view raw, Alias alias) {
 
 }  // namespace
 
-ChannelName canonical_channel(std::string_view raw) { return channel_name(raw, Alias::defaults); }
+ChannelName canonical_channel(std::string_view raw) {
+  return channel_name(raw, Alias::defaults);
+}
 
 bool channel_matches(std::string_view spec_channel, std::string_view record_channel) {
   // A member channel does not accept "defaults" as a whole, but "defaults" accepts its members.
@@ -277,10 +340,17 @@ Result<MatchSpec> MatchSpec::parse(std::string_view text) {
     std::string feature = s.substr(0, s.size() - 1);
     if (trim(feature).empty()) return ms_error(text, "empty feature name");
     ms.track_features = feature_set(feature);
+    if (ms.track_features->empty()) return ms_error(text, "empty feature name");
+    for (const auto& f : *ms.track_features) {
+      for (char c : f) {
+        if (!is_key_char(c) && c != '.') return ms_error(text, "invalid feature name '" + f + "'");
+      }
+    }
     return ms;
   }
   if (auto hash = s.find('#'); hash != std::string::npos) s = std::string(trim(s.substr(0, hash)));
-  if (auto cond = s.find(" if "); cond != std::string::npos) s = std::string(trim(s.substr(0, cond)));
+  if (auto cond = s.find(" if "); cond != std::string::npos)
+    s = std::string(trim(s.substr(0, cond)));
   if (s.empty()) return ms_error(text, "empty spec");
 
   // A package file or URL.
@@ -323,11 +393,25 @@ Result<MatchSpec> MatchSpec::parse(std::string_view text) {
     return ms;
   }
 
-  // Brackets: from the last '[' before the last ']' to that ']'.
+  // Brackets: from the first '[' to its ']' (quotes may hold brackets, e.g. a build regex).
   std::vector<std::pair<std::string, std::string>> brackets;
-  if (auto close = s.rfind(']'); close != std::string::npos) {
-    auto open = s.rfind('[', close);
-    if (open == std::string::npos) return ms_error(text, "unbalanced brackets");
+  if (auto open = s.find('['); open != std::string::npos) {
+    std::size_t close = std::string::npos;
+    char quote = 0;
+    for (std::size_t i = open + 1; i < s.size(); ++i) {
+      char c = s[i];
+      if (quote) {
+        if (c == quote) quote = 0;
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '[') {
+        return ms_error(text, "nested brackets");
+      } else if (c == ']') {
+        close = i;
+        break;
+      }
+    }
+    if (close == std::string::npos) return ms_error(text, "unbalanced brackets");
     ENVLOCK_TRY(kv, parse_brackets(std::string_view(s).substr(open + 1, close - open - 1), text));
     brackets = std::move(kv);
     s.erase(open, close - open + 1);
@@ -392,7 +476,10 @@ Result<MatchSpec> MatchSpec::parse(std::string_view text) {
   if (name_end == 0) return ms_error(text, "no package name found");
   std::string name = s.substr(0, name_end);
   std::string_view rest = trim(std::string_view(s).substr(name_end));
-  if (name.find('*') == std::string::npos && !is_valid_package_name(name)) {
+  if (name.find('*') == std::string::npos ? !is_valid_package_name(name)
+                                          : !std::all_of(name.begin(), name.end(), [](char c) {
+                                              return is_key_char(c) || c == '.' || c == '*';
+                                            })) {
     return ms_error(text, "invalid package name '" + name + "'");
   }
   ms.name = lower(name);
@@ -431,6 +518,9 @@ Result<MatchSpec> MatchSpec::parse(std::string_view text) {
       ms.subdir = value;
     } else if (key == "namespace") {
       ms.namespace_ = value;
+    } else if (key == "when") {
+      ENVLOCK_TRY_VOID(check_condition(value, text));
+      ms.when = std::string(trim(value));
     } else if (key == "build_number") {
       auto bn = BuildNumberSpec::parse(value);
       if (!bn.ok()) return ms_error(text, bn.error().message);
@@ -452,6 +542,27 @@ Result<MatchSpec> MatchSpec::parse(std::string_view text) {
     } else if (key == "features") {
       ms.features = feature_set(value);
     }
+  }
+  // A value holding both quote kinds, or a blank inside a build, cannot survive the canonical
+  // form (and never occurs in real data); conda would accept it and never match.
+  auto both_quotes = [](std::string_view v) {
+    return v.find('\'') != std::string_view::npos && v.find('"') != std::string_view::npos;
+  };
+  for (const auto& [key, value] : brackets) {
+    if (both_quotes(value)) return ms_error(text, "both quote kinds in '" + key + "'");
+  }
+  if (version_str && (both_quotes(*version_str) || contains_any(*version_str, "[]") ||
+                      (!version_str->empty() && version_str->back() == '@'))) {
+    return ms_error(text, "invalid character in version '" + *version_str + "'");
+  }
+  if (build_str && (both_quotes(*build_str) || contains_any(*build_str, " \t"))) {
+    return ms_error(text, "invalid build string '" + *build_str + "'");
+  }
+  if (ms.channel && (ms.channel->empty() || contains_any(*ms.channel, " \t'\"[],=|<>"))) {
+    return ms_error(text, "invalid channel '" + *ms.channel + "'");
+  }
+  if (ms.subdir && (ms.subdir->empty() || contains_any(*ms.subdir, " \t'\"[],=|<>:"))) {
+    return ms_error(text, "invalid subdir '" + *ms.subdir + "'");
   }
   if (version_str) {
     auto v = VersionSpec::parse(*version_str);
@@ -499,6 +610,17 @@ bool MatchSpec::is_name_only() const {
          !track_features && !features;
 }
 
+namespace {
+// "key=value", quoted (single quotes unless the value holds one) when the value needs it.
+std::string bracket_item(std::string_view key, const std::string& value, bool force_quotes) {
+  std::string out(key);
+  out += '=';
+  if (value.find('\'') != std::string::npos) return out + "\"" + value + "\"";
+  if (force_quotes || contains_any(value, ", =\"[]")) return out + "'" + value + "'";
+  return out + value;
+}
+}  // namespace
+
 std::string MatchSpec::str() const {
   std::string builder;
   std::vector<std::string> brackets;
@@ -521,10 +643,10 @@ std::string MatchSpec::str() const {
   if (version && !version->is_any()) {
     const std::string& v = version->str();
     if (contains_any(v, "><$^|,")) {
-      brackets.push_back("version='" + v + "'");
+      brackets.push_back(bracket_item("version", v, true));
     } else if (v.compare(0, 2, "!=") == 0 || v.compare(0, 2, "~=") == 0) {
       if (build) {
-        brackets.push_back("version='" + v + "'");
+        brackets.push_back(bracket_item("version", v, true));
       } else {
         builder += v;
       }
@@ -537,7 +659,7 @@ std::string MatchSpec::str() const {
       version_exact = true;
     } else if (v[0] == '=') {
       if (build) {
-        brackets.push_back("version='" + v + "'");
+        brackets.push_back(bracket_item("version", v, true));
       } else {
         builder += v;
       }
@@ -549,19 +671,15 @@ std::string MatchSpec::str() const {
   if (build) {
     const std::string& b = build->str();
     if (contains_any(b, "><$^|,")) {
-      brackets.push_back("build='" + b + "'");
-    } else if (b.find('*') != std::string::npos || !version_exact) {
-      brackets.push_back("build=" + b);
+      brackets.push_back(bracket_item("build", b, true));
+    } else if (b.find('*') != std::string::npos || !version_exact || contains_any(b, "[]'\"")) {
+      brackets.push_back(bracket_item("build", b, false));
     } else {
       builder += "=" + b;
     }
   }
   auto add = [&](const char* key, const std::string& value) {
-    if (contains_any(value, ", =")) {
-      brackets.push_back(std::string(key) + "='" + value + "'");
-    } else {
-      brackets.push_back(std::string(key) + "=" + value);
-    }
+    brackets.push_back(bracket_item(key, value, false));
   };
   if (build_number) add("build_number", build_number->str());
   if (track_features) add("track_features", join(*track_features, " "));
@@ -572,6 +690,7 @@ std::string MatchSpec::str() const {
   if (license) add("license", license->str());
   if (license_family) add("license_family", license_family->str());
   if (fn && !url) add("fn", *fn);
+  if (when) add("when", *when);
   if (!brackets.empty()) builder += "[" + join(brackets, ",") + "]";
   return builder;
 }

@@ -16,11 +16,11 @@ namespace envlock::spec {
 /// A parsed MatchSpec. Unset fields match anything. String fields follow conda: "^...$" is a
 /// regex, '*' a glob, else exact; names and licenses compare case-insensitively.
 struct MatchSpec {
-  std::string name = "*";                 ///< lower case; may be a glob or "*"
+  std::string name = "*";  ///< lower case; may be a glob or "*"
   std::optional<VersionSpec> version;
   std::optional<StringMatcher> build;
   std::optional<BuildNumberSpec> build_number;
-  std::optional<std::string> channel;     ///< canonical channel name or URL ("*" = any)
+  std::optional<std::string> channel;  ///< canonical channel name or URL ("*" = any)
   std::optional<std::string> subdir;
   std::optional<std::string> namespace_;  ///< the middle part of "channel:namespace:name"
   std::optional<std::string> md5;
@@ -31,8 +31,11 @@ struct MatchSpec {
   std::optional<StringMatcher> license_family;
   std::optional<std::vector<std::string>> track_features;  ///< sorted, unique
   std::optional<std::vector<std::string>> features;        ///< sorted, unique
-  bool optional = false;                  ///< legacy "(optional)" marker
-  std::string original;                   ///< the text parsed
+  /// Condition of a conditional dependency (repodata v3 "[when=...]"), kept verbatim; it says
+  /// when the dependency applies and takes no part in matches().
+  std::optional<std::string> when;
+  bool optional = false;  ///< legacy "(optional)" marker
+  std::string original;   ///< the text parsed
 
   /// Parses every form conda accepts: "name", "name version", "name version build",
   /// "name=ver=build", "name==ver", operators glued to the name ("numpy>=1.8"),

@@ -36,7 +36,8 @@ Result<PackageRecord> record_from_filename(std::string_view filename) {
   auto middle = last == std::string_view::npos || last == 0 ? std::string_view::npos
                                                             : stem.rfind('-', last - 1);
   if (middle == std::string_view::npos || middle == 0) {
-    return Error{ErrorKind::input, "",
+    return Error{ErrorKind::input,
+                 "",
                  "package file name '" + std::string(filename) + "' is not name-version-build"};
   }
   PackageRecord r;
@@ -71,7 +72,10 @@ Error json_location_error(std::string_view json, const std::string& source) {
     std::string why = e.what();
     auto pos = why.find("syntax error");
     if (pos != std::string::npos) why = why.substr(pos);
-    return Error::at(ErrorKind::input, source, line, column,
+    return Error::at(ErrorKind::input,
+                     source,
+                     line,
+                     column,
                      "malformed JSON (byte " + std::to_string(byte) + "): " + why);
   } catch (const std::exception& e) {
     return Error{ErrorKind::input, source, std::string("malformed JSON: ") + e.what()};
@@ -79,11 +83,13 @@ Error json_location_error(std::string_view json, const std::string& source) {
   return Error{ErrorKind::input, source, "malformed JSON"};
 }
 
+enum class Joined { rejected, split };
+
 Result<std::vector<std::string>> string_list(element value, const std::string& where,
-                                             const char* field) {
+                                             const char* field, Joined joined = Joined::rejected) {
   std::vector<std::string> out;
   if (value.type() == element_type::NULL_VALUE) return out;
-  if (value.type() == element_type::STRING) {
+  if (value.type() == element_type::STRING && joined == Joined::split) {
     // track_features/features are often one "a b" or "a,b" string.
     std::string_view s = value.get_string().value_unsafe();
     std::size_t i = 0;
@@ -101,8 +107,8 @@ Result<std::vector<std::string>> string_list(element value, const std::string& w
   }
   for (element item : value.get_array().value_unsafe()) {
     if (item.type() != element_type::STRING) {
-      return Error{ErrorKind::input, where,
-                   std::string("'") + field + "' must be a list of strings"};
+      return Error{
+          ErrorKind::input, where, std::string("'") + field + "' must be a list of strings"};
     }
     out.emplace_back(item.get_string().value_unsafe());
   }
@@ -141,10 +147,14 @@ Result<PackageRecord> parse_record(std::string_view fn, element value, const Rep
   for (auto field : value.get_object().value_unsafe()) {
     std::string_view key = field.key;
     element v = field.value;
-    if (key == "name") ENVLOCK_TRY_VOID(str(v, r.name, "name"));
-    else if (key == "version") ENVLOCK_TRY_VOID(str(v, r.version, "version"));
-    else if (key == "build") ENVLOCK_TRY_VOID(str(v, r.build, "build"));
-    else if (key == "build_number") ENVLOCK_TRY_VOID(integer(v, r.build_number, "build_number"));
+    if (key == "name")
+      ENVLOCK_TRY_VOID(str(v, r.name, "name"));
+    else if (key == "version")
+      ENVLOCK_TRY_VOID(str(v, r.version, "version"));
+    else if (key == "build")
+      ENVLOCK_TRY_VOID(str(v, r.build, "build"));
+    else if (key == "build_number")
+      ENVLOCK_TRY_VOID(integer(v, r.build_number, "build_number"));
     else if (key == "depends") {
       ENVLOCK_TRY(list, string_list(v, where, "depends"));
       r.depends = std::move(list);
@@ -152,13 +162,15 @@ Result<PackageRecord> parse_record(std::string_view fn, element value, const Rep
       ENVLOCK_TRY(list, string_list(v, where, "constrains"));
       r.constrains = std::move(list);
     } else if (key == "track_features") {
-      ENVLOCK_TRY(list, string_list(v, where, "track_features"));
+      ENVLOCK_TRY(list, string_list(v, where, "track_features", Joined::split));
       r.track_features = std::move(list);
     } else if (key == "features") {
-      ENVLOCK_TRY(list, string_list(v, where, "features"));
+      ENVLOCK_TRY(list, string_list(v, where, "features", Joined::split));
       r.features = std::move(list);
-    } else if (key == "md5") ENVLOCK_TRY_VOID(str(v, r.md5, "md5"));
-    else if (key == "sha256") ENVLOCK_TRY_VOID(str(v, r.sha256, "sha256"));
+    } else if (key == "md5")
+      ENVLOCK_TRY_VOID(str(v, r.md5, "md5"));
+    else if (key == "sha256")
+      ENVLOCK_TRY_VOID(str(v, r.sha256, "sha256"));
     else if (key == "size") {
       std::int64_t size = 0;
       ENVLOCK_TRY_VOID(integer(v, size, "size"));
@@ -167,19 +179,26 @@ Result<PackageRecord> parse_record(std::string_view fn, element value, const Rep
       std::int64_t ts = 0;
       ENVLOCK_TRY_VOID(integer(v, ts, "timestamp"));
       r.timestamp = PackageRecord::timestamp_to_ms(ts);
-    } else if (key == "subdir") ENVLOCK_TRY_VOID(str(v, r.subdir, "subdir"));
+    } else if (key == "subdir")
+      ENVLOCK_TRY_VOID(str(v, r.subdir, "subdir"));
     else if (key == "noarch") {
       if (v.type() == element_type::BOOL) {
         r.noarch = v.get_bool().value_unsafe() ? "generic" : "";
       } else {
         ENVLOCK_TRY_VOID(str(v, r.noarch, "noarch"));
       }
-    } else if (key == "license") ENVLOCK_TRY_VOID(str(v, r.license, "license"));
-    else if (key == "license_family") ENVLOCK_TRY_VOID(str(v, r.license_family, "license_family"));
-    else if (key == "url") ENVLOCK_TRY_VOID(str(v, r.url, "url"));
-    else if (key == "channel") ENVLOCK_TRY_VOID(str(v, r.channel, "channel"));
-    else if (key == "package_type") ENVLOCK_TRY_VOID(str(v, r.package_type, "package_type"));
-    else if (key == "fn") ENVLOCK_TRY_VOID(str(v, r.fn, "fn"));
+    } else if (key == "license")
+      ENVLOCK_TRY_VOID(str(v, r.license, "license"));
+    else if (key == "license_family")
+      ENVLOCK_TRY_VOID(str(v, r.license_family, "license_family"));
+    else if (key == "url")
+      ENVLOCK_TRY_VOID(str(v, r.url, "url"));
+    else if (key == "channel")
+      ENVLOCK_TRY_VOID(str(v, r.channel, "channel"));
+    else if (key == "package_type")
+      ENVLOCK_TRY_VOID(str(v, r.package_type, "package_type"));
+    else if (key == "fn")
+      ENVLOCK_TRY_VOID(str(v, r.fn, "fn"));
   }
   if (r.name.empty() || r.version.empty()) {
     return Error{ErrorKind::input, where, "record needs 'name' and 'version'"};
@@ -223,7 +242,8 @@ Result<Repodata> parse_repodata(std::string_view json, const std::string& source
       continue;
     }
     if (packages.type() != element_type::OBJECT) {
-      return Error{ErrorKind::input, source_name, std::string("'") + section + "' must be an object"};
+      return Error{
+          ErrorKind::input, source_name, std::string("'") + section + "' must be an object"};
     }
     simdjson::dom::object object = packages.get_object().value_unsafe();
     repo.records.reserve(repo.records.size() + object.size());

@@ -28,12 +28,12 @@ struct PackageRecord {
   std::uint64_t size = 0;
   std::int64_t timestamp = 0;  ///< milliseconds since the epoch (seconds are converted)
   std::string subdir;
-  std::string noarch;          ///< "", "python" or "generic"
+  std::string noarch;  ///< "", "python" or "generic"
   std::string license;
   std::string license_family;
-  std::string fn;              ///< file name, e.g. "zlib-1.2.13-h166bdaf_4.conda"
+  std::string fn;  ///< file name, e.g. "zlib-1.2.13-h166bdaf_4.conda"
   std::string url;
-  std::string channel;         ///< channel name or URL, as known to the caller
+  std::string channel;  ///< channel name or URL, as known to the caller
   std::string package_type;
 
   /// "name-version-build".
@@ -52,8 +52,8 @@ struct PackageRecord {
 
 /// A parsed repodata.json (CEP 15 base_url honoured).
 struct Repodata {
-  std::string subdir;            ///< info.subdir ("" when absent)
-  std::string base_url;          ///< info.base_url (repodata v2), "" when absent
+  std::string subdir;    ///< info.subdir ("" when absent)
+  std::string base_url;  ///< info.base_url (repodata v2), "" when absent
   int repodata_version = 1;
   std::vector<PackageRecord> records;  ///< "packages" then "packages.conda", in file order
   std::vector<std::string> removed;

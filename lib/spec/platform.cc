@@ -5,10 +5,21 @@
 namespace envlock::spec {
 
 const std::vector<std::string>& known_platforms() {
-  static const std::vector<std::string> k_platforms = {
-      "linux-64",  "linux-aarch64", "linux-ppc64le", "linux-s390x",       "linux-armv7l",
-      "linux-32",  "osx-64",        "osx-arm64",     "win-64",            "win-32",
-      "win-arm64", "noarch",        "emscripten-wasm32", "wasi-wasm32",   "zos-z"};
+  static const std::vector<std::string> k_platforms = {"linux-64",
+                                                       "linux-aarch64",
+                                                       "linux-ppc64le",
+                                                       "linux-s390x",
+                                                       "linux-armv7l",
+                                                       "linux-32",
+                                                       "osx-64",
+                                                       "osx-arm64",
+                                                       "win-64",
+                                                       "win-32",
+                                                       "win-arm64",
+                                                       "noarch",
+                                                       "emscripten-wasm32",
+                                                       "wasi-wasm32",
+                                                       "zos-z"};
   return k_platforms;
 }
 

@@ -9,15 +9,25 @@ namespace {
 using Atom = Version::Atom;
 using Kind = Version::Atom::Kind;
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 bool is_version_char(char lc) {
   return is_digit(lc) || (lc >= 'a' && lc <= 'z') || lc == '*' || lc == '.' || lc == '+' ||
          lc == '!' || lc == '_';
 }
-bool is_string(const Atom& a) { return a.kind == Kind::string || a.kind == Kind::dev; }
-int numeric_rank(Kind k) { return k == Kind::number ? 0 : (k == Kind::big_number ? 1 : 2); }
+bool is_string(const Atom& a) {
+  return a.kind == Kind::string || a.kind == Kind::dev;
+}
+int numeric_rank(Kind k) {
+  return k == Kind::number ? 0 : (k == Kind::big_number ? 1 : 2);
+}
 
 constexpr Atom k_zero{};
 
@@ -127,7 +137,8 @@ struct VersionImpl {
         while (k < j && s[k] == '0') ++k;
         if (j - k <= 19) {
           std::uint64_t value = 0;
-          for (std::size_t d = k; d < j; ++d) value = value * 10 + static_cast<unsigned>(s[d] - '0');
+          for (std::size_t d = k; d < j; ++d)
+            value = value * 10 + static_cast<unsigned>(s[d] - '0');
           atom.kind = Kind::number;
           atom.number = value;
         } else {
@@ -162,10 +173,18 @@ struct VersionImpl {
 
   static void append_atom(const Version& v, const Atom& a, std::string& out) {
     switch (a.kind) {
-      case Kind::number: out += std::to_string(a.number); break;
-      case Kind::big_number: out.append(v.m_str, a.offset, a.length); break;
-      case Kind::post: out += "inf"; break;
-      case Kind::dev: out += "'DEV'"; break;
+      case Kind::number:
+        out += std::to_string(a.number);
+        break;
+      case Kind::big_number:
+        out.append(v.m_str, a.offset, a.length);
+        break;
+      case Kind::post:
+        out += "inf";
+        break;
+      case Kind::dev:
+        out += "'DEV'";
+        break;
       case Kind::string:
         out += '\'';
         for (std::size_t i = 0; i < a.length; ++i) out += norm(v, v.m_str[a.offset + i]);
@@ -204,8 +223,8 @@ Result<Version> Version::parse(std::string_view text) {
     }
   }
   if (first_dash != std::string_view::npos && has_underscore) {
-    return version_error(t, "invalid character '-' (a version with '_' cannot also use '-')",
-                         first_dash + 1);
+    return version_error(
+        t, "invalid character '-' (a version with '_' cannot also use '-')", first_dash + 1);
   }
 
   Version v;
@@ -280,9 +299,7 @@ int Version::compare(const Version& other) const {
 
 std::size_t Version::hash() const {
   std::uint64_t h = 1469598103934665603ULL;
-  auto mix = [&h](std::uint64_t x) {
-    h ^= x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-  };
+  auto mix = [&h](std::uint64_t x) { h ^= x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); };
   for (Part part : {Part::main, Part::local}) {
     std::size_t n = VersionImpl::count(*this, part);
     // Trailing zero atoms and trailing empty components do not change equality.

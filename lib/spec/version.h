@@ -22,8 +22,8 @@ class Version {
   /// One run of digits, letters or stars inside a component (internal; public for tests).
   struct Atom {
     enum class Kind : std::uint8_t { string, dev, number, big_number, post };
-    std::uint64_t number = 0;    ///< value of a number
-    std::uint32_t offset = 0;    ///< text of a string or big number, in str()
+    std::uint64_t number = 0;  ///< value of a number
+    std::uint32_t offset = 0;  ///< text of a string or big number, in str()
     std::uint32_t length = 0;
     Kind kind = Kind::number;
   };

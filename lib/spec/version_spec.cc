@@ -17,8 +17,8 @@ class Pattern {
   bool matches(std::string_view value) const {
     if (kind == Kind::glob) return glob_match(text, value);
     try {
-      return std::regex_search(value.begin(), value.end(), regex,
-                               std::regex_constants::match_continuous);
+      return std::regex_search(
+          value.begin(), value.end(), regex, std::regex_constants::match_continuous);
     } catch (const std::regex_error&) {
       return false;  // too complex for std::regex: treat as no match rather than crash
     }
@@ -27,7 +27,9 @@ class Pattern {
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
 
 std::string_view trim(std::string_view s) {
   std::size_t b = 0, e = s.size();
@@ -118,14 +120,22 @@ struct VersionSpecParser {
       if (!version.ok()) return spec_error(whole, version.error().message);
       spec.m_version = std::move(version).value();
       using Op = VersionSpec::Op;
-      if (op == "==") spec.m_op = Op::eq;
-      else if (op == "!=") spec.m_op = not_starts ? Op::not_starts_with : Op::ne;
-      else if (op == "<") spec.m_op = Op::lt;
-      else if (op == "<=") spec.m_op = Op::le;
-      else if (op == ">") spec.m_op = Op::gt;
-      else if (op == ">=") spec.m_op = Op::ge;
-      else if (op == "=") spec.m_op = Op::starts_with;
-      else spec.m_op = Op::compatible;
+      if (op == "==")
+        spec.m_op = Op::eq;
+      else if (op == "!=")
+        spec.m_op = not_starts ? Op::not_starts_with : Op::ne;
+      else if (op == "<")
+        spec.m_op = Op::lt;
+      else if (op == "<=")
+        spec.m_op = Op::le;
+      else if (op == ">")
+        spec.m_op = Op::gt;
+      else if (op == ">=")
+        spec.m_op = Op::ge;
+      else if (op == "=")
+        spec.m_op = Op::starts_with;
+      else
+        spec.m_op = Op::compatible;
       spec.m_exact = op == "==";
       if (spec.m_op == Op::compatible) {
         // conda: x >= y and x.startswith(VersionOrder(".".join(str(y).split(".")[:-1])))
@@ -282,19 +292,31 @@ Result<VersionSpec> VersionSpec::parse(std::string_view text) {
 
 bool VersionSpec::contains(const Version& v) const {
   switch (m_op) {
-    case Op::any: return true;
-    case Op::eq: return v == m_version;
-    case Op::ne: return !(v == m_version);
-    case Op::lt: return v.compare(m_version) < 0;
-    case Op::le: return v.compare(m_version) <= 0;
-    case Op::gt: return v.compare(m_version) > 0;
-    case Op::ge: return v.compare(m_version) >= 0;
-    case Op::starts_with: return v.starts_with(m_version);
-    case Op::not_starts_with: return !v.starts_with(m_version);
-    case Op::compatible: return v.compare(m_version) >= 0 && v.starts_with(m_compatible_prefix);
+    case Op::any:
+      return true;
+    case Op::eq:
+      return v == m_version;
+    case Op::ne:
+      return !(v == m_version);
+    case Op::lt:
+      return v.compare(m_version) < 0;
+    case Op::le:
+      return v.compare(m_version) <= 0;
+    case Op::gt:
+      return v.compare(m_version) > 0;
+    case Op::ge:
+      return v.compare(m_version) >= 0;
+    case Op::starts_with:
+      return v.starts_with(m_version);
+    case Op::not_starts_with:
+      return !v.starts_with(m_version);
+    case Op::compatible:
+      return v.compare(m_version) >= 0 && v.starts_with(m_compatible_prefix);
     case Op::regex:
-    case Op::glob: return m_pattern->matches(v.str());
-    case Op::exact_text: return v.str() == m_str;
+    case Op::glob:
+      return m_pattern->matches(v.str());
+    case Op::exact_text:
+      return v.str() == m_str;
     case Op::all_of:
       for (const auto& c : m_children) {
         if (!c.contains(v)) return false;
@@ -368,8 +390,8 @@ Result<BuildNumberSpec> BuildNumberSpec::parse(std::string_view text) {
   BuildNumberSpec spec;
   spec.m_str = std::string(s);
   auto bad = [&](const std::string& why) {
-    return Error{ErrorKind::input, "",
-                 "invalid build number spec '" + std::string(text) + "': " + why};
+    return Error{
+        ErrorKind::input, "", "invalid build number spec '" + std::string(text) + "': " + why};
   };
   auto parse_int = [](std::string_view digits, std::int64_t& out) {
     if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
@@ -393,12 +415,18 @@ Result<BuildNumberSpec> BuildNumberSpec::parse(std::string_view text) {
     if (!split_operator(s, op, operand) || op == "~=") return bad("invalid operator");
     if (!parse_int(operand, spec.m_number)) return bad("not a number");
     using Op = VersionSpec::Op;
-    if (op == "==" || op == "=") spec.m_op = Op::eq;
-    else if (op == "!=") spec.m_op = Op::ne;
-    else if (op == "<") spec.m_op = Op::lt;
-    else if (op == "<=") spec.m_op = Op::le;
-    else if (op == ">") spec.m_op = Op::gt;
-    else spec.m_op = Op::ge;
+    if (op == "==" || op == "=")
+      spec.m_op = Op::eq;
+    else if (op == "!=")
+      spec.m_op = Op::ne;
+    else if (op == "<")
+      spec.m_op = Op::lt;
+    else if (op == "<=")
+      spec.m_op = Op::le;
+    else if (op == ">")
+      spec.m_op = Op::gt;
+    else
+      spec.m_op = Op::ge;
     return spec;
   }
   if (s.front() == '^' || s.back() == '$') {
@@ -417,15 +445,24 @@ Result<BuildNumberSpec> BuildNumberSpec::parse(std::string_view text) {
 bool BuildNumberSpec::contains(std::int64_t n) const {
   using Op = VersionSpec::Op;
   switch (m_op) {
-    case Op::any: return true;
-    case Op::eq: return n == m_number;
-    case Op::ne: return n != m_number;
-    case Op::lt: return n < m_number;
-    case Op::le: return n <= m_number;
-    case Op::gt: return n > m_number;
-    case Op::ge: return n >= m_number;
-    case Op::regex: return m_pattern->matches(std::to_string(n));
-    default: return false;
+    case Op::any:
+      return true;
+    case Op::eq:
+      return n == m_number;
+    case Op::ne:
+      return n != m_number;
+    case Op::lt:
+      return n < m_number;
+    case Op::le:
+      return n <= m_number;
+    case Op::gt:
+      return n > m_number;
+    case Op::ge:
+      return n >= m_number;
+    case Op::regex:
+      return m_pattern->matches(std::to_string(n));
+    default:
+      return false;
   }
 }
 

@@ -34,11 +34,11 @@ class VersionSpec {
     starts_with,
     not_starts_with,
     compatible,
-    regex,      ///< ^...$ against the version text
-    glob,       ///< '*' wildcards against the version text
-    exact_text, ///< text containing '@', compared as a string
-    all_of,     ///< "," node
-    any_of,     ///< "|" node
+    regex,       ///< ^...$ against the version text
+    glob,        ///< '*' wildcards against the version text
+    exact_text,  ///< text containing '@', compared as a string
+    all_of,      ///< "," node
+    any_of,      ///< "|" node
   };
 
   /// The "*" spec.
@@ -83,7 +83,8 @@ class StringMatcher {
   enum class Case : std::uint8_t { sensitive, insensitive };
   StringMatcher() = default;
   /// Fails with ErrorKind::input for an invalid "^...$" regex.
-  [[nodiscard]] static Result<StringMatcher> parse(std::string_view text, Case kase = Case::sensitive);
+  [[nodiscard]] static Result<StringMatcher> parse(std::string_view text,
+                                                   Case kase = Case::sensitive);
   bool matches(std::string_view value) const;
   const std::string& str() const { return m_text; }
   /// True for an exact string (no wildcard, no regex).
