@@ -198,11 +198,8 @@ Result<LockedPackage> read_package(const Ctx& ctx, const YNode& entry,
   }
   ENVLOCK_TRY(md5, opt_scalar(ctx, *hash_node, "md5"));
   ENVLOCK_TRY(sha256, opt_scalar(ctx, *hash_node, "sha256"));
-  // Old conda-lock versions wrote the fake virtual packages (`__osx`, file:// URL) with an
-  // empty md5; everything else needs a hash.
-  if (md5.empty() && sha256.empty() && p.name.rfind("__", 0) != 0) {
-    return ctx.at(*hash_node, what_pkg + " has neither hash.md5 nor hash.sha256");
-  }
+  // Both may be empty: old conda-lock versions wrote the fake virtual packages (`__osx`,
+  // file:// URL) with `md5: ''`, and source packages from pixi have no artifact hash.
   p.md5 = std::move(md5);
   p.sha256 = std::move(sha256);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <ostream>
 
 #include "lib/lockfile/formats.h"
 
@@ -33,6 +34,14 @@ const char* to_string(SourceFormat format) {
       return "micromamba-json";
   }
   return "unknown";
+}
+
+std::ostream& operator<<(std::ostream& out, Manager manager) {
+  return out << to_string(manager);
+}
+
+std::ostream& operator<<(std::ostream& out, SourceFormat format) {
+  return out << to_string(format);
 }
 
 bool same_dependencies(const std::vector<std::string>& a, const std::vector<std::string>& b) {

@@ -3,6 +3,7 @@
 // Versions, builds and dependency constraints stay strings: this module never compares versions.
 
 #include <cstdint>
+#include <iosfwd>
 #include <map>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@ enum class Manager { conda, pip };
 
 /// "conda" or "pip".
 const char* to_string(Manager manager);
+std::ostream& operator<<(std::ostream& out, Manager manager);
 
 /// The file format a Lock was read from (or `conda_lock_v1` for one built in memory).
 enum class SourceFormat {
@@ -31,6 +33,7 @@ enum class SourceFormat {
 
 /// A short stable name: "conda-lock-v1", "pixi-v6", "explicit", "env-export", ...
 const char* to_string(SourceFormat format);
+std::ostream& operator<<(std::ostream& out, SourceFormat format);
 
 /// A channel as conda-lock records it: a URL (or name) with credentials replaced by
 /// `${VAR}` placeholders, and the names of those variables.

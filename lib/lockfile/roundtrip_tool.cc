@@ -5,6 +5,7 @@
 //   roundtrip_tool LOCK --summary            format, environments, platforms, package counts
 //   roundtrip_tool LOCK --content-hash       recompute content_hash from metadata.sources
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   std::string explicit_platform;
   bool summary = false;
   bool content_hash = false;
+  std::string cuda = "11.4";
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--env" && i + 1 < argc)
@@ -33,6 +35,8 @@ int main(int argc, char** argv) {
       summary = true;
     else if (a == "--content-hash")
       content_hash = true;
+    else if (a == "--cuda" && i + 1 < argc)
+      cuda = argv[++i];
   }
   auto lock = lf::read_lock(argv[1]);
   if (!lock.ok()) {
@@ -56,6 +60,7 @@ int main(int argc, char** argv) {
       std::cerr << "roundtrip_tool: error: " << input.error().to_string() << "\n";
       return 2;
     }
+    input->virtual_packages = lf::default_virtual_packages(cuda);
     int bad = 0;
     for (const auto& platform : lock->metadata.platforms) {
       std::string stored = lock->metadata.content_hash.count(platform)
@@ -66,7 +71,8 @@ int main(int argc, char** argv) {
       bad += !ok;
       std::cout << platform << " " << (ok ? "match" : "MISMATCH") << " "
                 << lf::content_hash(*input, platform) << "\n";
-      if (!ok && argc > 3) std::cout << lf::content_hash_json(*input, platform) << "\n";
+      if (!ok && std::getenv("ROUNDTRIP_DUMP"))
+        std::cout << lf::content_hash_json(*input, platform) << "\n";
     }
     return bad ? 1 : 0;
   }
