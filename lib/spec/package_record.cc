@@ -105,7 +105,9 @@ Result<std::vector<std::string>> string_list(element value, const std::string& w
   if (value.type() != element_type::ARRAY) {
     return Error{ErrorKind::input, where, std::string("'") + field + "' must be a list of strings"};
   }
-  for (element item : value.get_array().value_unsafe()) {
+  // Keep the array in a local: value_unsafe() on a temporary would dangle in a range-for.
+  simdjson::dom::array array = value.get_array().value_unsafe();
+  for (element item : array) {
     if (item.type() != element_type::STRING) {
       return Error{
           ErrorKind::input, where, std::string("'") + field + "' must be a list of strings"};
@@ -144,7 +146,8 @@ Result<PackageRecord> parse_record(std::string_view fn, element value, const Rep
     }
     return Ok{};
   };
-  for (auto field : value.get_object().value_unsafe()) {
+  simdjson::dom::object object = value.get_object().value_unsafe();
+  for (auto field : object) {
     std::string_view key = field.key;
     element v = field.value;
     if (key == "name")
