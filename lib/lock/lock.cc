@@ -53,10 +53,15 @@ Result<int64_t> parse_date(const std::string& text) {
     tm = {};
     end = strptime(text.c_str(), "%Y-%m-%d", &tm);
   }
-  if (!end || (*end && std::string(end) != "Z"))
+  struct tm given = tm;
+  time_t seconds = timegm(&tm);
+  // timegm() normalises 2024-02-30 to March 1st; a date that moved was not a real date.
+  bool real = end && tm.tm_mday == given.tm_mday && tm.tm_mon == given.tm_mon &&
+              tm.tm_hour == given.tm_hour && tm.tm_min == given.tm_min;
+  if (!end || (*end && std::string(end) != "Z") || !real)
     return Error{ErrorKind::usage, "--exclude-newer " + text,
                  "expected a date like 2024-01-31 or 2024-01-31T12:00:00Z"};
-  return static_cast<int64_t>(timegm(&tm)) * 1000;
+  return static_cast<int64_t>(seconds) * 1000;
 }
 
 // Step 1: environment files, platforms, channels, virtual packages, and the hash input.
@@ -322,6 +327,10 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
   if (report.outcome == Report::Outcome::unsatisfiable) return report;
 
   // 5. Write the lock (and @EXPLICIT files) atomically; nothing is written on failure.
+  if (auto dir = fs::path(in.lockfile).parent_path(); !fs::exists(dir)) {
+    fs::create_directories(dir, ec);
+    if (ec) return io_error(dir.string(), "cannot create the folder", ec.value());
+  }
   for (Kind kind : options.kinds) {
     if (kind == Kind::lock) {
       lockfile::WriteOptions write;

@@ -91,8 +91,13 @@ bool has_glob(const std::string& name) { return name.find('*') != std::string::n
 std::string spec_text(const spec::MatchSpec& ms) { return ms.original.empty() ? ms.str() : ms.original; }
 
 // "numpy 1.2.* (available: 1.0, 1.1 in conda-forge)" style hint for a spec with no candidate.
-std::string nothing_provides(const spec::MatchSpec& ms, const std::vector<spec::PackageRecord>& near) {
+// `too_new` counts the records of that name hidden by the exclude-newer cut-off.
+std::string nothing_provides(const spec::MatchSpec& ms,
+                             const std::vector<spec::PackageRecord>& near,
+                             size_t too_new) {
   std::string text = "nothing provides requested " + spec_text(ms);
+  if (near.empty() && too_new)
+    return text + " (every '" + ms.name + "' record is newer than the exclude-newer date)";
   if (near.empty()) return text + " (no package named '" + ms.name + "' in the channels)";
   std::set<std::string> versions;
   for (const auto& r : near) versions.insert(r.version);
@@ -131,12 +136,14 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
   // 3. Exclusions: records newer than the cut-off, and (strict priority) names shadowed by a
   //    higher-priority channel. Excluded solvables are invisible to the solver.
   std::set<solv::Id> excluded;
+  std::set<solv::Id> too_new;
   std::unordered_map<solv::Id, int> best_rank;
   for (size_t i = 0; i < repos.size(); ++i) {
     for (solv::Id p : repos[i].solvables()) {
       if (request.exclude_newer_ms &&
           static_cast<int64_t>(pool.timestamp_s(p)) * 1000 > *request.exclude_newer_ms) {
         excluded.insert(p);
+        too_new.insert(p);
         continue;
       }
       auto [it, inserted] = best_rank.emplace(pool.name_id(p), rank_of_source[i]);
@@ -171,7 +178,10 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
         near.push_back(std::move(record));
     }
     if (candidates.empty()) {
-      missing.push_back(nothing_provides(ms, near));
+      size_t hidden_by_date = std::count_if(too_new.begin(), too_new.end(), [&](solv::Id p) {
+        return pool.name_id(p) == pool.intern(ms.name);
+      });
+      missing.push_back(nothing_provides(ms, near, hidden_by_date));
       continue;
     }
     jobs.install_one_of(std::move(candidates));
@@ -179,8 +189,24 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
   }
   if (!missing.empty()) return Outcome{Unsatisfiable{std::move(missing)}};
 
-  // 5. Held packages: prefer what the lock has unless the name is being updated.
+  // 5. Updated names: a solve without the held packages tells which build a full relock would
+  //    take; requiring it below moves NAME there, and the held packages that cannot stay with
+  //    it move too (a mere absence of its hold would let the others keep NAME where it was).
   std::set<std::string> updating(request.update.begin(), request.update.end());
+  if (!updating.empty()) {
+    solv::Solver fresh(pool);
+    if (fresh.solve(jobs) == 0) {
+      for (solv::Id p : fresh.installed_solvables()) {
+        std::string name = pool.solvable_name(p);
+        if (!updating.count(name)) continue;
+        jobs.install_one_of({p});
+        job_names.push_back("--update " + name + " (to " + pool.solvable_version(p) + " " +
+                            pool.solvable_build(p) + ")");
+      }
+    }
+  }
+
+  // 6. Held packages: prefer what the lock has unless the name is being updated.
   for (const auto& held : request.held) {
     if (updating.count(held.name)) continue;
     for (solv::Id p : pool.what_matches(pool.intern(held.name))) {
@@ -190,7 +216,7 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
     }
   }
 
-  // 6. Solve; a failure is explained in terms of the requested specs.
+  // 7. Solve; a failure is explained in terms of the requested specs.
   solv::Solver solver(pool);
   if (solver.solve(jobs) != 0) {
     auto problems = solver.problem_texts([&](int item) {
