@@ -22,7 +22,7 @@ packages=(
   libyaml-cpp-dev libcpp-httplib-dev nlohmann-json3-dev libxxhash-dev libcli11-dev
   libboost-test-dev libarchive-dev libzstd-dev libssl-dev zlib1g-dev libbz2-dev
   libsimdjson-dev libbrotli-dev
-  python3 python3-jsonschema zstd bzip2 zip
+  python3 python3-jsonschema python3-yaml zstd bzip2 zip
 )
 missing=()
 for p in "${packages[@]}"; do
