@@ -12,6 +12,9 @@ bool applies_to(const std::string& name, const std::string& platform) {
   if (name == "__osx") return starts("osx-");
   if (name == "__win") return starts("win-");
   if (name == "__unix") return starts("linux-") || starts("osx-");
+  // CUDA has no macOS builds: an override (CONDA_OVERRIDE_CUDA on a Mac host, too) must not
+  // give osx-* locks a __cuda that conda-lock's defaults never have there.
+  if (name == "__cuda") return starts("linux-") || starts("win-");
   return true;
 }
 
@@ -76,6 +79,11 @@ Result<lockfile::VirtualPackageRepo> virtual_packages(const std::vector<std::str
         rest = rest.substr(0, eq2);
       }
       if (!rest.empty()) version = rest;
+      // "__glibc==2.17" would otherwise read as "remove __glibc" with a build of "2.17".
+      if (!version && eq2 != std::string::npos)
+        return Error{ErrorKind::usage, "--virtual-package " + text,
+                     "expected NAME=VERSION[=BUILD] (one '=', e.g. __glibc=2.17), or NAME= to "
+                     "remove it"};
     } else {
       version = "0";
     }
