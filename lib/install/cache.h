@@ -1,0 +1,63 @@
+#pragma once
+// The package cache (a conda-style "pkgs" folder): archives as downloaded, each verified
+// against the lock before use, and their extracted form, marked with the archive's digests so
+// that a stale or partial extraction is redone.
+//
+// Layout: `<pkgs>/<file name>` (the archive), `<pkgs>/<stem>/` (extracted; `info/` holds
+// `envlock_extracted.json`, the marker), `<pkgs>/<file name>.lock` (per-package flock).
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "lib/channel/download.h"
+#include "lib/lockfile/lock.h"
+#include "lib/package/package.h"
+#include "lib/util/result.h"
+
+namespace envlock::install {
+
+/// Whether packages may be downloaded (file:// URLs are always read).
+enum class Offline { no, yes };
+
+/// The default cache: $ENVLOCK_CACHE_DIR/pkgs, else $HOME/.cache/envlock/pkgs.
+std::string default_pkgs_dir();
+
+struct CacheOptions {
+  std::string pkgs_dir;
+  Offline offline = Offline::no;
+  channel::DownloadOptions download;
+};
+
+/// Where a package came from this time.
+enum class CacheHit { extracted, archive, downloaded };
+const char* to_string(CacheHit hit);
+
+/// A package ready to link.
+struct CachedPackage {
+  std::string archive_path;   ///< `<pkgs>/<file name>` (may be absent when `hit` is extracted)
+  std::string extracted_dir;  ///< `<pkgs>/<stem>`
+  std::string sha256;         ///< of the archive, lowercase hex
+  std::string md5;            ///< of the archive, lowercase hex
+  uint64_t size = 0;          ///< of the archive
+  CacheHit hit = CacheHit::downloaded;
+  package::PackageInfo info;
+};
+
+/// "<name>-<version>-<build>" for messages.
+std::string package_label(const lockfile::LockedPackage& package);
+
+/// Makes `package` available in the cache and returns its extracted form:
+/// 1. an extraction whose marker matches the lock's sha256 (else md5) is used as is;
+/// 2. else a cached archive is hashed and used when its sha256 (else md5) and size match the
+///    lock, otherwise it is deleted;
+/// 3. else the archive is downloaded (hash-checked while streaming) and extracted.
+/// Fails with ErrorKind::input when the lock has no digest or a URL without a package file
+/// name, when the downloaded bytes disagree with the lock (naming the package, the expected
+/// and the actual digest) or the archive is malformed or hostile; ErrorKind::network when the
+/// download fails or --offline forbids it; ErrorKind::io for local file failures.
+/// Safe to call from several threads and processes at once (a flock per package).
+Result<CachedPackage> ensure_package(const lockfile::LockedPackage& package,
+                                     const CacheOptions& options);
+
+}  // namespace envlock::install

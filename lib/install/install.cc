@@ -1,0 +1,422 @@
+#include "lib/install/install.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "lib/install/fs_util.h"
+#include "lib/install/link.h"
+#include "lib/lockfile/lockfile.h"
+#include "lib/prefix/prefix.h"
+#include "lib/spec/platform.h"
+#include "lib/util/file.h"
+
+namespace envlock::install {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+Result<std::string> absolute_prefix(const std::string& prefix) {
+  if (prefix.empty()) return Error{ErrorKind::usage, "--prefix", "is required"};
+  std::error_code ec;
+  fs::path p = fs::absolute(prefix, ec).lexically_normal();
+  if (ec) return io_error(prefix, "resolve", ec.value());
+  std::string s = p.string();
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  if (s == "/") return Error{ErrorKind::usage, "--prefix", "refusing to install into /"};
+  return s;
+}
+
+// The conda packages the lock holds for `platform` (one per name); pip ones go to `skipped`.
+Result<std::vector<lockfile::LockedPackage>> locked_packages(const Options& o,
+                                                             const std::string& platform,
+                                                             Report& report) {
+  ENVLOCK_TRY(whole, lockfile::read_lock(o.lock_path));
+  const std::string env_name =
+      o.environment.empty() ? lockfile::k_default_environment : o.environment;
+  auto selected = lockfile::select_environment(whole, env_name);
+  if (!selected.ok()) {
+    Error e = selected.take_error();
+    e.kind = ErrorKind::usage;
+    return e;
+  }
+  const lockfile::Environment* env = selected->environment(lockfile::k_default_environment);
+  auto it = env->packages.find(platform);
+  if (it == env->packages.end() && whole.source_format == lockfile::SourceFormat::explicit_file &&
+      env->packages.size() == 1 && env->packages.begin()->first == "noarch") {
+    it = env->packages.begin();  // an @EXPLICIT file of noarch packages only fits any platform
+  }
+  if (it == env->packages.end()) {
+    bool declared = false;
+    std::string names;
+    for (const auto& p : whole.metadata.platforms) {
+      names += (names.empty() ? "" : ", ") + p;
+      declared |= p == platform;
+    }
+    if (!declared) {
+      return Error{ErrorKind::usage,
+                   o.lock_path,
+                   "platform " + platform + " is not in the lock (it has: " + names + ")"};
+    }
+    return std::vector<lockfile::LockedPackage>{};
+  }
+  std::vector<lockfile::LockedPackage> out;
+  std::map<std::string, const lockfile::LockedPackage*> seen;
+  for (const auto& p : it->second) {
+    if (p.manager == lockfile::Manager::pip) {
+      report.skipped.push_back({p.name, "pip package: envlock installs conda packages only"});
+      continue;
+    }
+    if (p.url.empty()) {
+      return Error{ErrorKind::input, o.lock_path, p.name + " has no URL to install from"};
+    }
+    auto [at, fresh] = seen.emplace(p.name, &p);
+    if (!fresh) {
+      if (at->second->url != p.url) {
+        return Error{ErrorKind::input,
+                     o.lock_path,
+                     p.name + " is locked twice with different artifacts for " + platform};
+      }
+      continue;  // the same artifact in two categories
+    }
+    out.push_back(p);
+  }
+  return out;
+}
+
+std::string python_version_of(const std::vector<lockfile::LockedPackage>& locked) {
+  for (const auto& p : locked) {
+    if (p.name != "python") continue;
+    size_t first = p.version.find('.');
+    if (first == std::string::npos) return p.version;
+    size_t second = p.version.find_first_of(".+-_", first + 1);
+    return p.version.substr(0, second);
+  }
+  return "";
+}
+
+bool is_empty_dir(const std::string& path) {
+  DIR* dir = ::opendir(path.c_str());
+  if (!dir) return false;
+  bool empty = true;
+  while (dirent* e = ::readdir(dir)) {
+    std::string_view n = e->d_name;
+    if (n != "." && n != "..") {
+      empty = false;
+      break;
+    }
+  }
+  ::closedir(dir);
+  return empty;
+}
+
+// Fetches and extracts every package, `jobs` at a time. Returns the first error (by lock order)
+// after all workers stopped.
+Result<std::vector<CachedPackage>> fetch_all(const std::vector<lockfile::LockedPackage>& link,
+                                             const Options& o, const ProgressSink& progress,
+                                             Report& report) {
+  CacheOptions cache;
+  cache.pkgs_dir = o.pkgs_dir.empty() ? default_pkgs_dir() : o.pkgs_dir;
+  cache.offline = o.offline;
+  cache.download.http = o.http;
+  std::vector<std::optional<Result<CachedPackage>>> results(link.size());
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  auto worker = [&] {
+    while (!failed) {
+      size_t i = next++;
+      if (i >= link.size()) return;
+      const std::string label = package_label(link[i]);
+      CacheOptions mine = cache;
+      if (progress) {
+        mine.download.progress = [&, i, label](const channel::ProgressEvent& e) {
+          progress({ProgressEvent::Stage::download, label, i + 1, link.size(), e.bytes, e.total});
+        };
+      }
+      auto r = ensure_package(link[i], mine);
+      if (!r.ok()) failed = true;
+      if (r.ok() && progress) {
+        progress({ProgressEvent::Stage::extract, label, i + 1, link.size(), r->size, r->size});
+      }
+      results[i] = std::move(r);
+    }
+  };
+  const size_t n_threads = std::min<size_t>(std::max(1, o.jobs), std::max<size_t>(link.size(), 1));
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < n_threads; ++t) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+  std::vector<CachedPackage> out;
+  for (auto& r : results) {
+    if (!r) continue;  // not reached after a failure
+    if (!r->ok()) return r->take_error();
+    if (r->value().hit == CacheHit::downloaded) {
+      ++report.downloaded;
+    } else {
+      ++report.from_cache;
+    }
+    out.push_back(std::move(*r).value());
+  }
+  return out;
+}
+
+std::string now_for_history() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+std::string history_name(const prefix::PrefixRecord& r) {
+  std::string channel = r.channel;
+  if (channel.rfind("https://conda.anaconda.org/", 0) == 0) channel = channel.substr(27);
+  return channel + "::" + r.name + "-" + r.version + "-" + r.build;
+}
+
+// Every path a record owns in the prefix, plus its own file.
+void owned_paths(const prefix::PrefixRecord& r, std::vector<std::string>& out) {
+  if (!r.files.empty()) {
+    out.insert(out.end(), r.files.begin(), r.files.end());
+  } else {
+    for (const auto& p : r.paths) out.push_back(p.path);
+  }
+  std::string file = r.source_file.empty() ? prefix::record_file_name(r)
+                                           : fs::path(r.source_file).filename().string();
+  out.push_back("conda-meta/" + file);
+}
+
+void list_tree(const std::string& root, const std::string& rel, std::vector<std::string>& out) {
+  DIR* dir = ::opendir((root + (rel.empty() ? "" : "/" + rel)).c_str());
+  if (!dir) return;
+  std::vector<std::pair<std::string, bool>> entries;
+  while (dirent* e = ::readdir(dir)) {
+    std::string n = e->d_name;
+    if (n == "." || n == "..") continue;
+    std::string child = rel.empty() ? n : rel + "/" + n;
+    struct stat st;
+    bool is_dir = ::lstat((root + "/" + child).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    entries.emplace_back(child, is_dir);
+  }
+  ::closedir(dir);
+  for (const auto& [child, is_dir] : entries) {
+    // An empty folder a package ships is added as itself; others only through their files.
+    if (is_dir && !is_empty_dir(root + "/" + child)) {
+      list_tree(root, child, out);
+    } else {
+      out.push_back(child);
+    }
+  }
+}
+
+}  // namespace
+
+std::string to_string(const ProgressEvent& e) {
+  static const char* names[] = {"download", "extract", "link", "commit"};
+  std::string out = names[static_cast<int>(e.stage)];
+  if (!e.package.empty()) out += " " + e.package;
+  if (e.count) out += " (" + std::to_string(e.index) + "/" + std::to_string(e.count) + ")";
+  if (e.stage == ProgressEvent::Stage::download && e.bytes) {
+    out += " " + std::to_string(e.bytes / 1024) + " KiB";
+    if (e.total) out += " of " + std::to_string(e.total / 1024) + " KiB";
+  }
+  return out;
+}
+
+Result<Report> run(const Options& o, const ProgressSink& sink) {
+  std::mutex progress_mutex;
+  ProgressSink progress;
+  if (sink) {
+    progress = [&](const ProgressEvent& e) {
+      std::lock_guard<std::mutex> guard(progress_mutex);
+      sink(e);
+    };
+  }
+  Report report;
+  ENVLOCK_TRY(prefix_dir, absolute_prefix(o.prefix));
+  report.prefix = prefix_dir;
+  report.platform = o.platform.empty() ? spec::host_platform() : o.platform;
+  report.environment = o.environment;
+
+  // What the lock wants, before touching anything.
+  ENVLOCK_TRY(locked, locked_packages(o, report.platform, report));
+  // One install per prefix at a time.
+  ENVLOCK_TRY(prefix_lock, PrefixLock::acquire(prefix_dir));
+  // Finish (or undo) what an interrupted install left.
+  ENVLOCK_TRY(recovered, recover_prefix(prefix_dir));
+  report.recovered = recovered;
+  const bool fresh = prefix_lock.fresh();
+  if (fresh && fsu::lexists(prefix_dir) && !is_empty_dir(prefix_dir)) {
+    return Error{ErrorKind::usage,
+                 prefix_dir,
+                 "exists and is not empty, but has no conda-meta folder; refusing to install "
+                 "over it"};
+  }
+  // What is installed: only conda-meta is read, no file is hashed.
+  std::vector<prefix::PrefixRecord> installed;
+  if (!fresh) {
+    ENVLOCK_TRY(state, prefix::read_conda_meta(prefix_dir));
+    installed = std::move(state.records);
+  }
+  Transaction t = plan_transaction(locked, installed);
+  report.changes = t.changes;
+  if (t.empty() && !fresh) {
+    report.up_to_date = true;
+    return report;
+  }
+
+  // Every archive verified and extracted in the cache before the prefix is touched.
+  ENVLOCK_TRY(cached, fetch_all(t.link, o, progress, report));
+
+  // Stage the new files: a whole new tree for a fresh prefix, else only the new packages.
+  std::string root;
+  if (fresh) {
+    ENVLOCK_TRY(staging, make_fresh_staging(prefix_dir));
+    root = staging;
+  } else {
+    ENVLOCK_TRY_VOID(fsu::remove_tree(txn_dir(prefix_dir)));
+    root = txn_dir(prefix_dir) + "/new";
+  }
+  auto stage = [&]() -> Result<void> {
+    ENVLOCK_TRY_VOID(fsu::make_dirs(root + "/conda-meta"));
+    LinkTarget target{root, prefix_dir, report.platform, python_version_of(locked)};
+    prefix::Revision revision;
+    revision.date = now_for_history();
+    revision.cmd = o.command_line;
+    revision.comments.push_back("# envlock version: 0.1.0");
+    for (const auto& r : t.unlink) revision.removed.push_back(history_name(r));
+    for (size_t i = 0; i < t.link.size(); ++i) {
+      if (progress) {
+        progress(
+            {ProgressEvent::Stage::link, package_label(t.link[i]), i + 1, t.link.size(), 0, 0});
+      }
+      ENVLOCK_TRY(linked, link_package(t.link[i], cached[i], target));
+      report.files_linked += linked.hardlinked;
+      report.files_copied += linked.copied;
+      report.files_relocated += linked.relocated;
+      report.link_scripts_not_run.insert(report.link_scripts_not_run.end(),
+                                         linked.link_scripts.begin(),
+                                         linked.link_scripts.end());
+      ENVLOCK_TRY_VOID(
+          write_file_atomic(root + "/conda-meta/" + prefix::record_file_name(linked.record),
+                            prefix::write_prefix_record(linked.record),
+                            Durability::no_fsync));
+      revision.added.push_back(history_name(linked.record));
+    }
+    std::string history;
+    if (!fresh && fsu::lexists(prefix_dir + "/conda-meta/history")) {
+      ENVLOCK_TRY(old, read_file(prefix_dir + "/conda-meta/history"));
+      history = std::move(old);
+      if (!history.empty() && history.back() != '\n') history += '\n';
+    }
+    history += prefix::format_revision(revision);
+    return write_file_atomic(root + "/conda-meta/history", history, Durability::no_fsync);
+  };
+  auto staged = stage();
+  if (!staged.ok()) {
+    (void)fsu::remove_tree(fresh ? root : txn_dir(prefix_dir));
+    return staged.take_error();
+  }
+
+  // The commit: renames only.
+  if (progress) progress({ProgressEvent::Stage::commit, "", 0, 0, 0, 0});
+  if (fresh) {
+    if (o.interrupt) o.interrupt->critical = true;
+    auto committed = commit_fresh(root, prefix_dir);
+    if (o.interrupt) o.interrupt->critical = false;
+    ENVLOCK_TRY_VOID(std::move(committed));
+  } else {
+    std::vector<std::string> remove, add;
+    for (const auto& r : t.unlink) owned_paths(r, remove);
+    remove.push_back("conda-meta/history");
+    list_tree(root, "", add);
+    ENVLOCK_TRY_VOID(commit_update(prefix_dir, remove, add, o.interrupt));
+  }
+  return report;
+}
+
+std::string render_text(const Report& r) {
+  if (r.up_to_date) {
+    std::string out = r.prefix + ": already up to date\n";
+    if (r.recovered != Recovery::nothing) {
+      out = std::string("note: an interrupted install was ") +
+            (r.recovered == Recovery::completed ? "completed" : "undone") + "\n" + out;
+    }
+    return out;
+  }
+  std::string out;
+  if (r.recovered != Recovery::nothing) {
+    out += std::string("note: an interrupted install was ") +
+           (r.recovered == Recovery::completed ? "completed" : "undone") + "\n";
+  }
+  size_t added = 0, removed = 0, replaced = 0;
+  for (const auto& c : r.changes) {
+    switch (c.kind) {
+      case Change::Kind::add:
+        ++added;
+        out += "  + " + c.name + " " + c.new_version + " " + c.new_build + "\n";
+        break;
+      case Change::Kind::remove:
+        ++removed;
+        out += "  - " + c.name + " " + c.old_version + " " + c.old_build + "\n";
+        break;
+      case Change::Kind::replace:
+        ++replaced;
+        out += "  ~ " + c.name + " " + c.old_version + " " + c.old_build + " -> " + c.new_version +
+               " " + c.new_build + "\n";
+        break;
+    }
+  }
+  out += r.prefix + ": " + std::to_string(added) + " added, " + std::to_string(removed) +
+         " removed, " + std::to_string(replaced) + " replaced (" + std::to_string(r.downloaded) +
+         " downloaded, " + std::to_string(r.from_cache) + " from the cache)\n";
+  for (const auto& s : r.link_scripts_not_run) out += "note: link script not run: " + s + "\n";
+  for (const auto& s : r.skipped) out += "note: not installed: " + s.name + " (" + s.reason + ")\n";
+  return out;
+}
+
+std::string render_json(const Report& r) {
+  json changes = json::array();
+  for (const auto& c : r.changes) {
+    json j = {{"kind", to_string(c.kind)}, {"name", c.name}};
+    if (c.kind != Change::Kind::add)
+      j["old"] = {{"version", c.old_version}, {"build", c.old_build}};
+    if (c.kind != Change::Kind::remove)
+      j["new"] = {{"version", c.new_version}, {"build", c.new_build}};
+    changes.push_back(std::move(j));
+  }
+  json skipped = json::array();
+  for (const auto& s : r.skipped) skipped.push_back({{"name", s.name}, {"reason", s.reason}});
+  json doc = {
+      {"prefix", r.prefix},
+      {"platform", r.platform},
+      {"environment", r.environment},
+      {"up_to_date", r.up_to_date},
+      {"recovered", to_string(r.recovered)},
+      {"changes", changes},
+      {"link_scripts_not_run", r.link_scripts_not_run},
+      {"skipped", skipped},
+      {"counts",
+       {{"downloaded", r.downloaded},
+        {"from_cache", r.from_cache},
+        {"hardlinked", r.files_linked},
+        {"copied", r.files_copied},
+        {"relocated", r.files_relocated}}},
+  };
+  return doc.dump(2) + "\n";
+}
+
+}  // namespace envlock::install

@@ -1,0 +1,88 @@
+#pragma once
+// `envlock install`: make a prefix exactly what a lock says for one platform. Downloads into a
+// verified package cache, links (hard links, copies, relocation, noarch:python), writes
+// conda-meta records and history as conda does, commits atomically, and does nothing when the
+// prefix already matches.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "lib/install/cache.h"
+#include "lib/install/commit.h"
+#include "lib/install/transaction.h"
+#include "lib/util/result.h"
+
+namespace envlock::install {
+
+struct Options {
+  std::string lock_path;
+  std::string prefix;
+  std::string platform;                 ///< "" = the host's (spec::host_platform())
+  std::string environment = "default";  ///< for multi-environment (pixi) locks
+  Offline offline = Offline::no;
+  std::string pkgs_dir;  ///< "" = default_pkgs_dir()
+  int jobs = 4;          ///< parallel downloads and extractions
+  /// Network settings for downloads (tests shorten the timeouts).
+  channel::HttpOptions http;
+  /// Written as the history entry's `# cmd:` line.
+  std::string command_line = "envlock install";
+  /// Set by the caller's signal handler; may be null.
+  InterruptState* interrupt = nullptr;
+};
+
+/// One progress step; the library never prints.
+struct ProgressEvent {
+  enum class Stage { download, extract, link, commit };
+  Stage stage = Stage::download;
+  std::string package;  ///< "<name>-<version>-<build>"; empty for commit
+  size_t index = 0;     ///< 1-based among `count`
+  size_t count = 0;
+  uint64_t bytes = 0;  ///< download bytes so far
+  uint64_t total = 0;  ///< download size when known
+};
+/// Called from several threads, never at once (the library serialises calls).
+using ProgressSink = std::function<void(const ProgressEvent&)>;
+/// A one-line human rendering: "download zlib-1.3.1-h0 (2/5) 12.0 KiB".
+std::string to_string(const ProgressEvent& event);
+
+/// A package the lock holds but the install did not handle.
+struct Skipped {
+  std::string name;
+  std::string reason;
+};
+
+/// What an install did.
+struct Report {
+  std::string prefix;
+  std::string platform;
+  std::string environment;
+  bool up_to_date = false;                 ///< nothing to do: the prefix matched the lock
+  Recovery recovered = Recovery::nothing;  ///< an interrupted earlier install was finished/undone
+  std::vector<Change> changes;             ///< by name
+  std::vector<std::string> link_scripts_not_run;  ///< prefix-relative paths
+  std::vector<Skipped> skipped;                   ///< pip packages (not installed by envlock)
+  size_t downloaded = 0;                          ///< archives fetched
+  size_t from_cache = 0;                          ///< packages served by the cache
+  size_t files_linked = 0;                        ///< hard links
+  size_t files_copied = 0;
+  size_t files_relocated = 0;
+};
+
+/// Runs the install:
+/// read_lock → select platform → lock the prefix → recover an interrupted install → read
+/// conda-meta → plan → (nothing to do: return) → fetch into the cache → stage → commit.
+/// Fails with ErrorKind::usage for a platform or environment the lock lacks, a prefix that
+/// exists but is not a conda prefix, or a binary placeholder shorter than the prefix;
+/// ErrorKind::input for a malformed lock or package, or bytes that disagree with the lock
+/// (the message names the package, expected and actual digest); ErrorKind::network for
+/// download failures; ErrorKind::io for local failures. On failure the prefix is as before.
+Result<Report> run(const Options& options, const ProgressSink& progress = {});
+
+/// The report for people: one line per change and a summary, or "already up to date".
+std::string render_text(const Report& report);
+/// The report as JSON (schemas/install-report.schema.json), deterministic.
+std::string render_json(const Report& report);
+
+}  // namespace envlock::install

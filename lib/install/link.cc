@@ -1,0 +1,292 @@
+#include "lib/install/link.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <set>
+
+#include "lib/channel/channel.h"
+#include "lib/hash/hash.h"
+#include "lib/install/fs_util.h"
+#include "lib/install/relocate.h"
+#include "lib/util/file.h"
+
+namespace envlock::install {
+
+namespace fs = std::filesystem;
+using package::PathType;
+
+namespace {
+
+std::string trim(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return "";
+  size_t e = s.find_last_not_of(" \t");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+Result<void> write_new_file(const std::string& path, std::string_view data, mode_t mode) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode & 07777);
+  if (fd < 0) return io_error(path, "create", errno);
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return io_error(path, "write", err);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  ::fchmod(fd, mode & 07777);  // the umask must not strip the package's mode bits
+  if (::close(fd) != 0) return io_error(path, "close", errno);
+  return Ok{};
+}
+
+Result<void> copy_file(const std::string& from, const std::string& to, mode_t mode) {
+  std::error_code ec;
+  fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
+  if (ec) return io_error(to, "copy " + from + " to", ec.value());
+  if (::chmod(to.c_str(), mode & 07777) != 0) return io_error(to, "chmod", errno);
+  return Ok{};
+}
+
+// Creates the parent folders of `rel` under `root` once per folder.
+class FolderMaker {
+ public:
+  explicit FolderMaker(std::string root) : m_root(std::move(root)) {}
+  Result<void> parent_of(const std::string& rel) {
+    std::string parent = fsu::parent_of(rel);
+    if (parent.empty() || m_made.count(parent)) return Ok{};
+    ENVLOCK_TRY_VOID(fsu::make_dirs(m_root + "/" + parent));
+    m_made.insert(parent);
+    return Ok{};
+  }
+
+ private:
+  std::string m_root;
+  std::set<std::string> m_made;
+};
+
+bool is_link_script(const std::string& path, const std::string& name) {
+  for (const char* kind : {"pre-link", "post-link", "pre-unlink"}) {
+    std::string base = "." + name + "-" + kind;
+    if (path == "bin/" + base + ".sh" || path == "Scripts/" + base + ".bat") return true;
+  }
+  return false;
+}
+
+// The channel URL conda records: the package URL without "/<subdir>/<file>", credentials
+// removed.
+std::string channel_of(const std::string& url) {
+  std::string base = url;
+  for (int i = 0; i < 2; ++i) {
+    size_t slash = base.rfind('/');
+    if (slash == std::string::npos) return "";
+    base.resize(slash);
+  }
+  auto parsed = channel::Channel::parse_one(base, channel::ChannelConfig{});
+  return parsed.ok() ? parsed->base_url() : base;
+}
+
+std::string canonical_channel(const std::string& channel_url) {
+  auto parsed = channel::Channel::parse_one(channel_url, channel::ChannelConfig{});
+  return parsed.ok() ? parsed->canonical_name() : channel_url;
+}
+
+}  // namespace
+
+std::string target_path(const std::string& path, bool noarch_python,
+                        const std::string& python_version) {
+  if (!noarch_python) return path;
+  if (path.rfind("site-packages/", 0) == 0) return "lib/python" + python_version + "/" + path;
+  if (path.rfind("python-scripts/", 0) == 0) return "bin/" + path.substr(15);
+  return path;
+}
+
+Result<std::string> entry_point_script(const std::string& entry_point, const std::string& python,
+                                       size_t max_shebang, std::string* name) {
+  size_t eq = entry_point.find('=');
+  size_t colon = entry_point.find(':', eq == std::string::npos ? 0 : eq);
+  if (eq == std::string::npos || colon == std::string::npos) {
+    return Error{ErrorKind::input, entry_point, "entry point is not 'name = module:function'"};
+  }
+  *name = trim(std::string_view(entry_point).substr(0, eq));
+  std::string module = trim(std::string_view(entry_point).substr(eq + 1, colon - eq - 1));
+  std::string func = trim(std::string_view(entry_point).substr(colon + 1));
+  if (size_t bracket = func.find('['); bracket != std::string::npos)
+    func = trim(func.substr(0, bracket));
+  if (name->empty() || module.empty() || func.empty() || name->find('/') != std::string::npos) {
+    return Error{ErrorKind::input, entry_point, "entry point is not 'name = module:function'"};
+  }
+  std::string import_name = func.substr(0, func.find('.'));
+  std::string shebang = "#!" + python + "\n";
+  if (shebang.size() - 1 > max_shebang || python.find(' ') != std::string::npos) {
+    // Too long (or unquotable) for the kernel: let /bin/sh start python on the script.
+    shebang = "#!/bin/sh\n'''exec' \"" + python + "\" \"$0\" \"$@\" #'''\n";
+  }
+  return shebang +
+         "# -*- coding: utf-8 -*-\n"
+         "# Entry point written by envlock install.\n"
+         "import re\n"
+         "import sys\n"
+         "\n"
+         "from " +
+         module + " import " + import_name +
+         "\n"
+         "\n"
+         "if __name__ == \"__main__\":\n"
+         "    sys.argv[0] = re.sub(r\"(-script\\.pyw?|\\.exe)?$\", \"\", sys.argv[0])\n"
+         "    sys.exit(" +
+         func + "())\n";
+}
+
+Result<LinkedPackage> link_package(const lockfile::LockedPackage& package,
+                                   const CachedPackage& cached, const LinkTarget& target) {
+  const package::PackageInfo& info = cached.info;
+  const std::string label = package_label(package);
+  const bool noarch_python =
+      info.index.noarch == "python" || (info.link && info.link->noarch_type == "python");
+  if (noarch_python && target.python_version.empty()) {
+    return Error{ErrorKind::input,
+                 label,
+                 "noarch: python package, but the lock has no python for this platform to "
+                 "choose lib/pythonX.Y/site-packages"};
+  }
+  const size_t max_shebang = max_shebang_length(target.platform);
+  LinkedPackage out;
+  prefix::PrefixRecord& r = out.record;
+  FolderMaker folders(target.root);
+  bool all_hardlinked = true;
+
+  for (const package::PathEntry& e : info.paths) {
+    const std::string src = cached.extracted_dir + "/" + e.path;
+    const std::string rel = target_path(e.path, noarch_python, target.python_version);
+    const std::string dst = target.root + "/" + rel;
+    if (is_link_script(e.path, info.index.name)) out.link_scripts.push_back(rel);
+    struct stat st;
+    if (::lstat(src.c_str(), &st) != 0) {
+      return Error{ErrorKind::input,
+                   label,
+                   "the package lists '" + e.path + "' but the archive does not hold it"};
+    }
+    ENVLOCK_TRY_VOID(folders.parent_of(rel));
+    if (!S_ISDIR(st.st_mode) && fsu::lexists(dst)) ::unlink(dst.c_str());  // clobber
+
+    prefix::PathData pd;
+    pd.path = rel;
+    pd.sha256 = e.sha256;
+    pd.size_in_bytes = e.size_in_bytes;
+    pd.no_link = e.no_link;
+    if (S_ISLNK(st.st_mode)) {
+      std::error_code ec;
+      fs::path link_target = fs::read_symlink(src, ec);
+      if (ec) return io_error(src, "read symlink", ec.value());
+      if (::symlink(link_target.c_str(), dst.c_str()) != 0) return io_error(dst, "symlink", errno);
+      pd.path_type = PathType::softlink;
+    } else if (S_ISDIR(st.st_mode)) {
+      ENVLOCK_TRY_VOID(fsu::make_dirs(dst));
+      pd.path_type = PathType::directory;
+    } else if (S_ISREG(st.st_mode)) {
+      pd.path_type = PathType::hardlink;
+      if (!e.prefix_placeholder.empty()) {
+        // Relocated files are always new copies: the cache must keep the placeholder.
+        ENVLOCK_TRY(data, read_file(src));
+        std::string rewritten;
+        if (e.file_mode == package::FileMode::binary) {
+          ENVLOCK_TRY(b,
+                      replace_prefix_binary(
+                          data, e.prefix_placeholder, target.prefix, label + ": " + e.path));
+          rewritten = std::move(b);
+        } else {
+          rewritten = replace_prefix_text(data, e.prefix_placeholder, target.prefix, max_shebang);
+        }
+        ENVLOCK_TRY_VOID(write_new_file(dst, rewritten, st.st_mode));
+        if (pd.sha256.empty()) pd.sha256 = hash::hex_digest(hash::Algorithm::sha256, data);
+        if (!pd.size_in_bytes) pd.size_in_bytes = data.size();
+        pd.sha256_in_prefix = hash::hex_digest(hash::Algorithm::sha256, rewritten);
+        pd.prefix_placeholder = e.prefix_placeholder;
+        pd.file_mode = e.file_mode ? e.file_mode : package::FileMode::text;
+        ++out.relocated;
+      } else {
+        bool linked = false;
+        if (!e.no_link) {
+          linked = ::link(src.c_str(), dst.c_str()) == 0;
+          if (!linked && errno != EXDEV && errno != EPERM && errno != EMLINK) {
+            return io_error(dst, "hard link " + src + " to", errno);
+          }
+        }
+        if (linked) {
+          ++out.hardlinked;
+        } else {
+          ENVLOCK_TRY_VOID(copy_file(src, dst, st.st_mode));
+          ++out.copied;
+          if (!e.no_link) all_hardlinked = false;
+        }
+        if (pd.sha256.empty()) {
+          ENVLOCK_TRY(digest, hash::hex_digest_file(hash::Algorithm::sha256, src));
+          pd.sha256 = digest;
+        }
+        if (!pd.size_in_bytes) pd.size_in_bytes = static_cast<uint64_t>(st.st_size);
+        pd.sha256_in_prefix = pd.sha256;
+      }
+    } else {
+      return Error{ErrorKind::input, label, "'" + e.path + "' is not a file, folder or symlink"};
+    }
+    r.files.push_back(rel);
+    r.paths.push_back(std::move(pd));
+  }
+
+  if (noarch_python && info.link) {
+    const std::string python = target.prefix + "/bin/python";
+    for (const std::string& ep : info.link->entry_points) {
+      std::string name;
+      auto script = entry_point_script(ep, python, max_shebang, &name);
+      if (!script.ok()) return script.take_error().wrapped(label);
+      const std::string rel = "bin/" + name;
+      ENVLOCK_TRY_VOID(folders.parent_of(rel));
+      const std::string dst = target.root + "/" + rel;
+      if (fsu::lexists(dst)) ::unlink(dst.c_str());
+      ENVLOCK_TRY_VOID(write_new_file(dst, *script, 0755));
+      prefix::PathData pd;
+      pd.path = rel;
+      pd.path_type = PathType::unix_python_entry_point;
+      pd.sha256_in_prefix = hash::hex_digest(hash::Algorithm::sha256, *script);
+      pd.size_in_bytes = script->size();
+      r.files.push_back(rel);
+      r.paths.push_back(std::move(pd));
+    }
+  }
+
+  const package::IndexJson& ix = info.index;
+  r.name = ix.name.empty() ? package.name : ix.name;
+  r.version = ix.version.empty() ? package.version : ix.version;
+  r.build = ix.build.empty() ? package.build : ix.build;
+  r.build_number = ix.build_number;
+  r.depends = ix.depends;
+  r.constrains = ix.constrains;
+  r.subdir = ix.subdir.empty() ? package.subdir : ix.subdir;
+  r.noarch = noarch_python ? "python" : ix.noarch;
+  r.license = ix.license;
+  r.timestamp = ix.timestamp;
+  r.track_features = ix.track_features;
+  r.url = package.url;
+  r.fn = lockfile::url_filename(package.url);
+  r.channel = channel_of(package.url);
+  r.md5 = cached.md5;
+  r.sha256 = cached.sha256;
+  r.size = cached.size;
+  r.requested_spec = canonical_channel(r.channel) + "/" + r.subdir + "::" + r.name +
+                     "==" + r.version + "=" + r.build + "[sha256=" + r.sha256 + "]";
+  r.paths_version = 1;
+  r.has_paths_data = true;
+  r.link = prefix::Link{cached.extracted_dir, all_hardlinked ? 1 : 3};
+  r.extracted_package_dir = cached.extracted_dir;
+  r.package_tarball_full_path = cached.archive_path;
+  return out;
+}
+
+}  // namespace envlock::install

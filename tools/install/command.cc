@@ -1,0 +1,79 @@
+#include "tools/install/command.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "lib/install/install.h"
+#include "lib/util/errors.h"
+#include "tools/common/cli.h"
+
+namespace envlock::tools {
+
+namespace {
+
+install::InterruptState g_interrupt;
+
+// Before the commit nothing in the prefix has changed: leave at once (the next run deletes the
+// staging leftovers). During the commit, let it finish.
+void on_signal(int) {
+  g_interrupt.requested = true;
+  if (!g_interrupt.critical) ::_exit(static_cast<int>(ExitCode::interrupted));
+}
+
+void install_signal_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+}
+
+}  // namespace
+
+int install_command(const std::string& tool, std::vector<std::string> args) {
+  return cli::guarded(tool, [&] {
+    CLI::App app{"Create or update a conda prefix exactly from a lock.", "envlock install"};
+    install::Options o;
+    bool offline = false, json = false;
+    std::string command_line = "envlock install";
+    for (const auto& a : args) command_line += " " + a;
+    app.add_option(
+           "--lock,-l", o.lock_path, "the lock (conda-lock.yml, pixi.lock, @EXPLICIT, env export)")
+        ->required();
+    app.add_option("--prefix,-p", o.prefix, "the environment folder to create or update")
+        ->required();
+    app.add_option(
+        "--platform", o.platform, "the lock platform to install (default: this machine's)");
+    app.add_option("--environment,-e", o.environment, "environment of a multi-environment lock")
+        ->capture_default_str();
+    app.add_flag("--offline", offline, "use the package cache only (file:// URLs are still read)");
+    app.add_option("--pkgs-dir",
+                   o.pkgs_dir,
+                   "package cache (default: $ENVLOCK_CACHE_DIR/pkgs or ~/.cache/envlock/pkgs)");
+    app.add_option("--jobs,-j", o.jobs, "parallel downloads and extractions")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 64));
+    app.add_flag("--json", json, "print a JSON report of what changed");
+    if (auto rc = cli::parse(app, tool, std::move(args))) return *rc;
+    o.offline = offline ? install::Offline::yes : install::Offline::no;
+    o.command_line = command_line;
+    o.interrupt = &g_interrupt;
+    install_signal_handlers();
+
+    install::ProgressSink progress;
+    if (::isatty(STDERR_FILENO)) {
+      progress = [](const install::ProgressEvent& e) {
+        std::cerr << "\r\033[K" << to_string(e) << std::flush;
+      };
+    }
+    auto report = value_or_throw(install::run(o, progress));
+    if (progress) std::cerr << "\r\033[K" << std::flush;
+    std::cout << (json ? install::render_json(report) : install::render_text(report));
+    return 0;
+  });
+}
+
+}  // namespace envlock::tools
