@@ -42,7 +42,9 @@ struct WriteOptions {
 /// The lock as a conda-lock v1 `conda-lock.yml`, laid out as conda-lock writes it: help header,
 /// `version: 1`, metadata keys in conda-lock's order, packages sorted by (manager, name,
 /// platform, category), `dependencies` sorted by name, scalars quoted as PyYAML quotes them.
-/// Deterministic: the same model gives byte-identical text.
+/// Virtual packages (`__*`) are left out, as conda-lock leaves them out; two constraints on one
+/// dependency name are joined with ','. Fields v1 has no key for (size, timestamp, license,
+/// constrains, ...) are not written. Deterministic: the same model gives byte-identical text.
 [[nodiscard]] std::string write_conda_lock_v1(const Lock& lock, const WriteOptions& options = {});
 
 /// Selects one environment of a multi-environment lock (pixi) as a single-environment lock

@@ -32,7 +32,7 @@ const PyJson* PyJson::get(const std::string& key) const {
 namespace {
 
 void append_u(std::string& out, unsigned cp) {
-  char buf[8];
+  char buf[16];
   std::snprintf(buf, sizeof buf, "\\u%04x", cp);
   out += buf;
 }

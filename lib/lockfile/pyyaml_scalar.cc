@@ -237,7 +237,7 @@ std::string pyyaml_scalar(std::string_view s) {
         break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-          char buf[8];
+          char buf[16];
           std::snprintf(buf, sizeof buf, "\\x%02X", static_cast<unsigned char>(c));
           out += buf;
         } else {
