@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "lib/capture/capture.h"
 #include "lib/channel/channel.h"
 #include "lib/channel/repodata.h"
 #include "lib/lock/check.h"
@@ -221,10 +222,34 @@ const std::vector<lockfile::LockedPackage>* packages_of(const std::optional<lock
   return it == env->packages.end() ? nullptr : &it->second;
 }
 
+// --from-prefix / --name: the lock of an existing prefix, from its conda-meta (lib/capture).
+Result<Report> run_capture(const Options& options, const std::string& cwd) {
+  if (options.check || !options.update.empty() || options.platforms.size() > 1)
+    return Error{ErrorKind::usage, "--from-prefix", "takes no --check, --update or second platform"};
+  capture::Request request;
+  if (!options.from_prefix.empty()) request.prefix = absolute(options.from_prefix, cwd);
+  request.name = options.from_name;
+  if (!options.platforms.empty()) request.platform = options.platforms.front();
+  request.lockfile = absolute(options.lockfile, cwd);
+  auto wants = [&](Kind k) { return std::count(options.kinds.begin(), options.kinds.end(), k) > 0; };
+  request.write_lock = wants(Kind::lock);
+  request.write_explicit = wants(Kind::explicit_files);
+  ENVLOCK_TRY(captured, capture::capture_to_files(request));
+  Report report;
+  report.lockfile = options.lockfile;
+  report.written = captured.written;
+  PlatformChange change;
+  change.platform = captured.platform;
+  change.packages = captured.packages;
+  report.platforms.push_back(change);
+  return report;
+}
+
 }  // namespace
 
 Result<Report> run(const Options& options, const ProgressSink& progress) {
   std::string cwd = options.working_dir.empty() ? fs::current_path().string() : options.working_dir;
+  if (!options.from_prefix.empty() || !options.from_name.empty()) return run_capture(options, cwd);
 
   // 1. Inputs: environment files, platforms, channels, virtual packages, hash input.
   ENVLOCK_TRY(in, read_inputs(options, cwd));

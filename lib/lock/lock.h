@@ -36,6 +36,8 @@ struct Options {
   Priority priority = Priority::strict;
   std::string cache_dir;               ///< "" = $ENVLOCK_CACHE_DIR or the XDG default
   std::string working_dir;             ///< where relative paths are resolved; "" = cwd
+  std::string from_prefix;  ///< --from-prefix: capture this prefix (lib/capture), no solve
+  std::string from_name;    ///< --name: capture the named environment, no solve
 };
 
 /// How one platform of the lock changed.

@@ -34,6 +34,8 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
     app.add_option("--cache-dir", o.cache_dir, "repodata cache (default: $ENVLOCK_CACHE_DIR or ~/.cache/envlock)");
     app.add_flag("--offline", offline, "use cached repodata only");
     app.add_flag("--json", json, "print a JSON report");
+    app.add_option("--from-prefix", o.from_prefix, "lock an existing prefix from its conda-meta records (no solve)");
+    app.add_option("--name,-n", o.from_name, "lock the named environment, found like conda does (no solve)");
     if (auto rc = cli::parse(app, tool, std::move(args))) return *rc;
     if (!kinds.empty()) {
       o.kinds.clear();
