@@ -309,6 +309,8 @@ Result<Captured> capture_to_files(const Request& request) {
         lockfile::write_explicit(lock, lockfile::k_default_environment, captured.platform));
   }
   for (const auto& [path, text] : files) {
+    std::error_code ec;
+    fs::create_directories(fs::path(path).parent_path(), ec);  // a failure shows when writing
     ENVLOCK_TRY_VOID(write_file_atomic(path, text));
     captured.written.push_back(path);
   }
