@@ -26,6 +26,15 @@ expect_rc 1
 expect_in out '"status": "drift"'
 expect_in out '"code": "content-differs"'
 expect_not_in out '"code": "untracked"'
+python3 - "$runfiles/schemas/verify-report.schema.json" "$scratch/out" <<'PY'
+import json, sys, jsonschema
+schema, report = (json.load(open(p)) for p in sys.argv[1:3])
+jsonschema.Draft202012Validator.check_schema(schema)
+jsonschema.Draft202012Validator(schema).validate(report)
+assert report["summary"]["files_modified"] == 2, report["summary"]
+codes = sorted(f["code"] for f in report["findings"])
+assert codes == ["content-differs", "file-missing", "file-size-differs"], codes
+PY
 
 # Tier 1 only does not read files; a removed record is a missing package.
 run "$ENVLOCK" verify --prefix "$p" --lock "$scratch/conda-lock.yml" --level packages
