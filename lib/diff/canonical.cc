@@ -1,25 +1,11 @@
 #include "lib/diff/canonical.h"
 
 #include <algorithm>
-#include <tuple>
 
 #include "lib/lockfile/lockfile.h"
 
 namespace envlock::diff {
 namespace {
-
-struct Line {
-  std::string env;
-  std::string platform;
-  lockfile::Manager manager;
-  std::string name;
-  std::string version;
-  std::string build;
-  std::string url;
-  std::string hash;
-
-  auto key() const { return std::tie(env, platform, manager, name, version, build, url, hash); }
-};
 
 std::string or_dash(const std::string& s) {
   return s.empty() ? "-" : s;
@@ -28,7 +14,7 @@ std::string or_dash(const std::string& s) {
 }  // namespace
 
 std::string canonical_text(const lockfile::Lock& lock, const Filter& filter) {
-  std::vector<Line> lines;
+  std::vector<std::string> lines;
   for (const auto& [env_name, env] : lock.environments) {
     std::string label = env_name;
     if (filter.environment) {
@@ -41,36 +27,25 @@ std::string canonical_text(const lockfile::Lock& lock, const Filter& filter) {
               filter.platforms.end()) {
         continue;
       }
+      const std::string where = label + "/" + (platform.empty() ? "unknown" : platform) + " ";
       for (const auto& p : packages) {
-        std::string hash = !p.sha256.empty() ? "sha256:" + p.sha256
-                           : !p.md5.empty()  ? "md5:" + p.md5
-                                             : std::string();
-        lines.push_back(Line{label,
-                             platform.empty() ? "unknown" : platform,
-                             p.manager,
-                             p.name,
-                             p.version,
-                             p.build,
-                             redact_url(p.url),
-                             std::move(hash)});
+        const std::string hash = !p.sha256.empty() ? "sha256:" + p.sha256
+                                 : !p.md5.empty()  ? "md5:" + p.md5
+                                                   : std::string();
+        lines.push_back(where + lockfile::to_string(p.manager) + " " + p.name + " " +
+                        or_dash(p.version) + " " + or_dash(p.build) + " " +
+                        or_dash(redact_url(p.url)) + " " + or_dash(hash) + "\n");
       }
     }
   }
-  std::sort(
-      lines.begin(), lines.end(), [](const Line& a, const Line& b) { return a.key() < b.key(); });
-  // Category duplicates of one artifact: keep one line.
-  lines.erase(std::unique(lines.begin(),
-                          lines.end(),
-                          [](const Line& a, const Line& b) { return a.key() == b.key(); }),
-              lines.end());
+  // Byte order of the whole lines, so that `LC_ALL=C sort` agrees; category duplicates of one
+  // artifact collapse into one line.
+  std::sort(lines.begin(), lines.end());
+  lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
   std::string out = "# envlock canonical lock: ";
   out += lockfile::to_string(lock.source_format);
   out += "\n";
-  for (const Line& l : lines) {
-    out += l.env + "/" + l.platform + " " + lockfile::to_string(l.manager) + " " + l.name + " " +
-           or_dash(l.version) + " " + or_dash(l.build) + " " + or_dash(l.url) + " " +
-           or_dash(l.hash) + "\n";
-  }
+  for (const std::string& l : lines) out += l;
   return out;
 }
 

@@ -12,9 +12,9 @@ namespace envlock::diff {
 /// One header line (`# envlock canonical lock: <format>`), then one line per package:
 ///   `<environment>/<platform> <manager> <name> <version> <build> <url> <hash>`
 /// where a missing field is `-`, an unknown platform is `unknown`, URLs have credentials
-/// replaced, and the hash is `sha256:<hex>`, else `md5:<hex>`, else `-`. Lines are sorted by
-/// (environment, platform, manager, name, version, build, url); repeated entries of one
-/// artifact (categories) appear once. `filter` keeps only its environment and platforms (an
+/// replaced, and the hash is `sha256:<hex>`, else `md5:<hex>`, else `-`. Lines are sorted
+/// bytewise (as `LC_ALL=C sort` sorts them); repeated entries of one artifact (categories)
+/// appear once. `filter` keeps only its environment and platforms (an
 /// environment name a single-environment lock lacks selects that one environment).
 /// Deterministic: the same lock content in any order gives byte-identical text.
 [[nodiscard]] std::string canonical_text(const lockfile::Lock& lock, const Filter& filter = {});

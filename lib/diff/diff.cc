@@ -83,7 +83,9 @@ const char* to_string(Presence presence) {
   return "?";
 }
 
-std::ostream& operator<<(std::ostream& out, ChangeKind kind) { return out << to_string(kind); }
+std::ostream& operator<<(std::ostream& out, ChangeKind kind) {
+  return out << to_string(kind);
+}
 
 std::ostream& operator<<(std::ostream& out, Presence presence) {
   return out << to_string(presence);

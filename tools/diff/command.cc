@@ -28,7 +28,8 @@ int diff_command(const std::string& tool, std::vector<std::string> args) {
     app.add_option("--format", format, "text, markdown or json")
         ->check(CLI::IsMember({"text", "markdown", "json"}))
         ->capture_default_str();
-    app.add_option("-p,--platform", filter.platforms, "compare only this platform (repeatable)");
+    app.add_option("-p,--platform", filter.platforms, "compare only this platform (repeatable)")
+        ->allow_extra_args(false);
     app.add_option("-e,--environment",
                    environment,
                    "compare only this environment (a single-environment lock is used as it)");
