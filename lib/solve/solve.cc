@@ -9,6 +9,7 @@
 
 #include "lib/hash/hash.h"
 #include "lib/solve/solv/solv.h"
+#include "lib/spec/version.h"
 #include "lib/util/file.h"
 
 namespace envlock::solve {
@@ -99,11 +100,18 @@ std::string nothing_provides(const spec::MatchSpec& ms,
   if (near.empty() && too_new)
     return text + " (every '" + ms.name + "' record is newer than the exclude-newer date)";
   if (near.empty()) return text + " (no package named '" + ms.name + "' in the channels)";
+  // Newest first in conda's version order (as text, "0.16.0" would sort below "0.9.1").
+  std::vector<std::pair<spec::Version, std::string>> ordered;
   std::set<std::string> versions;
-  for (const auto& r : near) versions.insert(r.version);
+  for (const auto& r : near)
+    if (versions.insert(r.version).second)
+      if (auto v = spec::Version::parse(r.version); v.ok()) ordered.emplace_back(*v, r.version);
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const auto& a, const auto& b) { return b.first < a.first; });
   text += " (available versions:";
   int shown = 0;
-  for (auto it = versions.rbegin(); it != versions.rend() && shown < 8; ++it, ++shown) text += " " + *it;
+  for (auto it = ordered.begin(); it != ordered.end() && shown < 8; ++it, ++shown)
+    text += " " + it->second;
   if (versions.size() > 8) text += " ...";
   return text + ")";
 }

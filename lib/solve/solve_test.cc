@@ -146,6 +146,71 @@ BOOST_AUTO_TEST_CASE(missing_package_is_explained) {
              "nothing provides requested zlib >=9 (available versions: 1.3)");
 }
 
+// app 2 needs lib >=2; app 1 takes any lib. Held at app 1 + lib 1, updating app must move lib
+// with it, and updating nothing keeps both.
+const std::string k_app_lib = R"({"info": {"subdir": "noarch"}, "packages": {
+  "app-1-0.tar.bz2": {"name": "app", "version": "1", "build": "0", "build_number": 0,
+    "depends": ["lib"], "md5": "00000000000000000000000000000011", "timestamp": 1600000000000},
+  "app-2-0.tar.bz2": {"name": "app", "version": "2", "build": "0", "build_number": 0,
+    "depends": ["lib >=2"], "md5": "00000000000000000000000000000012", "timestamp": 1700000000000},
+  "lib-1-0.tar.bz2": {"name": "lib", "version": "1", "build": "0", "build_number": 0,
+    "depends": [], "md5": "00000000000000000000000000000013", "timestamp": 1600000000000},
+  "lib-2-0.tar.bz2": {"name": "lib", "version": "2", "build": "0", "build_number": 0,
+    "depends": [], "md5": "00000000000000000000000000000014", "timestamp": 1700000000000},
+  "lib-10-0.tar.bz2": {"name": "lib", "version": "10", "build": "0", "build_number": 0,
+    "depends": [], "md5": "00000000000000000000000000000015", "timestamp": 1800000000000}
+}, "packages.conda": {}})";
+
+std::vector<RepodataSource> app_lib() {
+  return {{"c", "https://example.org/c", "noarch", k_app_lib, "c/noarch"}};
+}
+
+BOOST_AUTO_TEST_CASE(update_moves_what_must_follow_and_nothing_else) {
+  auto request = request_for({"app", "lib"});
+  request.held = {{"app", "1", "0"}, {"lib", "1", "0"}};
+  auto pkgs = by_name(*solve(app_lib(), request));
+  BOOST_TEST(pkgs.at("app").version == "1");
+  BOOST_TEST(pkgs.at("lib").version == "1");
+  // app 2 cannot live with the held lib 1: lib must move too (to the newest, 10).
+  request.update = {"app"};
+  pkgs = by_name(*solve(app_lib(), request));
+  BOOST_TEST(pkgs.at("app").version == "2");
+  BOOST_TEST(pkgs.at("lib").version == "10");
+  // Updating lib alone: app 1 accepts any lib, so app stays.
+  request.update = {"lib"};
+  pkgs = by_name(*solve(app_lib(), request));
+  BOOST_TEST(pkgs.at("app").version == "1");
+  BOOST_TEST(pkgs.at("lib").version == "10");
+  // An update that the specs forbid keeps the spec: app <2 stays at 1.
+  request = request_for({"app <2"});
+  request.held = {{"app", "1", "0"}, {"lib", "1", "0"}};
+  request.update = {"app", "lib"};
+  pkgs = by_name(*solve(app_lib(), request));
+  BOOST_TEST(pkgs.at("app").version == "1");
+  BOOST_TEST(pkgs.at("lib").version == "10");
+}
+
+BOOST_AUTO_TEST_CASE(available_versions_are_listed_newest_first) {
+  auto outcome = solve(app_lib(), request_for({"lib >=11"}));
+  BOOST_REQUIRE(std::holds_alternative<Unsatisfiable>(*outcome));
+  BOOST_TEST(std::get<Unsatisfiable>(*outcome).problems.front() ==
+             "nothing provides requested lib >=11 (available versions: 10 2 1)");
+}
+
+BOOST_AUTO_TEST_CASE(records_hidden_by_exclude_newer_are_named_as_such) {
+  auto request = request_for({"app"});
+  request.exclude_newer_ms = 1500000000000;
+  auto outcome = solve(app_lib(), request);
+  BOOST_REQUIRE(std::holds_alternative<Unsatisfiable>(*outcome));
+  BOOST_TEST(std::get<Unsatisfiable>(*outcome).problems.front() ==
+             "nothing provides requested app (every 'app' record is newer than the exclude-newer "
+             "date)");
+  request.exclude_newer_ms = 1650000000000;
+  auto pkgs = by_name(*solve(app_lib(), request));
+  BOOST_TEST(pkgs.at("app").version == "1");
+  BOOST_TEST(pkgs.at("lib").version == "1");
+}
+
 BOOST_AUTO_TEST_CASE(solv_cache_gives_identical_solution) {
   testing::TempDir dir;
   auto request = request_for({"requests"});
