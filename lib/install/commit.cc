@@ -145,7 +145,10 @@ Result<PrefixLock> PrefixLock::acquire(const std::string& prefix) {
     if (fresh) ENVLOCK_TRY_VOID(fsu::make_dirs(fsu::parent_of(prefix)));
     ENVLOCK_TRY(lock, fsu::FileLock::acquire(path));
     // Another install may have created the prefix while we waited: then its lock is the one.
-    if (fresh != !fsu::is_dir(prefix + "/conda-meta")) continue;
+    if (fresh != !fsu::is_dir(prefix + "/conda-meta")) {
+      if (fresh) lock.unlink_file();  // we may have created it; waiters will retry
+      continue;
+    }
     PrefixLock out;
     out.m_lock = std::move(lock);
     out.m_fresh = fresh;

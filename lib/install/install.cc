@@ -292,6 +292,11 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
   }
   auto stage = [&]() -> Result<void> {
     ENVLOCK_TRY_VOID(fsu::make_dirs(root + "/conda-meta"));
+    if (fresh) {
+      // The lock file later installs take, there from the start: a no-op run creates nothing.
+      ENVLOCK_TRY_VOID(
+          write_file_atomic(root + "/conda-meta/.envlock.lock", "", Durability::no_fsync));
+    }
     LinkTarget target{root, prefix_dir, report.platform, python_version_of(locked)};
     prefix::Revision revision;
     revision.date = now_for_history();

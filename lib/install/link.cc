@@ -226,12 +226,18 @@ Result<LinkedPackage> link_package(const lockfile::LockedPackage& package,
           ++out.copied;
           if (!e.no_link) all_hardlinked = false;
         }
-        if (pd.sha256.empty()) {
-          ENVLOCK_TRY(digest, hash::hex_digest_file(hash::Algorithm::sha256, src));
-          pd.sha256 = digest;
-        }
         if (!pd.size_in_bytes) pd.size_in_bytes = static_cast<uint64_t>(st.st_size);
-        pd.sha256_in_prefix = pd.sha256;
+        // The package's digest describes this file unless the file is not what paths.json
+        // says (old converted packages hold some symlinks as empty files): then hash it.
+        const bool described = e.path_type == PathType::hardlink && !pd.sha256.empty() &&
+                               *pd.size_in_bytes == static_cast<uint64_t>(st.st_size);
+        if (described) {
+          pd.sha256_in_prefix = pd.sha256;
+        } else {
+          ENVLOCK_TRY(digest, hash::hex_digest_file(hash::Algorithm::sha256, src));
+          if (pd.sha256.empty()) pd.sha256 = digest;
+          pd.sha256_in_prefix = digest;
+        }
       }
     } else {
       return Error{ErrorKind::input, label, "'" + e.path + "' is not a file, folder or symlink"};
