@@ -67,12 +67,19 @@ def generate(out_dir, subdir, n_records, n_names, rng, python_versions_ref):
     rng.shuffle(weights)
     total_w = sum(weights)
     plan = [max(1, int(n_records * w / total_w)) for w in weights]
+    # Python-variant names get whole versions (one build per python), so that every version
+    # a dependency pin selects exists for every python; the other names absorb the remainder.
+    variant = [subdir == "linux-64" and i > 2 and rng.random() < 0.35 for i in range(len(names))]
+    for i, v in enumerate(variant):
+        if v:
+            plan[i] = max(len(PYTHONS), (plan[i] + len(PYTHONS) - 1) // len(PYTHONS) * len(PYTHONS))
     diff = n_records - sum(plan)
     i = 0
     while diff != 0:
+        j = i % len(plan)
         step = 1 if diff > 0 else -1
-        if plan[i % len(plan)] + step >= 1:
-            plan[i % len(plan)] += step
+        if not variant[j] and plan[j] + step >= 1:
+            plan[j] += step
             diff -= step
         i += 1
     packages, packages_conda = {}, {}
@@ -80,9 +87,9 @@ def generate(out_dir, subdir, n_records, n_names, rng, python_versions_ref):
     ts0 = 1_500_000_000_000
     for idx, (name, count) in enumerate(zip(names, plan)):
         is_python = name == "python"
-        python_variant = subdir == "linux-64" and not is_python and rng.random() < 0.35
+        python_variant = variant[idx]
         builds_per_version = len(PYTHONS) if python_variant else rng.choice([1, 1, 2, 3])
-        n_versions = max(1, count // builds_per_version)
+        n_versions = max(1, -(-count // builds_per_version))
         if is_python:
             vers = [f"{p}.{k}" for p in PYTHONS for k in range(max(1, count // len(PYTHONS)))]
         elif name == "libgcc":
@@ -115,10 +122,14 @@ def generate(out_dir, subdir, n_records, n_names, rng, python_versions_ref):
                     dv = published.get(dn)
                     if not dv or dn == "python":
                         continue
-                    pin = dv[min(len(dv) - 1, int(len(dv) * (vi + 1) / (len(vers) + 1)))]
+                    # Lower bounds rise with this package's own version but stay in the older
+                    # half of the dependency's versions; upper bounds admit its newest version.
+                    # So newest-of-everything always solves, and older pins in specs.txt force
+                    # the solver to search.
+                    pin = dv[int((len(dv) - 1) * 0.5 * (vi + 1) / len(vers))]
                     style = rng.random()
                     if style < 0.55:
-                        depends.append(f"{dn} >={pin},<{upper_pin(pin)}")
+                        depends.append(f"{dn} >={pin},<{upper_pin(dv[-1])}")
                     elif style < 0.8:
                         depends.append(f"{dn} >={pin}")
                     else:
@@ -179,7 +190,12 @@ def main():
     with open(os.path.join(args.out, "specs.txt"), "w") as f:
         for size in (1, 5, 20):
             chosen = picks.sample(names[len(names) // 2:], size)
-            f.write(" ".join(["python 3.12.*"] + chosen) + "\n")
+            f.write(";".join(["python 3.12.*"] + chosen) + "\n")
+        # The same kind of request with a few names held below their newest version.
+        chosen = picks.sample(names[len(names) // 2:], 10)
+        held = [f"{n} <={published[n][len(published[n]) // 2]}" for n in chosen[:3]
+                if len(published[n]) > 2]
+        f.write(";".join(["python 3.11.*"] + held + chosen[3:]) + "\n")
 
 
 if __name__ == "__main__":
