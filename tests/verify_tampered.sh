@@ -16,6 +16,7 @@ echo stray >"$p/stray.txt"
 run "$ENVLOCK" verify --prefix "$p" --lock "$scratch/conda-lock.yml" --untracked --jobs 2
 expect_rc 1
 head -1 "$scratch/out" | grep -qx "0 packages differ, 1 file missing, 2 files modified, 1 untracked (linux-64, hashes level)"
+expect_in out "tool 0.4.0 hfedcba9_0"
 expect_in out "file-size-differs  share/tool/data.txt"
 expect_in out "content-differs  bin/tool: sha256 differs from the record's sha256_in_prefix"
 expect_in out "file-missing  lib/libz.so.1"

@@ -49,7 +49,11 @@ std::string render_text(const Report& report) {
       if (severity == Severity::info && shown == 0) out += "notes:\n";
       if (f.package != current) {
         current = f.package;
-        out += (f.package.empty() ? std::string("(no package)") : f.package) + "\n";
+        auto label = report.labels.find(f.package);
+        out += f.package.empty()              ? std::string("(no package)")
+               : label == report.labels.end() ? f.package
+                                              : f.package + " " + label->second;
+        out += "\n";
       }
       out += finding_line(f);
       ++shown;

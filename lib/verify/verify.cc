@@ -623,6 +623,8 @@ Result<Report> run(const Options& options) {
     }
   }
   report.packages_present = state.records.size();
+  for (const auto& p : packages->second) report.labels[p.name] = label(p.version, p.build);
+  for (const auto& r : state.records) report.labels[r.name] = label(r.version, r.build);
   report.findings = compare_packages(state.records, packages->second);
   check_files(report.prefix, state.records, options.level, options.untracked, options.jobs, report);
   sort_findings(report.findings);

@@ -7,6 +7,7 @@
 // Drift is data in the Report (exit 1), never an Error; an Error is bad input (exit 2).
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,8 @@ struct Report {
   size_t files_hashed = 0;      ///< distinct files whose bytes were read (tier 3)
   uint64_t bytes_hashed = 0;
   std::vector<Finding> findings;  ///< in a stable order: by package, then path, then code
+  /// Package name -> "version build" as installed (else as locked), for headings.
+  std::map<std::string, std::string> labels;
 
   /// Distinct packages with a drift finding of tier 1.
   size_t packages_differ() const;
