@@ -12,7 +12,12 @@ cd "$repo"
 git config user.name test
 git config user.email test@example.invalid
 # The lines docs/git-integration.md documents.
-printf 'conda-lock.yml diff=envlock\npixi.lock diff=envlock\n*.lock diff=envlock\n' >.gitattributes
+cat >.gitattributes <<'ATTR'
+conda-lock.yml   diff=envlock
+*.conda-lock.yml diff=envlock
+pixi.lock        diff=envlock
+conda-*.lock     diff=envlock
+ATTR
 git config diff.envlock.textconv "$ENVLOCK diff --textconv"
 git config diff.envlock.cachetextconv true
 

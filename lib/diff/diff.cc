@@ -405,24 +405,24 @@ PlatformDiff diff_platform(const std::string& platform, const std::vector<Locked
   return out;
 }
 
-using PlatformMap = std::map<std::string, std::vector<LockedPackage>>;
+// Platform → its packages, without copying them.
+using PlatformMap = std::map<std::string, const std::vector<LockedPackage>*>;
+
+PlatformMap view_of(const lockfile::Environment* env) {
+  PlatformMap out;
+  if (env == nullptr) return out;
+  for (const auto& [platform, packages] : env->packages) out.emplace(platform, &packages);
+  return out;
+}
 
 // An environment export does not know its platform (""): give it the one platform being
 // compared, when that is unambiguous.
 PlatformMap resolve_unknown_platform(const PlatformMap& mine, const PlatformMap& other,
                                      const Filter& filter) {
   if (mine.size() != 1 || !mine.begin()->first.empty()) return mine;
-  std::string platform;
-  if (filter.platforms.size() == 1) {
-    platform = filter.platforms[0];
-  } else if (other.size() == 1) {
-    platform = other.begin()->first;
-  } else {
-    return mine;
-  }
-  PlatformMap out;
-  out[platform] = mine.begin()->second;
-  return out;
+  if (filter.platforms.size() == 1) return {{filter.platforms[0], mine.begin()->second}};
+  if (other.size() == 1) return {{other.begin()->first, mine.begin()->second}};
+  return mine;
 }
 
 bool wanted(const std::string& platform, const Filter& filter) {
@@ -439,9 +439,8 @@ EnvironmentDiff diff_environment(const std::string& name, const lockfile::Enviro
   out.presence = old_env == nullptr   ? Presence::new_only
                  : new_env == nullptr ? Presence::old_only
                                       : Presence::both;
-  static const PlatformMap k_empty;
-  PlatformMap olds = old_env ? old_env->packages : k_empty;
-  PlatformMap news = new_env ? new_env->packages : k_empty;
+  PlatformMap olds = view_of(old_env);
+  PlatformMap news = view_of(new_env);
   if (old_env && new_env) {
     olds = resolve_unknown_platform(olds, news, filter);
     news = resolve_unknown_platform(news, olds, filter);
@@ -456,7 +455,7 @@ EnvironmentDiff diff_environment(const std::string& name, const lockfile::Enviro
     auto n = news.find(p);
     static const std::vector<LockedPackage> k_none;
     PlatformDiff pd = diff_platform(
-        p, o == olds.end() ? k_none : o->second, n == news.end() ? k_none : n->second, depends);
+        p, o == olds.end() ? k_none : *o->second, n == news.end() ? k_none : *n->second, depends);
     if (o == olds.end() || n == news.end()) {
       // One-sided: reported as a whole, its packages are not listed one by one.
       pd.presence = o == olds.end() ? Presence::new_only : Presence::old_only;
