@@ -305,6 +305,22 @@ BOOST_AUTO_TEST_CASE(mixed_formats_find_the_same_changes) {
   BOOST_TEST(mixed.summary.changes == same_format.summary.changes);
 }
 
+// A pixi.lock environment against the same environment written as conda-lock v1 (whose
+// dependency maps join the specs of one name): no spurious "depends changed".
+BOOST_AUTO_TEST_CASE(pixi_lock_against_its_conda_lock_rendering) {
+  testing::TempDir tmp;
+  const std::string pixi = lockfiles() + "pixi/examples/turtlesim/pixi.lock";
+  auto lock = lockfile::read_lock(pixi);
+  BOOST_REQUIRE(lock.ok());
+  auto selected = lockfile::select_environment(*lock, "default");
+  BOOST_REQUIRE(selected.ok());
+  testing::write_text(tmp / "conda-lock.yml", lockfile::write_conda_lock_v1(*selected));
+  DiffReport r = diff_of(pixi, tmp / "conda-lock.yml", Filter{"default", {}});
+  BOOST_TEST(r.same());
+  BOOST_TEST(r.summary.unchanged > 2000u);
+  BOOST_TEST(r.new_lock.format == lockfile::SourceFormat::conda_lock_v1);
+}
+
 // A copy of a real lock where one package's sha256 was replaced: reported as suspicious.
 BOOST_AUTO_TEST_CASE(one_changed_sha256_is_suspicious) {
   testing::TempDir tmp;

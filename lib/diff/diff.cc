@@ -203,6 +203,35 @@ std::vector<std::string> normalized_depends(const std::vector<std::string>& depe
   return out;
 }
 
+// Dependencies as name → set of comma-separated constraint parts. conda-lock v1 keeps them in
+// a map, so two specs of one name ("numpy >=1.23" and "numpy >=1.25 ; extra == 'dev'") become
+// one ("numpy >=1.23,>=1.25 ; extra == 'dev'"); this key is equal for both spellings. A conda
+// constraint with '|' is kept whole (',' binds tighter than '|'); "name *" adds nothing.
+std::map<std::string, std::set<std::string>> depends_key(const std::vector<std::string>& specs,
+                                                         Manager manager) {
+  std::map<std::string, std::set<std::string>> key;
+  for (const std::string& spec : specs) {
+    size_t space = spec.find(' ');
+    std::string name = spec.substr(0, space);
+    std::set<std::string>& parts = key[name];
+    if (space == std::string::npos) continue;
+    std::string rest = spec.substr(space + 1);
+    if (rest == "*") continue;
+    if (manager == Manager::conda && rest.find('|') != std::string::npos) {
+      parts.insert(rest);
+      continue;
+    }
+    size_t start = 0;
+    while (true) {
+      size_t comma = rest.find(',', start);
+      parts.insert(rest.substr(start, comma == std::string::npos ? comma : comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  return key;
+}
+
 // conda VersionOrder; a version conda cannot parse (some pip versions) falls back to text.
 int compare_versions(const std::string& a, const std::string& b) {
   auto va = spec::Version::parse(a);
@@ -254,7 +283,7 @@ std::optional<PackageChange> compare(const Side& o, const Side& n, bool both_rec
   if (both_record_depends && !lockfile::same_dependencies(a.depends, b.depends)) {
     auto da = normalized_depends(a.depends);
     auto db = normalized_depends(b.depends);
-    if (da != db) {
+    if (da != db && depends_key(da, a.manager) != depends_key(db, b.manager)) {
       set(Aspect::depends);
       std::set_difference(
           db.begin(), db.end(), da.begin(), da.end(), std::back_inserter(dep_added));

@@ -180,6 +180,34 @@ BOOST_AUTO_TEST_CASE(depends_change_needs_both_sides_to_record_depends) {
                  .same());
 }
 
+// conda-lock v1 keeps dependencies in a map: a pixi.lock's two specs of one name arrive joined.
+BOOST_AUTO_TEST_CASE(depends_joined_by_name_are_not_a_change) {
+  LockedPackage pixi = pkg("libblas", "3.9.0", "20_openblas");
+  pixi.depends = {"libopenblas >=0.3.25,<0.3.26.0a0",
+                  "libopenblas >=0.3.25,<1.0a0",
+                  "libabseil * cxx17*",
+                  "libabseil >=20240722.0,<20240723.0a0",
+                  "__glibc"};
+  LockedPackage conda_lock = pixi;
+  conda_lock.depends = {"libopenblas >=0.3.25,<0.3.26.0a0,>=0.3.25,<1.0a0",
+                        "libabseil * cxx17*,>=20240722.0,<20240723.0a0",
+                        "__glibc *"};
+  BOOST_TEST(run(lock_of({pixi}, SourceFormat::pixi_v6), lock_of({conda_lock})).same());
+  LockedPackage pip = pkg("matplotlib", "3.9.2", "");
+  pip.manager = Manager::pip;
+  pip.depends = {"numpy >=1.23", "numpy >=1.25 ; extra == 'dev'"};
+  LockedPackage pip_joined = pip;
+  pip_joined.depends = {"numpy >=1.23,>=1.25 ; extra == 'dev'"};
+  BOOST_TEST(run(lock_of({pip}, SourceFormat::pixi_v6), lock_of({pip_joined})).same());
+  // A real change of a constraint is still one.
+  LockedPackage tightened = conda_lock;
+  tightened.depends = {"libopenblas >=0.3.25,<0.3.26.0a0",
+                       "libabseil * cxx17*,>=20240722.0,<20240723.0a0",
+                       "__glibc"};
+  DiffReport r = run(lock_of({pixi}, SourceFormat::pixi_v6), lock_of({tightened}));
+  BOOST_TEST(only_change(r).kind == ChangeKind::depends_changed);
+}
+
 BOOST_AUTO_TEST_CASE(added_removed_and_categories_merged) {
   LockedPackage dev = pkg("pytest", "8.0", "pyh_0");
   dev.category = "dev";
