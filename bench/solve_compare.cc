@@ -53,13 +53,17 @@ int main(int argc, char** argv) {
       std::string v = value();
       auto eq = v.find('=');
       auto slash = v.rfind('/', eq);
-      if (eq == std::string::npos || slash == std::string::npos) return usage("bad --repodata " + v);
+      if (eq == std::string::npos || slash == std::string::npos)
+        return usage("bad --repodata " + v);
       auto text = envlock::read_file(v.substr(eq + 1));
       if (!text.ok()) return usage(text.error().message);
       texts.push_back(std::move(*text));
       std::string channel = v.substr(0, slash);
-      sources.push_back({channel, channel_url(channel), v.substr(slash + 1, eq - slash - 1),
-                         texts.back(), v.substr(eq + 1)});
+      sources.push_back({channel,
+                         channel_url(channel),
+                         v.substr(slash + 1, eq - slash - 1),
+                         texts.back(),
+                         v.substr(eq + 1)});
     } else if (a == "--virtual") {
       std::string list = value();
       size_t start = 0;
@@ -123,10 +127,14 @@ int main(int argc, char** argv) {
   }
   const auto& packages = std::get<envlock::solve::Solution>(*outcome).packages;
   for (const auto& p : packages) {
-    nlohmann::ordered_json j = {{"name", p.name},         {"version", p.version},
-                                {"build", p.build},       {"build_number", p.build_number},
-                                {"channel", p.channel},   {"subdir", p.subdir},
-                                {"filename", p.fn},       {"timestamp", p.timestamp},
+    nlohmann::ordered_json j = {{"name", p.name},
+                                {"version", p.version},
+                                {"build", p.build},
+                                {"build_number", p.build_number},
+                                {"channel", p.channel},
+                                {"subdir", p.subdir},
+                                {"filename", p.fn},
+                                {"timestamp", p.timestamp},
                                 {"depends", p.depends}};
     std::cout << j.dump() << "\n";
   }
