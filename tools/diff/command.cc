@@ -32,7 +32,7 @@ int diff_command(const std::string& tool, std::vector<std::string> args) {
         ->allow_extra_args(false);
     app.add_option("-e,--environment",
                    environment,
-                   "compare only this environment (a single-environment lock is used as it)");
+                   "compare only this environment (a lock with one environment counts as it)");
     app.add_option("--color", color, "auto, always or never (text format)")
         ->check(CLI::IsMember({"auto", "always", "never"}))
         ->capture_default_str();
