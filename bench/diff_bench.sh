@@ -26,7 +26,7 @@ for format in text markdown json; do
 done
 timing=$(mktemp)
 trap 'rm -f "$timing"' EXIT
-/usr/bin/time -o "$timing" -f 'one text run: %e s wall, %U s user, %S s sys, %M KB max RSS' \
+/usr/bin/time -q -o "$timing" -f 'one text run: %e s wall, %U s user, %S s sys, %M KB max RSS' \
   "$diff" "$old" "$new" >/dev/null || true
 cat "$timing"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"

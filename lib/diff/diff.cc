@@ -250,8 +250,7 @@ PackageSide side_of(const LockedPackage& p) {
 
 struct Side {
   const LockedPackage* p;
-  std::string key;      // match_name
-  std::string channel;  // channel_of
+  std::string key;  // match_name
 };
 
 // Compares two entries matched by (manager, name). nullopt when they are the same.
@@ -262,13 +261,17 @@ std::optional<PackageChange> compare(const Side& o, const Side& n, bool both_rec
   auto set = [&](Aspect x) { aspects |= static_cast<unsigned>(x); };
   if (a.version != b.version) set(Aspect::version);
   if (a.build != b.build) set(Aspect::build);
-  if (!o.channel.empty() && !n.channel.empty() && o.channel != n.channel) set(Aspect::channel);
-  std::string file_a = a.url.empty() ? std::string() : lockfile::url_filename(a.url);
-  std::string file_b = b.url.empty() ? std::string() : lockfile::url_filename(b.url);
   bool same_artifact = true;
-  if (!file_a.empty() && !file_b.empty() && file_a != file_b) {
-    set(Aspect::artifact);
-    same_artifact = false;
+  // The same URL is the same channel and file (the common case, so it is checked first).
+  if (a.url != b.url || a.url.empty()) {
+    std::string channel_a = channel_of(a), channel_b = channel_of(b);
+    if (!channel_a.empty() && !channel_b.empty() && channel_a != channel_b) set(Aspect::channel);
+    std::string file_a = a.url.empty() ? std::string() : lockfile::url_filename(a.url);
+    std::string file_b = b.url.empty() ? std::string() : lockfile::url_filename(b.url);
+    if (!file_a.empty() && !file_b.empty() && file_a != file_b) {
+      set(Aspect::artifact);
+      same_artifact = false;
+    }
   }
   // A hash is only comparable for the same file, and only one both sides record.
   if (same_artifact && !(aspects & static_cast<unsigned>(Aspect::version)) &&
@@ -280,7 +283,8 @@ std::optional<PackageChange> compare(const Side& o, const Side& n, bool both_rec
     }
   }
   std::vector<std::string> dep_added, dep_removed;
-  if (both_record_depends && !lockfile::same_dependencies(a.depends, b.depends)) {
+  if (both_record_depends && a.depends != b.depends &&
+      !lockfile::same_dependencies(a.depends, b.depends)) {
     auto da = normalized_depends(a.depends);
     auto db = normalized_depends(b.depends);
     if (da != db && depends_key(da, a.manager) != depends_key(db, b.manager)) {
@@ -334,7 +338,7 @@ PackageChange one_sided(const Side& s, ChangeKind kind) {
 std::vector<Side> prepare(const std::vector<LockedPackage>& packages) {
   std::vector<Side> out;
   out.reserve(packages.size());
-  for (const LockedPackage& p : packages) out.push_back(Side{&p, match_name(p), channel_of(p)});
+  for (const LockedPackage& p : packages) out.push_back(Side{&p, match_name(p)});
   std::sort(out.begin(), out.end(), [](const Side& x, const Side& y) {
     return std::tie(x.p->manager, x.key, x.p->version, x.p->build, x.p->url) <
            std::tie(y.p->manager, y.key, y.p->version, y.p->build, y.p->url);
@@ -500,17 +504,25 @@ LockInfo info_of(const lockfile::Lock& lock, const std::string& path) {
   info.path = path;
   info.format = lock.source_format;
   info.environments = lock.environments.size();
-  std::unordered_set<std::string> keys;
+  std::unordered_set<std::string_view> urls;
+  std::set<std::tuple<Manager,
+                      std::string_view,
+                      std::string_view,
+                      std::string_view,
+                      std::string_view>>
+      others;  // without a URL: (manager, name, version, build, platform)
   for (const auto& [_, env] : lock.environments) {
     for (const auto& [platform, packages] : env.packages) {
       for (const LockedPackage& p : packages) {
-        keys.insert(!p.url.empty() ? p.url
-                                   : std::string(to_string(p.manager)) + "/" + p.name + "/" +
-                                         p.version + "/" + p.build + "/" + platform);
+        if (!p.url.empty()) {
+          urls.insert(p.url);
+        } else {
+          others.emplace(p.manager, p.name, p.version, p.build, platform);
+        }
       }
     }
   }
-  info.distinct_packages = keys.size();
+  info.distinct_packages = urls.size() + others.size();
   return info;
 }
 
