@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `diff` on a real relock (pangeo-notebook "add virtualizarr"): exit 1, the added packages and
 # the summary in text; a folded table in Markdown; JSON valid against its schema; every format
-# byte-identical from one run to the next; colour only when asked (stdout here is no terminal).
+# byte-identical from one run to the next; colour on a terminal or when asked, never otherwise.
 source "$(dirname "$0")/common.sh"
 pair="$(corpus_dir)/lockfiles/diff-pairs/pangeo-add-virtualizarr"
 old="$pair/before/pangeo-notebook/conda-lock.yml"
@@ -22,6 +22,15 @@ cmp "$scratch/out" "$scratch/text1"
 run "$ENVLOCK" diff --color always "$old" "$new"
 expect_rc 1
 expect_in out $'\033[32madded'
+# On a terminal (script(1) gives the command a pseudo-terminal) colour is the default; NO_COLOR
+# and --color never turn it off.
+run script -qec "'$ENVLOCK' diff '$old' '$new'" /dev/null
+expect_in out $'\033[32madded'
+run script -qec "NO_COLOR=1 '$ENVLOCK' diff '$old' '$new'" /dev/null
+expect_in out "added"
+expect_not_in out $'\033['
+run script -qec "'$ENVLOCK' diff --color never '$old' '$new'" /dev/null
+expect_not_in out $'\033['
 
 run "$ENVLOCK" diff --format markdown "$old" "$new"
 expect_rc 1
