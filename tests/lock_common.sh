@@ -23,7 +23,7 @@ start_server() {
   server_pids+=("$server_pid")
   local i
   for i in $(seq 100); do
-    server_url=$(head -n1 "$log")
+    server_url=$(head -n1 "$log" 2>/dev/null || true)  # the file may not exist yet
     if [[ "$server_url" == http://127.0.0.1:* ]]; then return 0; fi
     sleep 0.1
   done

@@ -116,6 +116,64 @@ std::string nothing_provides(const spec::MatchSpec& ms,
   return text + ")";
 }
 
+// Solvables whose dependencies can only be met by records with track_features (directly or
+// through other such solvables), among those with an untainted twin of the same name and
+// version: the ones conda would not pick over the twin. Work is proportional to the packages
+// that depend on featured names, not to the pool.
+std::vector<solv::Id> feature_tainted(solv::Pool& pool, const std::vector<solv::Id>& featured,
+                                      const std::set<solv::Id>& excluded) {
+  if (featured.empty()) return {};
+  std::set<solv::Id> tainted;
+  for (solv::Id p : featured)
+    if (!excluded.count(p)) tainted.insert(p);
+  // Reverse index: dependency name -> solvables that require it.
+  std::unordered_map<solv::Id, std::vector<solv::Id>> dependents;
+  for (solv::Id dep_owner : pool.all_solvables()) {
+    if (excluded.count(dep_owner)) continue;
+    for (solv::Id dep : pool.requires_of(dep_owner)) dependents[pool.dep_name(dep)].push_back(dep_owner);
+  }
+  std::vector<solv::Id> work(tainted.begin(), tainted.end());
+  while (!work.empty()) {
+    solv::Id t = work.back();
+    work.pop_back();
+    auto it = dependents.find(pool.name_id(t));
+    if (it == dependents.end()) continue;
+    for (solv::Id p : it->second) {
+      if (tainted.count(p)) continue;
+      for (solv::Id dep : pool.requires_of(p)) {
+        auto providers = pool.what_matches(dep);
+        bool any = false, all_tainted = true;
+        for (solv::Id q : providers) {
+          if (excluded.count(q)) continue;
+          any = true;
+          if (!tainted.count(q)) {
+            all_tainted = false;
+            break;
+          }
+        }
+        if (any && all_tainted) {
+          tainted.insert(p);
+          work.push_back(p);
+          break;
+        }
+      }
+    }
+  }
+  std::vector<solv::Id> out;
+  for (solv::Id p : tainted) {
+    bool has_clean_twin = false;
+    for (solv::Id q : pool.what_matches(pool.name_id(p))) {
+      if (q == p || excluded.count(q) || tainted.count(q) || pool.name_id(q) != pool.name_id(p)) continue;
+      if (pool.solvable_version(q) == pool.solvable_version(p)) {
+        has_clean_twin = true;
+        break;
+      }
+    }
+    if (has_clean_twin) out.push_back(p);
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request& request) {
@@ -146,6 +204,7 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
   std::set<solv::Id> excluded;
   std::set<solv::Id> too_new;
   std::unordered_map<solv::Id, int> best_rank;
+  std::vector<solv::Id> featured;  // records with track_features
   for (size_t i = 0; i < repos.size(); ++i) {
     for (solv::Id p : repos[i].solvables()) {
       if (request.exclude_newer_ms &&
@@ -154,6 +213,7 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
         too_new.insert(p);
         continue;
       }
+      if (pool.track_feature_count(p) > 0) featured.push_back(p);
       auto [it, inserted] = best_rank.emplace(pool.name_id(p), rank_of_source[i]);
       if (!inserted) it->second = std::min(it->second, rank_of_source[i]);
     }
@@ -224,7 +284,12 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
     }
   }
 
-  // 7. Solve; a failure is explained in terms of the requested specs.
+  // 7. conda deprioritises track_features (e.g. the `nomkl` blas). libsolv already prefers a
+  //    candidate without features, but not a build that merely *depends* on one; such builds
+  //    are disfavoured when a build of the same name and version without that taint exists.
+  for (solv::Id p : feature_tainted(pool, featured, excluded)) jobs.disfavor_solvable(p);
+
+  // 8. Solve; a failure is explained in terms of the requested specs.
   solv::Solver solver(pool);
   if (solver.solve(jobs) != 0) {
     auto problems = solver.problem_texts([&](int item) {

@@ -211,6 +211,28 @@ BOOST_AUTO_TEST_CASE(records_hidden_by_exclude_newer_are_named_as_such) {
   BOOST_TEST(pkgs.at("lib").version == "1");
 }
 
+BOOST_AUTO_TEST_CASE(track_features_are_avoided_through_dependencies) {
+  // Two numpy builds tie on version and build number; one needs the `nomkl` (track_features)
+  // blas. conda avoids track_features, so the mkl build wins whatever the build strings say.
+  const std::string repodata = R"({"info": {"subdir": "linux-64"}, "packages": {
+    "numpy-1.26.0-py_openblas_0.tar.bz2": {"name": "numpy", "version": "1.26.0",
+      "build": "py_openblas_0", "build_number": 0, "depends": ["blas * openblas"]},
+    "numpy-1.26.0-py_mkl_0.tar.bz2": {"name": "numpy", "version": "1.26.0",
+      "build": "py_mkl_0", "build_number": 0, "depends": ["blas * mkl"]},
+    "blas-1.0-openblas.tar.bz2": {"name": "blas", "version": "1.0", "build": "openblas",
+      "build_number": 0, "depends": [], "track_features": "nomkl"},
+    "blas-1.0-mkl.tar.bz2": {"name": "blas", "version": "1.0", "build": "mkl",
+      "build_number": 0, "depends": []}
+  }, "packages.conda": {}})";
+  std::vector<RepodataSource> sources = {{"c", "https://x/c", "linux-64", repodata, "c"}};
+  auto pkgs = by_name(*solve(sources, request_for({"numpy"})));
+  BOOST_TEST(pkgs.at("blas").build == "mkl");
+  BOOST_TEST(pkgs.at("numpy").build == "py_mkl_0");
+  // Asked for explicitly, the featured build is still allowed.
+  pkgs = by_name(*solve(sources, request_for({"numpy", "blas * openblas"})));
+  BOOST_TEST(pkgs.at("numpy").build == "py_openblas_0");
+}
+
 BOOST_AUTO_TEST_CASE(solv_cache_gives_identical_solution) {
   testing::TempDir dir;
   auto request = request_for({"requests"});

@@ -165,6 +165,34 @@ SolvableFields Pool::fields(Id solvable) const {
 
 Id Pool::name_id(Id solvable) const { return pool_id2solvable(m_pool, solvable)->name; }
 
+std::vector<Id> Pool::all_solvables() const {
+  ::Pool* pool = m_pool;  // FOR_POOL_SOLVABLES expects a variable named `pool`
+  std::vector<Id> out;
+  out.reserve(static_cast<size_t>(pool->nsolvables));
+  Id p;
+  FOR_POOL_SOLVABLES(p) out.push_back(p);
+  return out;
+}
+
+std::vector<Id> Pool::requires_of(Id solvable) const {
+  Solvable* s = pool_id2solvable(m_pool, solvable);
+  std::vector<Id> out;
+  if (!s->dep_requires) return out;
+  for (Id* dp = s->repo->idarraydata + s->dep_requires; *dp; ++dp)
+    if (*dp != SOLVABLE_PREREQMARKER) out.push_back(*dp);
+  return out;
+}
+
+Id Pool::dep_name(Id dep) const {
+  while (ISRELDEP(dep)) dep = GETRELDEP(m_pool, dep)->name;
+  return dep;
+}
+
+int Pool::track_feature_count(Id solvable) const {
+  return static_cast<int>(
+      solvable_lookup_count(pool_id2solvable(m_pool, solvable), SOLVABLE_TRACK_FEATURES));
+}
+
 uint64_t Pool::timestamp_s(Id solvable) const {
   return solvable_lookup_num(pool_id2solvable(m_pool, solvable), SOLVABLE_BUILDTIME, 0);
 }

@@ -67,6 +67,14 @@ class Pool {
   void exclude(const std::vector<Id>& solvables);
   /// The interned name of a solvable (cheap: no string copy).
   Id name_id(Id solvable) const;
+  /// Every solvable of every repo, in pool order.
+  std::vector<Id> all_solvables() const;
+  /// The dependency Ids a solvable requires (its `depends`), without string copies.
+  std::vector<Id> requires_of(Id solvable) const;
+  /// The package name a dependency Id is about ("python" for "python >=3.9").
+  Id dep_name(Id dep) const;
+  /// How many track_features the solvable has (cheap: no string copies).
+  int track_feature_count(Id solvable) const;
   /// The build time (seconds) of a solvable, 0 when unknown.
   uint64_t timestamp_s(Id solvable) const;
 
@@ -115,6 +123,8 @@ class Request {
   void lock_solvable(Id solvable) { m_items.push_back({Job::lock, solvable, true}); }
   /// Prefer `solvable` when it fits (SOLVER_FAVOR).
   void favor_solvable(Id solvable) { m_items.push_back({Job::favor, solvable, true}); }
+  /// Avoid `solvable` when there is a choice (SOLVER_DISFAVOR).
+  void disfavor_solvable(Id solvable) { m_items.push_back({Job::disfavor, solvable, true}); }
 
   struct Item {
     Job job;
