@@ -253,6 +253,15 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
 
   // What the lock wants, before touching anything.
   ENVLOCK_TRY(locked, locked_packages(o, report.platform, report));
+  // The no-op answer needs no lock: with no transaction in progress, conda-meta is read once
+  // and nothing is created, not even the lock file.
+  if (fsu::is_dir(prefix_dir + "/conda-meta") && !fsu::lexists(txn_dir(prefix_dir))) {
+    ENVLOCK_TRY(state, prefix::read_conda_meta(prefix_dir));
+    if (plan_transaction(locked, state.records).empty()) {
+      report.up_to_date = true;
+      return report;
+    }
+  }
   // One install per prefix at a time.
   ENVLOCK_TRY(prefix_lock, PrefixLock::acquire(prefix_dir));
   // Finish (or undo) what an interrupted install left.
