@@ -43,14 +43,33 @@ std::string describe(const lockfile::LockedPackage& p) {
 
 std::string spec_text(const spec::MatchSpec& ms) { return ms.original.empty() ? ms.str() : ms.original; }
 
+// Parsed dependency strings, shared by all platforms: the same "python >=3.12,<3.13.0a0"
+// appears hundreds of times in a lock.
+class SpecCache {
+ public:
+  const Result<spec::MatchSpec>& get(const std::string& text) {
+    auto it = m_specs.find(text);
+    if (it == m_specs.end()) it = m_specs.emplace(text, spec::MatchSpec::parse(text)).first;
+    return it->second;
+  }
+
+ private:
+  std::unordered_map<std::string, Result<spec::MatchSpec>> m_specs;
+};
+
+struct Locked {
+  const lockfile::LockedPackage* package;
+  spec::PackageRecord record;  // what specs are matched against, built once
+};
+
 class PlatformChecker {
  public:
   PlatformChecker(const std::string& platform, const std::vector<lockfile::LockedPackage>& packages,
-                  const std::vector<lockfile::VirtualPackage>& virtuals,
+                  const std::vector<lockfile::VirtualPackage>& virtuals, SpecCache& specs,
                   std::vector<Finding>& findings)
-      : m_platform(platform), m_findings(findings) {
+      : m_platform(platform), m_specs(specs), m_findings(findings) {
     for (const auto& p : packages)
-      if (p.manager == lockfile::Manager::conda) m_locked.emplace(p.name, &p);
+      if (p.manager == lockfile::Manager::conda) m_locked.emplace(p.name, Locked{&p, record_of(p)});
     for (const auto& vp : virtuals) m_virtual.emplace(vp.name, record_of(vp));
   }
 
@@ -65,17 +84,18 @@ class PlatformChecker {
         add("spec-missing", "requested " + spec_text(ms) + ", but the lock has no " + ms.name);
         continue;
       }
-      if (!ms.matches(record_of(*it->second)))
+      if (!ms.matches(it->second.record))
         add("spec-unsatisfied",
-            "requested " + spec_text(ms) + ", but the lock has " + describe(*it->second));
+            "requested " + spec_text(ms) + ", but the lock has " + describe(*it->second.package));
       reach(ms.name);
     }
   }
 
   void check_dependencies() {
-    for (const auto& [name, p] : m_locked) {
+    for (const auto& [name, entry] : m_locked) {
+      const lockfile::LockedPackage* p = entry.package;
       for (const auto& dep : p->depends) {
-        auto ms = spec::MatchSpec::parse(dep);
+        const auto& ms = m_specs.get(dep);
         if (!ms.ok()) {
           add("dependency-invalid", describe(*p) + " has an unreadable dependency '" + dep +
                                         "': " + ms.error().message);
@@ -88,27 +108,27 @@ class PlatformChecker {
         auto it = m_locked.find(ms->name);
         if (it == m_locked.end()) {
           add("dependency-missing", describe(*p) + " requires " + dep + ", which is not in the lock");
-        } else if (!ms->matches(record_of(*it->second))) {
+        } else if (!ms->matches(it->second.record)) {
           add("dependency-unsatisfied",
-              describe(*p) + " requires " + dep + ", but the lock has " + describe(*it->second));
+              describe(*p) + " requires " + dep + ", but the lock has " + describe(*it->second.package));
         }
       }
       for (const auto& constraint : p->constrains) {
-        auto ms = spec::MatchSpec::parse(constraint);
+        const auto& ms = m_specs.get(constraint);
         if (!ms.ok()) continue;
         auto it = m_locked.find(ms->name);
-        if (it != m_locked.end() && !ms->matches(record_of(*it->second)))
+        if (it != m_locked.end() && !ms->matches(it->second.record))
           add("constraint-violated", describe(*p) + " constrains " + constraint +
-                                         ", but the lock has " + describe(*it->second));
+                                         ", but the lock has " + describe(*it->second.package));
       }
     }
   }
 
   // A locked package no requested spec leads to is left over from inputs that changed.
   void check_unneeded() {
-    for (const auto& [name, p] : m_locked)
+    for (const auto& [name, entry] : m_locked)
       if (!m_reached.count(name))
-        add("package-unneeded", describe(*p) + " is not required by any requested spec");
+        add("package-unneeded", describe(*entry.package) + " is not required by any requested spec");
   }
 
  private:
@@ -129,7 +149,7 @@ class PlatformChecker {
       stack.pop_back();
       auto it = m_locked.find(n);
       if (it == m_locked.end() || !m_reached.insert(n).second) continue;
-      for (const auto& dep : it->second->depends) {
+      for (const auto& dep : it->second.package->depends) {
         auto end = dep.find_first_of(" =<>!~[");
         stack.push_back(dep.substr(0, end));
       }
@@ -141,8 +161,9 @@ class PlatformChecker {
   }
 
   std::string m_platform;
+  SpecCache& m_specs;
   std::vector<Finding>& m_findings;
-  std::map<std::string, const lockfile::LockedPackage*> m_locked;
+  std::map<std::string, Locked> m_locked;
   std::unordered_map<std::string, spec::PackageRecord> m_virtual;
   std::set<std::string> m_reached;
 };
@@ -175,6 +196,7 @@ std::vector<Finding> check_lock(const lockfile::Lock& lock, const CheckInput& in
   const lockfile::Environment* env = lock.environment(lockfile::k_default_environment);
   if (!env && lock.environments.size() == 1) env = &lock.environments.begin()->second;
   static const std::vector<lockfile::LockedPackage> k_none;
+  SpecCache specs;
   for (const auto& platform : input.platforms) {
     if (std::find(locked_platforms.begin(), locked_platforms.end(), platform) == locked_platforms.end())
       continue;
@@ -184,7 +206,7 @@ std::vector<Finding> check_lock(const lockfile::Lock& lock, const CheckInput& in
       if (it != env->packages.end()) packages = &it->second;
     }
     PlatformChecker checker(platform, *packages,
-                            virtual_packages_for(input.virtual_packages, platform), findings);
+                            virtual_packages_for(input.virtual_packages, platform), specs, findings);
     auto specs = input.specs.find(platform);
     checker.check_specs(specs == input.specs.end() ? std::vector<spec::MatchSpec>{} : specs->second);
     checker.check_dependencies();
