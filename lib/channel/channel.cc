@@ -1,5 +1,7 @@
 #include "lib/channel/channel.h"
 
+#include "lib/spec/platform.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -92,26 +94,6 @@ Error usage(std::string_view spec, std::string message) {
 
 }  // namespace
 
-bool is_known_platform(std::string_view name) {
-  static constexpr std::array<std::string_view, 17> k_platforms = {"noarch",
-                                                                   "linux-32",
-                                                                   "linux-64",
-                                                                   "linux-aarch64",
-                                                                   "linux-armv6l",
-                                                                   "linux-armv7l",
-                                                                   "linux-ppc64le",
-                                                                   "linux-ppc64",
-                                                                   "linux-s390x",
-                                                                   "linux-riscv64",
-                                                                   "osx-64",
-                                                                   "osx-arm64",
-                                                                   "win-32",
-                                                                   "win-64",
-                                                                   "win-arm64",
-                                                                   "emscripten-wasm32",
-                                                                   "wasi-wasm32"};
-  return std::find(k_platforms.begin(), k_platforms.end(), name) != k_platforms.end();
-}
 
 Result<std::vector<Channel>> Channel::parse(std::string_view raw_spec,
                                             const ChannelConfig& config) {
@@ -167,7 +149,7 @@ Result<Channel> Channel::from_url(std::string_view url, const ChannelConfig& con
                                   const EnvLookup& env) {
   ENVLOCK_TRY(parts, split_url(url));
   auto last_slash = parts.path.rfind('/');
-  if (last_slash != std::string::npos && is_known_platform(parts.path.substr(last_slash + 1))) {
+  if (last_slash != std::string::npos && spec::is_known_platform(parts.path.substr(last_slash + 1))) {
     parts.path.erase(last_slash);
   }
   Channel c;

@@ -100,9 +100,6 @@ class Channel {
   bool m_windows_only = false;
 };
 
-/// True for the conda platform folder names ("noarch", "linux-64", "osx-arm64", "win-64", ...).
-bool is_known_platform(std::string_view name);
-
 /// Parses "ORIGINAL=MIRROR". ORIGINAL may be a channel name or URL (resolved with `config`, so
 /// "conda-forge" means its base URL) or a bare host URL; MIRROR is an http(s)/file URL or a local
 /// path. Fails with ErrorKind::usage (message redacted) when '=' or either side is missing or

@@ -56,7 +56,5 @@ void derive_from_url(LockedPackage& package);
 [[nodiscard]] Result<Lock> read_explicit(const Ctx& ctx, std::string_view text);
 [[nodiscard]] Result<Lock> read_micromamba_json(const Ctx& ctx, std::string_view text);
 
-/// True when `platform` is a conda subdir this module knows ("linux-64", "noarch", ...).
-bool is_known_subdir(std::string_view platform);
 
 }  // namespace envlock::lockfile::detail

@@ -1,5 +1,7 @@
 #include "lib/lockfile/lock.h"
 
+#include "lib/spec/platform.h"
+
 #include <algorithm>
 #include <charconv>
 #include <ostream>
@@ -95,33 +97,6 @@ bool split_conda_filename(const std::string& filename, std::string& name, std::s
 
 namespace detail {
 
-bool is_known_subdir(std::string_view p) {
-  static constexpr std::string_view k_subdirs[] = {"noarch",
-                                                   "linux-32",
-                                                   "linux-64",
-                                                   "linux-aarch64",
-                                                   "linux-armv6l",
-                                                   "linux-armv7l",
-                                                   "linux-ppc64le",
-                                                   "linux-ppc64",
-                                                   "linux-s390x",
-                                                   "linux-riscv64",
-                                                   "linux-riscv32",
-                                                   "osx-64",
-                                                   "osx-arm64",
-                                                   "win-32",
-                                                   "win-64",
-                                                   "win-arm64",
-                                                   "emscripten-wasm32",
-                                                   "wasi-wasm32",
-                                                   "zos-z",
-                                                   "freebsd-64"};
-  for (auto s : k_subdirs) {
-    if (s == p) return true;
-  }
-  return false;
-}
-
 void derive_from_url(LockedPackage& p) {
   if (p.manager != Manager::conda || p.url.empty()) return;
   std::string name, version, build;
@@ -139,7 +114,7 @@ void derive_from_url(LockedPackage& p) {
   size_t subdir_slash = u.rfind('/', file_slash - 1);
   if (subdir_slash == std::string_view::npos) return;
   std::string_view subdir = u.substr(subdir_slash + 1, file_slash - subdir_slash - 1);
-  if (!is_known_subdir(subdir)) return;
+  if (!spec::is_known_platform(subdir)) return;
   if (p.subdir.empty()) p.subdir.assign(subdir);
   if (p.channel.empty()) p.channel.assign(u.substr(0, subdir_slash));
 }

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "lib/lockfile/formats.h"
+#include "lib/spec/platform.h"
 
 namespace envlock::lockfile::detail {
 namespace {
@@ -234,7 +235,7 @@ Result<Lock> read_pixi_lock(const Ctx& ctx, const YNode& root, int64_t version) 
       }
       ENVLOCK_TRY(subdir, opt_scalar(ctx, item, "subdir"));
       if (subdir.empty()) subdir = name;
-      if (!is_known_subdir(subdir)) {
+      if (!spec::is_known_platform(subdir)) {
         return ctx.at(item, "platform '" + name + "' has unknown subdir '" + subdir + "'");
       }
       for (const auto& [n, s] : named_platforms) {

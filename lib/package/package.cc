@@ -20,6 +20,7 @@
 
 #include "lib/hash/hash.h"
 #include "lib/util/file.h"
+#include "lib/util/text.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -328,20 +329,6 @@ struct InfoFiles {
 bool is_wanted_info(const std::string& path) {
   return path == "info/index.json" || path == "info/paths.json" || path == "info/files" ||
          path == "info/has_prefix" || path == "info/no_link" || path == "info/link.json";
-}
-
-// Line and column (1-based) of byte offset `byte` in `text`.
-std::pair<int, int> line_column(std::string_view text, size_t byte) {
-  int line = 1, column = 1;
-  for (size_t i = 0; i < byte && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return {line, column};
 }
 
 Result<json> parse_json(const std::string& where, const std::string& text) {

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "lib/util/file.h"
+#include "lib/util/text.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -25,19 +26,6 @@ struct FieldError {
   std::string field;
   std::string what;
 };
-
-std::pair<int, int> line_column(std::string_view text, size_t byte) {
-  int line = 1, column = 1;
-  for (size_t i = 0; i < byte && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return {line, column};
-}
 
 // A JSON syntax or encoding error, located with nlohmann (only on the error path).
 Error json_error(std::string_view text, const std::string& where, const std::string& fallback) {

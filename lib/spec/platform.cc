@@ -11,6 +11,10 @@ const std::vector<std::string>& known_platforms() {
                                                        "linux-s390x",
                                                        "linux-armv7l",
                                                        "linux-32",
+                                                       "linux-armv6l",
+                                                       "linux-ppc64",
+                                                       "linux-riscv64",
+                                                       "linux-riscv32",
                                                        "osx-64",
                                                        "osx-arm64",
                                                        "win-64",
@@ -19,7 +23,8 @@ const std::vector<std::string>& known_platforms() {
                                                        "noarch",
                                                        "emscripten-wasm32",
                                                        "wasi-wasm32",
-                                                       "zos-z"};
+                                                       "zos-z",
+                                                       "freebsd-64"};
   return k_platforms;
 }
 
