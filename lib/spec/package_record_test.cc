@@ -138,7 +138,9 @@ BOOST_AUTO_TEST_CASE(parsed_version_is_cached_and_follows_edits) {
 }
 
 BOOST_AUTO_TEST_CASE(platforms) {
-  BOOST_CHECK_EQUAL(known_platforms().size(), 15u);
+  BOOST_CHECK_EQUAL(known_platforms().size(), 20u);
+  BOOST_CHECK(is_known_platform("linux-riscv64"));
+  BOOST_CHECK(is_known_platform("freebsd-64"));
   BOOST_CHECK(is_known_platform("linux-64"));
   BOOST_CHECK(is_known_platform("emscripten-wasm32"));
   BOOST_CHECK(is_known_platform("zos-z"));
