@@ -40,7 +40,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     def __init__(self, *a, **k):
         super().__init__(*a, directory=root, **k)
     def do_GET(self):
-        if self.path.endswith("libfoo-1.2.0-h1234567_0.conda") and self.path not in stalled:
+        if self.path.endswith("?stall") or (
+                self.path.endswith("libfoo-1.2.0-h1234567_0.conda") and self.path not in stalled):
             stalled.add(self.path)
             time.sleep(60)
             return
@@ -76,6 +77,25 @@ expect_rc 0
 expect_in out "3 added, 0 removed, 0 replaced"
 verify_hashes "$env" "$scratch/a.yml" --platform linux-64
 [ -z "$(ls "$short_tmp" | grep -v '^env$\|^cache$')" ]  # no staging folder or lock file left
+
+# SIGTERM (like Ctrl-C) while a download stalls: exit 130 at once, no prefix, no leftovers.
+sed 's#\(libfoo-1.2.0-h1234567_0.conda\)$#\1?stall#' "$scratch/a.yml" >"$scratch/stall.yml"
+grep -q 'conda?stall$' "$scratch/stall.yml"
+"$ENVLOCK" install --lock "$scratch/stall.yml" --prefix "$short_tmp/term" --platform linux-64 \
+  --pkgs-dir "$scratch/term-pkgs" >/dev/null 2>&1 &
+pid=$!
+sleep 1
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" = 130 ]
+# Only the sibling lock file may remain (a signal handler does not know its path); the next
+# run takes it and removes it.
+[ "$(ls "$short_tmp" | grep '^term')" = term.envlock.lock ]
+run "$ENVLOCK" install --lock "$scratch/a.yml" --prefix "$short_tmp/term" --platform linux-64
+expect_rc 0
+verify_hashes "$short_tmp/term" "$scratch/a.yml" --platform linux-64
+[ "$(ls "$short_tmp" | grep '^term')" = term ]
 
 # kill_when PATH LOCK: starts an update to LOCK and SIGKILLs it as soon as PATH exists; prints
 # "hit" when the kill landed while PATH existed, "missed" when the install finished first.
