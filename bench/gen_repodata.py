@@ -2,8 +2,8 @@
 """Deterministic generator of conda-forge-scale repodata for benchmarks.
 
 Writes <out>/linux-64/repodata.json (465,679 records, about 243 MB by default) and
-<out>/noarch/repodata.json (190,480 records, about 87 MB), shaped like conda-forge's: about 25k
-package names with power-law version counts, python-variant builds (py310..py313), run-time
+<out>/noarch/repodata.json (190,480 records, about 88 MB, compact JSON), shaped like conda-forge's:
+about 25k package names with power-law version counts, python-variant builds (py310..py313), run-time
 pins ("libzlib >=1.3.1,<2.0a0"), constrains, a few track_features, .conda and .tar.bz2 keys.
 Dependencies point from later names to earlier ones, so the graph has no cycles and deep chains
 exist; `specs.txt` lists request sets that exercise the solver.
@@ -61,7 +61,8 @@ def upper_pin(version):
 def generate(out_dir, subdir, n_records, n_names, rng, python_versions_ref):
     names = make_names(rng, n_names)
     if subdir == "noarch":
-        names = ["noarch-" + n for n in names[3:]]  # python and libgcc live in linux-64 only
+        # python and libgcc live in linux-64 only; the prefix keeps the two name sets apart.
+        names = ["n-" + n for n in names[3:]]
     # Power-law share of records per name (a few names have thousands of builds).
     weights = [1.0 / (i + 1) ** 0.9 for i in range(len(names))]
     rng.shuffle(weights)
@@ -70,6 +71,8 @@ def generate(out_dir, subdir, n_records, n_names, rng, python_versions_ref):
     # Python-variant names get whole versions (one build per python), so that every version
     # a dependency pin selects exists for every python; the other names absorb the remainder.
     variant = [subdir == "linux-64" and i > 2 and rng.random() < 0.35 for i in range(len(names))]
+    if subdir == "linux-64":
+        plan[0] = len(PYTHONS) * 8  # python: eight releases of each minor, whatever its weight
     for i, v in enumerate(variant):
         if v:
             plan[i] = max(len(PYTHONS), (plan[i] + len(PYTHONS) - 1) // len(PYTHONS) * len(PYTHONS))
@@ -89,6 +92,8 @@ def generate(out_dir, subdir, n_records, n_names, rng, python_versions_ref):
         is_python = name == "python"
         python_variant = variant[idx]
         builds_per_version = len(PYTHONS) if python_variant else rng.choice([1, 1, 2, 3])
+        if is_python:
+            builds_per_version = 1  # one build per release, so every minor is published
         n_versions = max(1, -(-count // builds_per_version))
         if is_python:
             vers = [f"{p}.{k}" for p in PYTHONS for k in range(max(1, count // len(PYTHONS)))]
@@ -160,7 +165,6 @@ def generate(out_dir, subdir, n_records, n_names, rng, python_versions_ref):
                     rec["noarch"] = "python" if rng.random() < 0.8 else "generic"
                     if rec["noarch"] == "python":
                         rec["depends"] = sorted(set(rec["depends"] + ["python >=3.9"]))
-                    rec["license_family"] = rec["license"].split("-")[0]
                 fn = f"{name}-{version}-{build}"
                 if rng.random() < 0.6:
                     packages_conda[fn + ".conda"] = rec
@@ -171,7 +175,12 @@ def generate(out_dir, subdir, n_records, n_names, rng, python_versions_ref):
            "removed": [], "repodata_version": 1}
     path = os.path.join(out_dir, subdir, "repodata.json")
     with open(path, "w") as f:
-        json.dump(doc, f, indent=1, sort_keys=True)
+        # linux-64 one key per line (as conda-forge writes it); noarch compact, so both files
+        # have conda-forge's sizes (about 243 MB and 87 MB).
+        if subdir == "noarch":
+            json.dump(doc, f, separators=(",", ":"), sort_keys=True)
+        else:
+            json.dump(doc, f, indent=1, sort_keys=True)
     return names, published
 
 
