@@ -5,8 +5,9 @@ Writes <out>/linux-64/repodata.json (465,679 records, about 243 MB by default) a
 <out>/noarch/repodata.json (190,480 records, about 88 MB, compact JSON), shaped like conda-forge's:
 about 25k package names with power-law version counts, python-variant builds (py310..py313), run-time
 pins ("libzlib >=1.3.1,<2.0a0"), constrains, a few track_features, .conda and .tar.bz2 keys.
-Dependencies point from later names to earlier ones, so the graph has no cycles and deep chains
-exist; `specs.txt` lists request sets that exercise the solver.
+Dependencies point from later names to earlier ones, mostly to the first (popular) names, so the
+graph has no cycles and a request closes over a few hundred packages; `specs.txt` lists request
+sets that exercise the solver.
 
 usage: gen_repodata.py OUT_DIR [--scale 1.0] [--seed 20261127]
 """
@@ -104,7 +105,10 @@ def generate(out_dir, subdir, n_records, n_names, rng, python_versions_ref):
         published[name] = vers
         # Dependencies: earlier names only (acyclic), picked once per name with some churn.
         n_deps = 0 if idx < 3 else min(idx, rng.choice([0, 1, 2, 3, 3, 4, 5, 6, 8]))
-        base_deps = rng.sample(range(max(0, idx - 2000), idx), min(n_deps, idx)) if idx else []
+        # Skewed towards the first (most depended-on) names, as in conda-forge where most
+        # packages need a few popular ones (libgcc, zlib, numpy): closures of a few hundred
+        # packages, not of most of the channel (a uniform pick made 10k-package solves).
+        base_deps = sorted({int(idx * rng.random() ** 3) for _ in range(n_deps)}) if idx else []
         made = 0
         for vi, version in enumerate(vers):
             for b in range(builds_per_version):

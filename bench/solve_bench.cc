@@ -5,10 +5,10 @@
 // Prints one JSON line: {"mode","ms_load_and_solve","ms_read","packages","peak_rss_mb"}.
 #include <sys/resource.h>
 
+#include <simdjson.h>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <simdjson.h>
 #include <string>
 #include <vector>
 
@@ -38,8 +38,10 @@ int main(int argc, char** argv) {
   bool in_specs = false;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--") in_specs = true;
-    else (in_specs ? specs : files).push_back(a);
+    if (a == "--")
+      in_specs = true;
+    else
+      (in_specs ? specs : files).push_back(a);
   }
   auto t0 = Clock::now();
   std::vector<std::string> bytes;
@@ -72,7 +74,8 @@ int main(int argc, char** argv) {
     }
     solve::Request request;
     for (const auto& s : specs) request.specs.push_back(spec::MatchSpec::parse(s).value());
-    request.virtual_packages = {{"__glibc", "2.28", "0"}, {"__unix", "0", "0"}, {"__linux", "5.10", "0"}};
+    request.virtual_packages = {
+        {"__glibc", "2.28", "0"}, {"__unix", "0", "0"}, {"__linux", "5.10", "0"}};
     if (mode == "cached") {
       request.cache_dir = (std::filesystem::temp_directory_path() / "envlock-solve-bench").string();
       std::filesystem::create_directories(request.cache_dir);
@@ -82,13 +85,22 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", outcome.error().to_string().c_str());
       return 2;
     }
-    if (auto* s = std::get_if<solve::Solution>(&*outcome)) packages = s->packages.size();
+    if (auto* s = std::get_if<solve::Solution>(&*outcome))
+      packages = s->packages.size();
     else {
-      std::fprintf(stderr, "unsatisfiable: %s\n", std::get<solve::Unsatisfiable>(*outcome).problems.front().c_str());
+      std::fprintf(stderr,
+                   "unsatisfiable: %s\n",
+                   std::get<solve::Unsatisfiable>(*outcome).problems.front().c_str());
       return 3;
     }
   }
-  std::printf("{\"mode\":\"%s\",\"ms_load_and_solve\":%.1f,\"ms_read\":%.1f,\"packages\":%zu,\"peak_rss_mb\":%ld}\n",
-              mode.c_str(), ms_since(t1), read_ms, packages, peak_rss_mb());
+  std::printf(
+      "{\"mode\":\"%s\",\"ms_load_and_solve\":%.1f,\"ms_read\":%.1f,\"packages\":%zu,\"peak_rss_"
+      "mb\":%ld}\n",
+      mode.c_str(),
+      ms_since(t1),
+      read_ms,
+      packages,
+      peak_rss_mb());
   return 0;
 }

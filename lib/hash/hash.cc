@@ -29,20 +29,28 @@ struct Hasher::State {
 
 const char* name(Algorithm algorithm) {
   switch (algorithm) {
-    case Algorithm::sha256: return "sha256";
-    case Algorithm::md5: return "md5";
-    case Algorithm::xxh3_64: return "xxh3_64";
-    case Algorithm::xxh3_128: return "xxh3_128";
+    case Algorithm::sha256:
+      return "sha256";
+    case Algorithm::md5:
+      return "md5";
+    case Algorithm::xxh3_64:
+      return "xxh3_64";
+    case Algorithm::xxh3_128:
+      return "xxh3_128";
   }
   return "?";
 }
 
 size_t hex_length(Algorithm algorithm) {
   switch (algorithm) {
-    case Algorithm::sha256: return 64;
-    case Algorithm::md5: return 32;
-    case Algorithm::xxh3_64: return 16;
-    case Algorithm::xxh3_128: return 32;
+    case Algorithm::sha256:
+      return 64;
+    case Algorithm::md5:
+      return 32;
+    case Algorithm::xxh3_64:
+      return 16;
+    case Algorithm::xxh3_128:
+      return 32;
   }
   return 0;
 }
@@ -117,7 +125,9 @@ std::string hex_digest(Algorithm algorithm, std::string_view bytes) {
   return h.finish_hex();
 }
 
-uint64_t xxh3_64(std::string_view bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
+uint64_t xxh3_64(std::string_view bytes) {
+  return XXH3_64bits(bytes.data(), bytes.size());
+}
 
 Result<FileDigest> digest_file(const std::string& path, const std::vector<Algorithm>& algorithms) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

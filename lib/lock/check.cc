@@ -41,7 +41,9 @@ std::string describe(const lockfile::LockedPackage& p) {
   return p.name + " " + p.version + " " + p.build;
 }
 
-std::string spec_text(const spec::MatchSpec& ms) { return ms.original.empty() ? ms.str() : ms.original; }
+std::string spec_text(const spec::MatchSpec& ms) {
+  return ms.original.empty() ? ms.str() : ms.original;
+}
 
 // Parsed dependency strings, shared by all platforms: the same "python >=3.12,<3.13.0a0"
 // appears hundreds of times in a lock.
@@ -97,8 +99,8 @@ class PlatformChecker {
       for (const auto& dep : p->depends) {
         const auto& ms = m_specs.get(dep);
         if (!ms.ok()) {
-          add("dependency-invalid", describe(*p) + " has an unreadable dependency '" + dep +
-                                        "': " + ms.error().message);
+          add("dependency-invalid",
+              describe(*p) + " has an unreadable dependency '" + dep + "': " + ms.error().message);
           continue;
         }
         if (ms->name.rfind("__", 0) == 0) {
@@ -107,10 +109,12 @@ class PlatformChecker {
         }
         auto it = m_locked.find(ms->name);
         if (it == m_locked.end()) {
-          add("dependency-missing", describe(*p) + " requires " + dep + ", which is not in the lock");
+          add("dependency-missing",
+              describe(*p) + " requires " + dep + ", which is not in the lock");
         } else if (!ms->matches(it->second.record)) {
           add("dependency-unsatisfied",
-              describe(*p) + " requires " + dep + ", but the lock has " + describe(*it->second.package));
+              describe(*p) + " requires " + dep + ", but the lock has " +
+                  describe(*it->second.package));
         }
       }
       for (const auto& constraint : p->constrains) {
@@ -118,8 +122,9 @@ class PlatformChecker {
         if (!ms.ok()) continue;
         auto it = m_locked.find(ms->name);
         if (it != m_locked.end() && !ms->matches(it->second.record))
-          add("constraint-violated", describe(*p) + " constrains " + constraint +
-                                         ", but the lock has " + describe(*it->second.package));
+          add("constraint-violated",
+              describe(*p) + " constrains " + constraint + ", but the lock has " +
+                  describe(*it->second.package));
       }
     }
   }
@@ -128,7 +133,8 @@ class PlatformChecker {
   void check_unneeded() {
     for (const auto& [name, entry] : m_locked)
       if (!m_reached.count(name))
-        add("package-unneeded", describe(*entry.package) + " is not required by any requested spec");
+        add("package-unneeded",
+            describe(*entry.package) + " is not required by any requested spec");
   }
 
  private:
@@ -137,8 +143,8 @@ class PlatformChecker {
     if (it == m_virtual.end())
       add("virtual-missing", what + ", but " + m_platform + " has no " + ms.name);
     else if (!ms.matches(it->second))
-      add("virtual-unsatisfied", what + ", but " + m_platform + " has " + ms.name + " " +
-                                     it->second.version);
+      add("virtual-unsatisfied",
+          what + ", but " + m_platform + " has " + ms.name + " " + it->second.version);
   }
 
   // Marks `name` and everything it depends on as needed.
@@ -178,7 +184,9 @@ std::vector<Finding> check_lock(const lockfile::Lock& lock, const CheckInput& in
       findings.push_back({p, "platform-missing", "platform " + p + " is not in the lock"});
   for (const auto& p : locked_platforms)
     if (std::find(input.platforms.begin(), input.platforms.end(), p) == input.platforms.end())
-      findings.push_back({p, "platform-extra", "the lock has platform " + p + ", which the inputs no longer ask for"});
+      findings.push_back({p,
+                          "platform-extra",
+                          "the lock has platform " + p + ", which the inputs no longer ask for"});
 
   std::vector<std::string> want, have;
   for (const auto& c : input.channels) want.push_back(c.url);
@@ -189,8 +197,10 @@ std::vector<Finding> check_lock(const lockfile::Lock& lock, const CheckInput& in
       for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
       return s.empty() ? std::string("(none)") : s;
     };
-    findings.push_back({"", "channels-changed",
-                        "channels are now [" + join(want) + "], the lock has [" + join(have) + "]"});
+    findings.push_back(
+        {"",
+         "channels-changed",
+         "channels are now [" + join(want) + "], the lock has [" + join(have) + "]"});
   }
 
   const lockfile::Environment* env = lock.environment(lockfile::k_default_environment);
@@ -198,17 +208,22 @@ std::vector<Finding> check_lock(const lockfile::Lock& lock, const CheckInput& in
   static const std::vector<lockfile::LockedPackage> k_none;
   SpecCache specs;
   for (const auto& platform : input.platforms) {
-    if (std::find(locked_platforms.begin(), locked_platforms.end(), platform) == locked_platforms.end())
+    if (std::find(locked_platforms.begin(), locked_platforms.end(), platform) ==
+        locked_platforms.end())
       continue;
     const std::vector<lockfile::LockedPackage>* packages = &k_none;
     if (env) {
       auto it = env->packages.find(platform);
       if (it != env->packages.end()) packages = &it->second;
     }
-    PlatformChecker checker(platform, *packages,
-                            virtual_packages_for(input.virtual_packages, platform), specs, findings);
+    PlatformChecker checker(platform,
+                            *packages,
+                            virtual_packages_for(input.virtual_packages, platform),
+                            specs,
+                            findings);
     auto specs = input.specs.find(platform);
-    checker.check_specs(specs == input.specs.end() ? std::vector<spec::MatchSpec>{} : specs->second);
+    checker.check_specs(specs == input.specs.end() ? std::vector<spec::MatchSpec>{}
+                                                   : specs->second);
     checker.check_dependencies();
     checker.check_unneeded();
   }

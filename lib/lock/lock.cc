@@ -60,7 +60,8 @@ Result<int64_t> parse_date(const std::string& text) {
   bool real = end && tm.tm_mday == given.tm_mday && tm.tm_mon == given.tm_mon &&
               tm.tm_hour == given.tm_hour && tm.tm_min == given.tm_min;
   if (!end || (*end && std::string(end) != "Z") || !real)
-    return Error{ErrorKind::usage, "--exclude-newer " + text,
+    return Error{ErrorKind::usage,
+                 "--exclude-newer " + text,
                  "expected a date like 2024-01-31 or 2024-01-31T12:00:00Z"};
   return static_cast<int64_t>(seconds) * 1000;
 }
@@ -73,7 +74,8 @@ Result<Inputs> read_inputs(const Options& options, const std::string& cwd) {
   for (auto& f : files) f = absolute(f, cwd);
   ENVLOCK_TRY(env, spec::load_environment_files(files));
   if (!env.pip.empty())
-    return Error{ErrorKind::input, files.front(),
+    return Error{ErrorKind::input,
+                 files.front(),
                  "pip dependencies (the `pip:` section) are not supported yet; remove them to "
                  "lock the conda packages"};
   in.env = std::move(env);
@@ -82,7 +84,8 @@ Result<Inputs> read_inputs(const Options& options, const std::string& cwd) {
   if (in.platforms.empty()) in.platforms.push_back(spec::host_platform());
   for (const auto& p : in.platforms)
     if (!spec::is_known_platform(p) || p == "noarch")
-      return Error{ErrorKind::usage, "-p " + p, "not a conda platform (e.g. linux-64, osx-arm64, win-64)"};
+      return Error{
+          ErrorKind::usage, "-p " + p, "not a conda platform (e.g. linux-64, osx-arm64, win-64)"};
 
   in.lockfile = absolute(options.lockfile, cwd);
   std::string lock_dir = fs::path(in.lockfile).parent_path().string();
@@ -108,7 +111,8 @@ Result<Inputs> read_inputs(const Options& options, const std::string& cwd) {
     }
   }
   if (hash_input.channels.empty())
-    return Error{ErrorKind::input, files.front(), "no channels: add `channels:` or pass -c CHANNEL"};
+    return Error{
+        ErrorKind::input, files.front(), "no channels: add `channels:` or pass -c CHANNEL"};
   ENVLOCK_TRY(virtuals, virtual_packages(options.virtual_packages, getenv_string));
   hash_input.virtual_packages = virtuals;
   in.virtual_packages = std::move(virtuals);
@@ -172,15 +176,16 @@ Result<void> fetch_platform(const Inputs& in, const Options& options, const std:
         ENVLOCK_TRY(repodata, channel::fetch_repodata(ch, subdir, fetch));
         if (repodata.source == channel::RepodataSource::absent) continue;
         out.json.push_back(std::move(repodata.json));
-        out.sources.push_back({ch.canonical_name(), ch.base_url(), subdir, out.json.back(),
-                               repodata.url});
+        out.sources.push_back(
+            {ch.canonical_name(), ch.base_url(), subdir, out.json.back(), repodata.url});
       }
     }
   }
   return Ok{};
 }
 
-PlatformChange compare(const std::string& platform, const std::vector<lockfile::LockedPackage>* before,
+PlatformChange compare(const std::string& platform,
+                       const std::vector<lockfile::LockedPackage>* before,
                        const std::vector<lockfile::LockedPackage>& after) {
   PlatformChange change;
   change.platform = platform;
@@ -199,7 +204,8 @@ PlatformChange compare(const std::string& platform, const std::vector<lockfile::
                                p->version + " " + p->build);
   }
   for (const auto& [name, p] : old_by_name)
-    if (!new_by_name.count(name)) change.removed.push_back(name + " " + p->version + " " + p->build);
+    if (!new_by_name.count(name))
+      change.removed.push_back(name + " " + p->version + " " + p->build);
   return change;
 }
 
@@ -225,13 +231,16 @@ const std::vector<lockfile::LockedPackage>* packages_of(const std::optional<lock
 // --from-prefix / --name: the lock of an existing prefix, from its conda-meta (lib/capture).
 Result<Report> run_capture(const Options& options, const std::string& cwd) {
   if (options.check || !options.update.empty() || options.platforms.size() > 1)
-    return Error{ErrorKind::usage, "--from-prefix", "takes no --check, --update or second platform"};
+    return Error{
+        ErrorKind::usage, "--from-prefix", "takes no --check, --update or second platform"};
   capture::Request request;
   if (!options.from_prefix.empty()) request.prefix = absolute(options.from_prefix, cwd);
   request.name = options.from_name;
   if (!options.platforms.empty()) request.platform = options.platforms.front();
   request.lockfile = absolute(options.lockfile, cwd);
-  auto wants = [&](Kind k) { return std::count(options.kinds.begin(), options.kinds.end(), k) > 0; };
+  auto wants = [&](Kind k) {
+    return std::count(options.kinds.begin(), options.kinds.end(), k) > 0;
+  };
   request.write_lock = wants(Kind::lock);
   request.write_explicit = wants(Kind::explicit_files);
   ENVLOCK_TRY(captured, capture::capture_to_files(request));
@@ -265,10 +274,10 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
 
   // 3. --check: offline and without a solve.
   if (options.check) {
-    if (!existing)
-      return Error{ErrorKind::input, options.lockfile, "no such lock file to check"};
+    if (!existing) return Error{ErrorKind::input, options.lockfile, "no such lock file to check"};
     report.findings = check_lock(*existing, check_input_of(in));
-    report.outcome = report.findings.empty() ? Report::Outcome::check_ok : Report::Outcome::check_failed;
+    report.outcome =
+        report.findings.empty() ? Report::Outcome::check_ok : Report::Outcome::check_failed;
     for (const auto& p : in.platforms) {
       PlatformChange c;
       c.platform = p;
@@ -285,16 +294,20 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
     exclude_newer = ms;
   }
   if (!options.update.empty()) {
-    if (!existing) return Error{ErrorKind::usage, "--update", "there is no lock to update yet: " + options.lockfile};
+    if (!existing)
+      return Error{
+          ErrorKind::usage, "--update", "there is no lock to update yet: " + options.lockfile};
     for (const auto& name : options.update) {
       bool known = false;
       for (const auto& p : in.platforms)
         if (auto* pkgs = packages_of(existing, p))
-          known |= std::any_of(pkgs->begin(), pkgs->end(), [&](const auto& x) { return x.name == name; });
+          known |= std::any_of(
+              pkgs->begin(), pkgs->end(), [&](const auto& x) { return x.name == name; });
       if (!known) return Error{ErrorKind::usage, "--update " + name, "not in " + options.lockfile};
     }
   }
-  std::string cache_root = options.cache_dir.empty() ? channel::RepodataCache::default_dir() : options.cache_dir;
+  std::string cache_root =
+      options.cache_dir.empty() ? channel::RepodataCache::default_dir() : options.cache_dir;
   std::string solv_cache = cache_root + "/solv";
   std::error_code ec;
   fs::create_directories(solv_cache, ec);
@@ -329,15 +342,18 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
     solve::Request request;
     request.specs = in.specs[platform];
     for (const auto& vp : virtual_packages_for(in.virtual_packages, platform))
-      request.virtual_packages.push_back({vp.name, vp.version, vp.build_string.empty() ? "0" : vp.build_string});
-    request.channel_priority = options.priority == Priority::strict ? solve::ChannelPriority::strict
-                                                                    : solve::ChannelPriority::disabled;
+      request.virtual_packages.push_back(
+          {vp.name, vp.version, vp.build_string.empty() ? "0" : vp.build_string});
+    request.channel_priority = options.priority == Priority::strict
+                                   ? solve::ChannelPriority::strict
+                                   : solve::ChannelPriority::disabled;
     request.exclude_newer_ms = exclude_newer;
     request.cache_dir = solv_cache;
     request.update = options.update;
     if (before)
       for (const auto& p : *before)
-        if (p.manager == lockfile::Manager::conda) request.held.push_back({p.name, p.version, p.build});
+        if (p.manager == lockfile::Manager::conda)
+          request.held.push_back({p.name, p.version, p.build});
     if (progress) progress("solving " + platform);
     ENVLOCK_TRY(outcome, solve::solve(fetched.sources, request));
     if (auto* unsat = std::get_if<solve::Unsatisfiable>(&outcome)) {
@@ -346,7 +362,8 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
       continue;
     }
     auto& packages = environment.packages[platform];
-    for (const auto& r : std::get<solve::Solution>(outcome).packages) packages.push_back(locked_of(r, platform));
+    for (const auto& r : std::get<solve::Solution>(outcome).packages)
+      packages.push_back(locked_of(r, platform));
     report.platforms.push_back(compare(platform, before, packages));
   }
   if (report.outcome == Report::Outcome::unsatisfiable) return report;
@@ -366,7 +383,8 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
       for (const auto& platform : in.platforms) {
         std::string name = "conda-" + platform + ".lock";
         std::string path = (fs::path(in.lockfile).parent_path() / name).string();
-        ENVLOCK_TRY_VOID(write_file_atomic(path, lockfile::write_explicit(lock, lockfile::k_default_environment, platform)));
+        ENVLOCK_TRY_VOID(write_file_atomic(
+            path, lockfile::write_explicit(lock, lockfile::k_default_environment, platform)));
         report.written.push_back((fs::path(options.lockfile).parent_path() / name).string());
       }
     }
@@ -398,7 +416,8 @@ std::string render_text(const Report& report) {
       return out + ")\n";
     }
     case Report::Outcome::check_failed: {
-      out += report.lockfile + " no longer satisfies the inputs: " + std::to_string(report.findings.size()) +
+      out += report.lockfile +
+             " no longer satisfies the inputs: " + std::to_string(report.findings.size()) +
              (report.findings.size() == 1 ? " problem\n" : " problems\n");
       for (const auto& f : report.findings)
         out += "  " + (f.platform.empty() ? std::string() : f.platform + ": ") + f.message + "\n";
@@ -437,10 +456,18 @@ std::string render_json(const Report& report) {
   nlohmann::ordered_json j;
   const char* outcome = "locked";
   switch (report.outcome) {
-    case Report::Outcome::locked: outcome = "locked"; break;
-    case Report::Outcome::check_ok: outcome = "check_ok"; break;
-    case Report::Outcome::check_failed: outcome = "check_failed"; break;
-    case Report::Outcome::unsatisfiable: outcome = "unsatisfiable"; break;
+    case Report::Outcome::locked:
+      outcome = "locked";
+      break;
+    case Report::Outcome::check_ok:
+      outcome = "check_ok";
+      break;
+    case Report::Outcome::check_failed:
+      outcome = "check_failed";
+      break;
+    case Report::Outcome::unsatisfiable:
+      outcome = "unsatisfiable";
+      break;
   }
   j["outcome"] = outcome;
   j["lockfile"] = report.lockfile;

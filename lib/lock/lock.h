@@ -27,15 +27,15 @@ struct Options {
   std::vector<std::string> channels;   ///< -c; replaces the files' channels when given
   std::string lockfile = "conda-lock.yml";
   std::vector<Kind> kinds = {Kind::lock};
-  bool check = false;                  ///< --check: verify, do not write
-  std::vector<std::string> update;     ///< --update NAME...: relock these, hold the rest
-  std::optional<std::string> exclude_newer;       ///< --exclude-newer YYYY-MM-DD[THH:MM:SS]
-  std::vector<std::string> virtual_packages;      ///< --virtual-package NAME[=VERSION[=BUILD]]
-  std::vector<std::string> mirrors;               ///< --mirror ORIGINAL=MIRROR
+  bool check = false;                         ///< --check: verify, do not write
+  std::vector<std::string> update;            ///< --update NAME...: relock these, hold the rest
+  std::optional<std::string> exclude_newer;   ///< --exclude-newer YYYY-MM-DD[THH:MM:SS]
+  std::vector<std::string> virtual_packages;  ///< --virtual-package NAME[=VERSION[=BUILD]]
+  std::vector<std::string> mirrors;           ///< --mirror ORIGINAL=MIRROR
   Offline offline = Offline::no;
   Priority priority = Priority::strict;
-  std::string cache_dir;               ///< "" = $ENVLOCK_CACHE_DIR or the XDG default
-  std::string working_dir;             ///< where relative paths are resolved; "" = cwd
+  std::string cache_dir;    ///< "" = $ENVLOCK_CACHE_DIR or the XDG default
+  std::string working_dir;  ///< where relative paths are resolved; "" = cwd
   std::string from_prefix;  ///< --from-prefix: capture this prefix (lib/capture), no solve
   std::string from_name;    ///< --name: capture the named environment, no solve
 };
@@ -45,7 +45,7 @@ struct PlatformChange {
   std::string platform;
   enum class How { solved, unchanged } how = How::solved;
   size_t packages = 0;
-  std::vector<std::string> added;    ///< "name version build"
+  std::vector<std::string> added;  ///< "name version build"
   std::vector<std::string> removed;
   std::vector<std::string> changed;  ///< "name old-version → new-version"
 };
@@ -63,7 +63,7 @@ struct Report {
   std::string lockfile;
   std::vector<std::string> written;  ///< files written
   std::vector<PlatformChange> platforms;
-  std::vector<Finding> findings;     ///< check: what breaks the lock
+  std::vector<Finding> findings;                             ///< check: what breaks the lock
   std::map<std::string, std::vector<std::string>> problems;  ///< platform → unsat explanation
 };
 

@@ -23,8 +23,8 @@ void set_package(lockfile::VirtualPackageRepo& repo, const std::string& name,
                  bool only_where_present) {
   for (auto& [platform, packages] : repo.subdirs) {
     if (!applies_to(name, platform)) continue;
-    auto it = std::find_if(packages.begin(), packages.end(),
-                           [&](const auto& vp) { return vp.name == name; });
+    auto it = std::find_if(
+        packages.begin(), packages.end(), [&](const auto& vp) { return vp.name == name; });
     if (!version) {
       if (it != packages.end()) packages.erase(it);
       continue;
@@ -67,7 +67,8 @@ Result<lockfile::VirtualPackageRepo> virtual_packages(const std::vector<std::str
     auto eq = text.find('=');
     std::string name = text.substr(0, eq);
     if (name.rfind("__", 0) != 0 || name.size() < 3)
-      return Error{ErrorKind::usage, "--virtual-package " + text,
+      return Error{ErrorKind::usage,
+                   "--virtual-package " + text,
                    "a virtual package name starts with \"__\" (e.g. __glibc=2.17)"};
     std::optional<std::string> version;
     std::string build;
@@ -81,7 +82,8 @@ Result<lockfile::VirtualPackageRepo> virtual_packages(const std::vector<std::str
       if (!rest.empty()) version = rest;
       // "__glibc==2.17" would otherwise read as "remove __glibc" with a build of "2.17".
       if (!version && eq2 != std::string::npos)
-        return Error{ErrorKind::usage, "--virtual-package " + text,
+        return Error{ErrorKind::usage,
+                     "--virtual-package " + text,
                      "expected NAME=VERSION[=BUILD] (one '=', e.g. __glibc=2.17), or NAME= to "
                      "remove it"};
     } else {

@@ -20,7 +20,9 @@ constexpr const char* k_cache_format = "envlock-solv-1-libsolv-0.7.23";
 
 std::string cache_path(const std::string& dir, std::string_view json) {
   char name[64];
-  std::snprintf(name, sizeof name, "%016" PRIx64 ".solv",
+  std::snprintf(name,
+                sizeof name,
+                "%016" PRIx64 ".solv",
                 hash::xxh3_64(json) ^ hash::xxh3_64(k_cache_format));
   return dir + "/" + name;
 }
@@ -86,16 +88,19 @@ spec::PackageRecord record_of(const solv::SolvableFields& f,
   return r;
 }
 
-bool has_glob(const std::string& name) { return name.find('*') != std::string::npos; }
+bool has_glob(const std::string& name) {
+  return name.find('*') != std::string::npos;
+}
 
 // The spec as the user wrote it, for messages.
-std::string spec_text(const spec::MatchSpec& ms) { return ms.original.empty() ? ms.str() : ms.original; }
+std::string spec_text(const spec::MatchSpec& ms) {
+  return ms.original.empty() ? ms.str() : ms.original;
+}
 
 // "numpy 1.2.* (available: 1.0, 1.1 in conda-forge)" style hint for a spec with no candidate.
 // `too_new` counts the records of that name hidden by the exclude-newer cut-off.
 std::string nothing_provides(const spec::MatchSpec& ms,
-                             const std::vector<spec::PackageRecord>& near,
-                             size_t too_new) {
+                             const std::vector<spec::PackageRecord>& near, size_t too_new) {
   std::string text = "nothing provides requested " + spec_text(ms);
   if (near.empty() && too_new)
     return text + " (every '" + ms.name + "' record is newer than the exclude-newer date)";
@@ -106,8 +111,9 @@ std::string nothing_provides(const spec::MatchSpec& ms,
   for (const auto& r : near)
     if (versions.insert(r.version).second)
       if (auto v = spec::Version::parse(r.version); v.ok()) ordered.emplace_back(*v, r.version);
-  std::stable_sort(ordered.begin(), ordered.end(),
-                   [](const auto& a, const auto& b) { return b.first < a.first; });
+  std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
+    return b.first < a.first;
+  });
   text += " (available versions:";
   int shown = 0;
   for (auto it = ordered.begin(); it != ordered.end() && shown < 8; ++it, ++shown)
@@ -130,7 +136,8 @@ std::vector<solv::Id> feature_tainted(solv::Pool& pool, const std::vector<solv::
   std::unordered_map<solv::Id, std::vector<solv::Id>> dependents;
   for (solv::Id dep_owner : pool.all_solvables()) {
     if (excluded.count(dep_owner)) continue;
-    for (solv::Id dep : pool.requires_of(dep_owner)) dependents[pool.dep_name(dep)].push_back(dep_owner);
+    for (solv::Id dep : pool.requires_of(dep_owner))
+      dependents[pool.dep_name(dep)].push_back(dep_owner);
   }
   std::vector<solv::Id> work(tainted.begin(), tainted.end());
   while (!work.empty()) {
@@ -163,7 +170,8 @@ std::vector<solv::Id> feature_tainted(solv::Pool& pool, const std::vector<solv::
   for (solv::Id p : tainted) {
     bool has_clean_twin = false;
     for (solv::Id q : pool.what_matches(pool.name_id(p))) {
-      if (q == p || excluded.count(q) || tainted.count(q) || pool.name_id(q) != pool.name_id(p)) continue;
+      if (q == p || excluded.count(q) || tainted.count(q) || pool.name_id(q) != pool.name_id(p))
+        continue;
       if (pool.solvable_version(q) == pool.solvable_version(p)) {
         has_clean_twin = true;
         break;
@@ -221,7 +229,8 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
   if (request.channel_priority == ChannelPriority::strict) {
     for (size_t i = 0; i < repos.size(); ++i)
       for (solv::Id p : repos[i].solvables())
-        if (!excluded.count(p) && rank_of_source[i] > best_rank[pool.name_id(p)]) excluded.insert(p);
+        if (!excluded.count(p) && rank_of_source[i] > best_rank[pool.name_id(p)])
+          excluded.insert(p);
   }
   pool.exclude(std::vector<solv::Id>(excluded.begin(), excluded.end()));
   pool.create_whatprovides();
@@ -306,8 +315,9 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
     if (f.repo_index < 0) continue;  // virtual packages are not installed
     solution.packages.push_back(record_of(f, sources));
   }
-  std::sort(solution.packages.begin(), solution.packages.end(),
-            [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::sort(solution.packages.begin(), solution.packages.end(), [](const auto& a, const auto& b) {
+    return a.name < b.name;
+  });
   return Outcome{std::move(solution)};
 }
 

@@ -24,11 +24,11 @@ enum class ChannelPriority {
 
 /// One channel's repodata for one subdir.
 struct RepodataSource {
-  std::string channel;        ///< canonical channel name written into locks ("conda-forge")
-  std::string channel_url;    ///< base URL without credentials; package URL = url/subdir/fn
-  std::string subdir;         ///< "linux-64", "noarch", ...
-  std::string_view json;      ///< the repodata.json bytes (must outlive the call)
-  std::string origin;         ///< where the bytes came from, for error messages
+  std::string channel;      ///< canonical channel name written into locks ("conda-forge")
+  std::string channel_url;  ///< base URL without credentials; package URL = url/subdir/fn
+  std::string subdir;       ///< "linux-64", "noarch", ...
+  std::string_view json;    ///< the repodata.json bytes (must outlive the call)
+  std::string origin;       ///< where the bytes came from, for error messages
 };
 
 /// A virtual package (__glibc, __unix, ...) the target system provides.

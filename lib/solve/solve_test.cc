@@ -252,7 +252,8 @@ BOOST_AUTO_TEST_CASE(solv_cache_gives_identical_solution) {
 }
 
 BOOST_AUTO_TEST_CASE(malformed_repodata_names_its_origin) {
-  std::vector<RepodataSource> bad = {{"x", "https://x", "linux-64", "{\"packages\": [1,", "x/linux-64/repodata.json"}};
+  std::vector<RepodataSource> bad = {
+      {"x", "https://x", "linux-64", "{\"packages\": [1,", "x/linux-64/repodata.json"}};
   auto outcome = solve(bad, request_for({"python"}));
   BOOST_REQUIRE(!outcome.ok());
   BOOST_TEST(outcome.error().where == "x/linux-64/repodata.json");

@@ -16,8 +16,8 @@ namespace envlock::testing {
 TempDir::TempDir() {
   const char* base = std::getenv("TEST_TMPDIR");
   std::random_device rd;
-  m_path = std::string(base ? base : "/tmp") + "/envlock-test-" + std::to_string(::getpid()) +
-           "-" + std::to_string(rd());
+  m_path = std::string(base ? base : "/tmp") + "/envlock-test-" + std::to_string(::getpid()) + "-" +
+           std::to_string(rd());
   fs::create_directories(m_path);
 }
 

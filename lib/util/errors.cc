@@ -2,7 +2,8 @@
 
 namespace envlock {
 
-ToolError::ToolError(Error error) : std::runtime_error(error.to_string()), m_error(std::move(error)) {}
+ToolError::ToolError(Error error)
+    : std::runtime_error(error.to_string()), m_error(std::move(error)) {}
 
 void value_or_throw(Result<void> result) {
   if (!result.ok()) throw ToolError(result.take_error());

@@ -30,7 +30,8 @@ BOOST_AUTO_TEST_CASE(read_missing_file_is_io_error_naming_path) {
   auto r = read_file(dir / "missing.yml");
   BOOST_REQUIRE(!r.ok());
   BOOST_TEST(r.error().kind == ErrorKind::io);
-  BOOST_TEST(r.error().to_string() == (dir / "missing.yml") + ": cannot open: No such file or directory");
+  BOOST_TEST(r.error().to_string() ==
+             (dir / "missing.yml") + ": cannot open: No such file or directory");
 }
 
 BOOST_AUTO_TEST_CASE(atomic_write_into_missing_folder_fails_cleanly) {

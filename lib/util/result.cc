@@ -6,16 +6,23 @@ namespace envlock {
 
 const char* to_string(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::usage: return "usage";
-    case ErrorKind::input: return "input";
-    case ErrorKind::network: return "network";
-    case ErrorKind::io: return "io";
-    case ErrorKind::internal: return "internal";
+    case ErrorKind::usage:
+      return "usage";
+    case ErrorKind::input:
+      return "input";
+    case ErrorKind::network:
+      return "network";
+    case ErrorKind::io:
+      return "io";
+    case ErrorKind::internal:
+      return "internal";
   }
   return "internal";
 }
 
-std::ostream& operator<<(std::ostream& out, ErrorKind kind) { return out << to_string(kind); }
+std::ostream& operator<<(std::ostream& out, ErrorKind kind) {
+  return out << to_string(kind);
+}
 
 ExitCode exit_code_for(ErrorKind kind) {
   switch (kind) {

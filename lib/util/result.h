@@ -63,16 +63,31 @@ class [[nodiscard]] Result {
   bool ok() const { return m_v.index() == 0; }
   explicit operator bool() const { return ok(); }
 
-  T& value() & { assert(ok()); return std::get<0>(m_v); }
-  const T& value() const& { assert(ok()); return std::get<0>(m_v); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(m_v)); }
+  T& value() & {
+    assert(ok());
+    return std::get<0>(m_v);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<0>(m_v);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(m_v));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  const Error& error() const { assert(!ok()); return std::get<1>(m_v); }
-  Error&& take_error() { assert(!ok()); return std::get<1>(std::move(m_v)); }
+  const Error& error() const {
+    assert(!ok());
+    return std::get<1>(m_v);
+  }
+  Error&& take_error() {
+    assert(!ok());
+    return std::get<1>(std::move(m_v));
+  }
 
  private:
   std::variant<T, Error> m_v;
@@ -90,8 +105,14 @@ class [[nodiscard]] Result<void> {
 
   bool ok() const { return !m_error.has_value(); }
   explicit operator bool() const { return ok(); }
-  const Error& error() const { assert(!ok()); return *m_error; }
-  Error&& take_error() { assert(!ok()); return std::move(*m_error); }
+  const Error& error() const {
+    assert(!ok());
+    return *m_error;
+  }
+  Error&& take_error() {
+    assert(!ok());
+    return std::move(*m_error);
+  }
 
  private:
   std::optional<Error> m_error;
@@ -101,14 +122,14 @@ class [[nodiscard]] Result<void> {
 
 /// Evaluates `expr` (a Result); on error returns the error from the enclosing function,
 /// otherwise declares `var` holding the value.
-#define ENVLOCK_TRY(var, expr)                                       \
-  auto var##_result_ = (expr);                                       \
-  if (!var##_result_.ok()) return var##_result_.take_error();        \
+#define ENVLOCK_TRY(var, expr)                                \
+  auto var##_result_ = (expr);                                \
+  if (!var##_result_.ok()) return var##_result_.take_error(); \
   auto var = std::move(var##_result_).value()
 
 /// Evaluates `expr` (a Result<void>); on error returns the error.
-#define ENVLOCK_TRY_VOID(expr)                                       \
-  do {                                                               \
-    auto envlock_r_ = (expr);                                        \
-    if (!envlock_r_.ok()) return envlock_r_.take_error();            \
+#define ENVLOCK_TRY_VOID(expr)                            \
+  do {                                                    \
+    auto envlock_r_ = (expr);                             \
+    if (!envlock_r_.ok()) return envlock_r_.take_error(); \
   } while (0)

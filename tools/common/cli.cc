@@ -9,7 +9,9 @@
 
 namespace envlock::cli {
 
-std::string version_line() { return "envlock 0.1.0"; }
+std::string version_line() {
+  return "envlock 0.1.0";
+}
 
 std::vector<std::string> args_of(int argc, char** argv) {
   std::vector<std::string> out;

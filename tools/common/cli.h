@@ -17,8 +17,9 @@ std::string version_line();
 using Command = std::function<int(const std::string& tool, std::vector<std::string> args)>;
 
 /// Runs `body` and is the one place where exceptions become messages on stderr and exit
-/// codes: ToolError → its code, CLI11 parse errors → 2 (help and version → 0), anything else
-/// → 2 with "internal error". Also installs SIGINT/SIGTERM handlers (exit 130).
+/// codes: ToolError → its code, anything else → 2 with "internal error". SIGINT/SIGTERM keep
+/// their default action (the shell reports 130), except in tools that must clean up first
+/// (install installs its own handlers and exits 130 itself).
 int guarded(const std::string& tool, const std::function<int()>& body);
 
 /// Parses `args` (in order, without the program name) into `app`. Returns nullopt when the

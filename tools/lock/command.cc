@@ -19,34 +19,58 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
     std::vector<std::string> kinds;
     std::string priority = "strict";
     bool offline = false, json = false;
-    app.add_option("-f,--file", o.files, "environment.yml file(s), merged in order (default: environment.yml)");
-    app.add_option("-p,--platform", o.platforms, "platform(s) to lock, e.g. linux-64 osx-arm64 (default: the files' platforms:, else this machine's)");
+    app.add_option("-f,--file",
+                   o.files,
+                   "environment.yml file(s), merged in order (default: environment.yml)");
+    app.add_option("-p,--platform",
+                   o.platforms,
+                   "platform(s) to lock, e.g. linux-64 osx-arm64 (default: the files' platforms:, "
+                   "else this machine's)");
     app.add_option("-c,--channel", o.channels, "channel(s) to use instead of the files' channels");
-    app.add_option("--lockfile,-o", o.lockfile, "the lock to write or check")->capture_default_str();
-    app.add_option("-k,--kind", kinds, "lock (conda-lock.yml) and/or explicit (conda-<platform>.lock)")
+    app.add_option("--lockfile,-o", o.lockfile, "the lock to write or check")
+        ->capture_default_str();
+    app.add_option(
+           "-k,--kind", kinds, "lock (conda-lock.yml) and/or explicit (conda-<platform>.lock)")
         ->check(CLI::IsMember({"lock", "explicit"}));
-    app.add_flag("--check", o.check, "exit 1 if the lock no longer satisfies the inputs (no network, no solve)");
-    app.add_option("--update", o.update, "relock these packages; keep every other package where it is");
-    app.add_option("--exclude-newer", o.exclude_newer, "ignore packages published after DATE (YYYY-MM-DD)");
-    app.add_option("--virtual-package", o.virtual_packages, "NAME=VERSION[=BUILD], e.g. __glibc=2.17; NAME= removes it");
-    app.add_option("--mirror", o.mirrors, "ORIGINAL=MIRROR: fetch ORIGINAL's packages from MIRROR; the lock keeps ORIGINAL");
-    app.add_option("--channel-priority", priority, "strict or disabled")->check(CLI::IsMember({"strict", "disabled"}));
-    app.add_option("--cache-dir", o.cache_dir, "repodata cache (default: $ENVLOCK_CACHE_DIR or ~/.cache/envlock)");
+    app.add_flag("--check",
+                 o.check,
+                 "exit 1 if the lock no longer satisfies the inputs (no network, no solve)");
+    app.add_option(
+        "--update", o.update, "relock these packages; keep every other package where it is");
+    app.add_option(
+        "--exclude-newer", o.exclude_newer, "ignore packages published after DATE (YYYY-MM-DD)");
+    app.add_option("--virtual-package",
+                   o.virtual_packages,
+                   "NAME=VERSION[=BUILD], e.g. __glibc=2.17; NAME= removes it");
+    app.add_option(
+        "--mirror",
+        o.mirrors,
+        "ORIGINAL=MIRROR: fetch ORIGINAL's packages from MIRROR; the lock keeps ORIGINAL");
+    app.add_option("--channel-priority", priority, "strict or disabled")
+        ->check(CLI::IsMember({"strict", "disabled"}));
+    app.add_option("--cache-dir",
+                   o.cache_dir,
+                   "repodata cache (default: $ENVLOCK_CACHE_DIR or ~/.cache/envlock)");
     app.add_flag("--offline", offline, "use cached repodata only");
     app.add_flag("--json", json, "print a JSON report");
-    app.add_option("--from-prefix", o.from_prefix, "lock an existing prefix from its conda-meta records (no solve)");
-    app.add_option("--name,-n", o.from_name, "lock the named environment, found like conda does (no solve)");
+    app.add_option("--from-prefix",
+                   o.from_prefix,
+                   "lock an existing prefix from its conda-meta records (no solve)");
+    app.add_option(
+        "--name,-n", o.from_name, "lock the named environment, found like conda does (no solve)");
     if (auto rc = cli::parse(app, tool, std::move(args))) return *rc;
     if (!kinds.empty()) {
       o.kinds.clear();
-      for (const auto& k : kinds) o.kinds.push_back(k == "lock" ? lock::Kind::lock : lock::Kind::explicit_files);
+      for (const auto& k : kinds)
+        o.kinds.push_back(k == "lock" ? lock::Kind::lock : lock::Kind::explicit_files);
     }
     o.offline = offline ? lock::Offline::yes : lock::Offline::no;
     o.priority = priority == "strict" ? lock::Priority::strict : lock::Priority::disabled;
     if (const char* wd = std::getenv("BUILD_WORKING_DIRECTORY")) o.working_dir = wd;  // bazel run
 
     lock::ProgressSink progress;
-    if (::isatty(STDERR_FILENO)) progress = [](const std::string& line) { std::cerr << line << "\n"; };
+    if (::isatty(STDERR_FILENO))
+      progress = [](const std::string& line) { std::cerr << line << "\n"; };
     auto report = value_or_throw(lock::run(o, progress));
     std::cout << (json ? lock::render_json(report) : lock::render_text(report));
     return lock::exit_code(report);

@@ -113,7 +113,9 @@ std::vector<Id> Pool::what_matches(Id dep) {
   return out;
 }
 
-void Pool::set_installed(s_Repo* repo) { pool_set_installed(m_pool, repo); }
+void Pool::set_installed(s_Repo* repo) {
+  pool_set_installed(m_pool, repo);
+}
 
 namespace {
 
@@ -126,7 +128,9 @@ std::vector<std::string> dep_strings(::Pool* pool, Solvable* s, Id key) {
   return out;
 }
 
-std::string str_or_empty(const char* s) { return s ? s : ""; }
+std::string str_or_empty(const char* s) {
+  return s ? s : "";
+}
 
 }  // namespace
 
@@ -157,13 +161,16 @@ SolvableFields Pool::fields(Id solvable) const {
   f.constrains = dep_strings(m_pool, s, SOLVABLE_CONSTRAINS);
   QueueGuard tf;
   solvable_lookup_idarray(s, SOLVABLE_TRACK_FEATURES, &tf.q);
-  for (int i = 0; i < tf.q.count; ++i) f.track_features.emplace_back(pool_id2str(m_pool, tf.q.elements[i]));
+  for (int i = 0; i < tf.q.count; ++i)
+    f.track_features.emplace_back(pool_id2str(m_pool, tf.q.elements[i]));
   if (s->repo && s->repo->appdata)
     f.repo_index = static_cast<int>(reinterpret_cast<intptr_t>(s->repo->appdata)) - 1;
   return f;
 }
 
-Id Pool::name_id(Id solvable) const { return pool_id2solvable(m_pool, solvable)->name; }
+Id Pool::name_id(Id solvable) const {
+  return pool_id2solvable(m_pool, solvable)->name;
+}
 
 std::vector<Id> Pool::all_solvables() const {
   ::Pool* pool = m_pool;  // FOR_POOL_SOLVABLES expects a variable named `pool`
@@ -246,9 +253,13 @@ Result<void> Repo::add_solv(std::string_view bytes) {
   return Ok{};
 }
 
-void Repo::set_priority(int priority) { m_repo->priority = priority; }
+void Repo::set_priority(int priority) {
+  m_repo->priority = priority;
+}
 
-int Repo::size() const { return m_repo->nsolvables; }
+int Repo::size() const {
+  return m_repo->nsolvables;
+}
 
 std::vector<Id> Repo::solvables() const {
   std::vector<Id> out;
@@ -260,18 +271,30 @@ std::vector<Id> Repo::solvables() const {
 
 Solver::Solver(Pool& pool) : m_pool(&pool), m_solver(solver_create(pool.get())) {}
 
-Solver::~Solver() { solver_free(m_solver); }
+Solver::~Solver() {
+  solver_free(m_solver);
+}
 
 int Solver::solve(const Request& request) {
   QueueGuard jobs;
   for (const auto& item : request.items()) {
     Id how = item.is_solvable ? SOLVER_SOLVABLE : SOLVER_SOLVABLE_PROVIDES;
     switch (item.job) {
-      case Job::install: how |= SOLVER_INSTALL; break;
-      case Job::lock: how |= SOLVER_LOCK; break;
-      case Job::favor: how |= SOLVER_FAVOR; break;
-      case Job::disfavor: how |= SOLVER_DISFAVOR; break;
-      case Job::update: how |= SOLVER_UPDATE; break;
+      case Job::install:
+        how |= SOLVER_INSTALL;
+        break;
+      case Job::lock:
+        how |= SOLVER_LOCK;
+        break;
+      case Job::favor:
+        how |= SOLVER_FAVOR;
+        break;
+      case Job::disfavor:
+        how |= SOLVER_DISFAVOR;
+        break;
+      case Job::update:
+        how |= SOLVER_UPDATE;
+        break;
     }
     if (!item.one_of.empty()) {
       QueueGuard sel;

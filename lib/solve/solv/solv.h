@@ -25,8 +25,8 @@ struct SolvableFields {
   std::string name, version, build, subdir, fn, md5, sha256, license;
   uint64_t build_number = 0;
   uint64_t size = 0;
-  uint64_t timestamp_s = 0;  ///< libsolv stores seconds (it divides millisecond stamps)
-  std::vector<std::string> depends;    ///< libsolv's rendering: "name version[ build]"
+  uint64_t timestamp_s = 0;          ///< libsolv stores seconds (it divides millisecond stamps)
+  std::vector<std::string> depends;  ///< libsolv's rendering: "name version[ build]"
   std::vector<std::string> constrains;
   std::vector<std::string> track_features;
   int repo_index = -1;  ///< the index given to the Repo that holds it

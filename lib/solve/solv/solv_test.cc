@@ -82,7 +82,8 @@ BOOST_AUTO_TEST_CASE(conflict_is_reported_as_problem) {
   BOOST_REQUIRE(!problems.empty());
   BOOST_TEST(problems[0].find("python") != std::string::npos);
   // Job rules are named by the caller, in its own terms.
-  auto named = solver.problem_texts([](int item) { return "requested spec #" + std::to_string(item); });
+  auto named =
+      solver.problem_texts([](int item) { return "requested spec #" + std::to_string(item); });
   BOOST_TEST(named[0].find("requested spec #") != std::string::npos);
 }
 
