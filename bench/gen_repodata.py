@@ -162,7 +162,8 @@ def generate(out_dir, subdir, n_records, n_names, rng, python_versions_ref):
                 }
                 if rng.random() < 0.05:
                     cn = names[rng.randrange(0, max(1, idx))] if idx else "python"
-                    rec["constrains"] = [f"{cn} >=1.0"]
+                    # At least its oldest version: constrains narrow, never rule a name out.
+                    rec["constrains"] = [f"{cn} >={published.get(cn, ['0'])[0]}"]
                 if rng.random() < 0.01:
                     rec["track_features"] = "debug"
                 if subdir == "noarch":
