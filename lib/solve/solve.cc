@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "lib/hash/hash.h"
 #include "lib/solve/solv/solv.h"
@@ -127,39 +128,44 @@ std::string nothing_provides(const spec::MatchSpec& ms,
 // version: the ones conda would not pick over the twin. Work is proportional to the packages
 // that depend on featured names, not to the pool.
 std::vector<solv::Id> feature_tainted(solv::Pool& pool, const std::vector<solv::Id>& featured,
-                                      const std::set<solv::Id>& excluded) {
+                                      const std::vector<uint8_t>& excluded) {
   if (featured.empty()) return {};
-  std::set<solv::Id> tainted;
+  const size_t n = static_cast<size_t>(pool.solvable_count());
+  std::vector<uint8_t> tainted(n, 0);
+  std::vector<solv::Id> work;
   for (solv::Id p : featured)
-    if (!excluded.count(p)) tainted.insert(p);
+    if (!excluded[p]) tainted[p] = 1, work.push_back(p);
   // Reverse index: dependency name -> solvables that require it.
   std::unordered_map<solv::Id, std::vector<solv::Id>> dependents;
-  for (solv::Id dep_owner : pool.all_solvables()) {
-    if (excluded.count(dep_owner)) continue;
-    for (solv::Id dep : pool.requires_of(dep_owner))
-      dependents[pool.dep_name(dep)].push_back(dep_owner);
+  for (solv::Id owner : pool.all_solvables()) {
+    if (excluded[owner]) continue;
+    for (const solv::Id* dp = pool.requires_ptr(owner); *dp; ++dp)
+      if (!solv::Pool::is_marker(*dp)) dependents[pool.dep_name(*dp)].push_back(owner);
   }
-  std::vector<solv::Id> work(tainted.begin(), tainted.end());
+  // A dependency all of whose providers are tainted stays so: taint only grows.
+  std::unordered_set<solv::Id> dead_deps;
+  auto all_tainted = [&](solv::Id dep) {
+    if (dead_deps.count(dep)) return true;
+    bool any = false;
+    for (const solv::Id* qp = pool.providers_ptr(dep); *qp; ++qp) {
+      if (excluded[*qp]) continue;
+      if (!tainted[*qp]) return false;
+      any = true;
+    }
+    if (any) dead_deps.insert(dep);
+    return any;
+  };
   while (!work.empty()) {
     solv::Id t = work.back();
     work.pop_back();
     auto it = dependents.find(pool.name_id(t));
     if (it == dependents.end()) continue;
     for (solv::Id p : it->second) {
-      if (tainted.count(p)) continue;
-      for (solv::Id dep : pool.requires_of(p)) {
-        auto providers = pool.what_matches(dep);
-        bool any = false, all_tainted = true;
-        for (solv::Id q : providers) {
-          if (excluded.count(q)) continue;
-          any = true;
-          if (!tainted.count(q)) {
-            all_tainted = false;
-            break;
-          }
-        }
-        if (any && all_tainted) {
-          tainted.insert(p);
+      if (tainted[p]) continue;
+      for (const solv::Id* dp = pool.requires_ptr(p); *dp; ++dp) {
+        if (solv::Pool::is_marker(*dp) || pool.dep_name(*dp) != pool.name_id(t)) continue;
+        if (all_tainted(*dp)) {
+          tainted[p] = 1;
           work.push_back(p);
           break;
         }
@@ -167,17 +173,19 @@ std::vector<solv::Id> feature_tainted(solv::Pool& pool, const std::vector<solv::
     }
   }
   std::vector<solv::Id> out;
-  for (solv::Id p : tainted) {
+  for (size_t p = 0; p < n; ++p) {
+    if (!tainted[p]) continue;
+    auto id = static_cast<solv::Id>(p);
     bool has_clean_twin = false;
-    for (solv::Id q : pool.what_matches(pool.name_id(p))) {
-      if (q == p || excluded.count(q) || tainted.count(q) || pool.name_id(q) != pool.name_id(p))
-        continue;
-      if (pool.solvable_version(q) == pool.solvable_version(p)) {
+    for (const solv::Id* qp = pool.providers_ptr(pool.name_id(id)); *qp; ++qp) {
+      solv::Id q = *qp;
+      if (q == id || excluded[q] || tainted[q] || pool.name_id(q) != pool.name_id(id)) continue;
+      if (pool.solvable_version(q) == pool.solvable_version(id)) {
         has_clean_twin = true;
         break;
       }
     }
-    if (has_clean_twin) out.push_back(p);
+    if (has_clean_twin) out.push_back(id);
   }
   return out;
 }
@@ -296,7 +304,9 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
   // 7. conda deprioritises track_features (e.g. the `nomkl` blas). libsolv already prefers a
   //    candidate without features, but not a build that merely *depends* on one; such builds
   //    are disfavoured when a build of the same name and version without that taint exists.
-  for (solv::Id p : feature_tainted(pool, featured, excluded)) jobs.disfavor_solvable(p);
+  std::vector<uint8_t> excluded_flags(static_cast<size_t>(pool.solvable_count()), 0);
+  for (solv::Id p : excluded) excluded_flags[static_cast<size_t>(p)] = 1;
+  for (solv::Id p : feature_tainted(pool, featured, excluded_flags)) jobs.disfavor_solvable(p);
 
   // 8. Solve; a failure is explained in terms of the requested specs.
   solv::Solver solver(pool);

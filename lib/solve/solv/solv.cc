@@ -172,6 +172,19 @@ Id Pool::name_id(Id solvable) const {
   return pool_id2solvable(m_pool, solvable)->name;
 }
 
+int Pool::solvable_count() const { return m_pool->nsolvables; }
+
+const Id* Pool::requires_ptr(Id solvable) const {
+  static const Id k_none = 0;
+  Solvable* s = pool_id2solvable(m_pool, solvable);
+  if (!s->dep_requires || !s->repo) return &k_none;
+  return s->repo->idarraydata + s->dep_requires;
+}
+
+bool Pool::is_marker(Id dep) { return dep == SOLVABLE_PREREQMARKER; }
+
+const Id* Pool::providers_ptr(Id dep) { return pool_whatprovides_ptr(m_pool, dep); }
+
 std::vector<Id> Pool::all_solvables() const {
   ::Pool* pool = m_pool;  // FOR_POOL_SOLVABLES expects a variable named `pool`
   std::vector<Id> out;

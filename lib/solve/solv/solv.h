@@ -67,6 +67,15 @@ class Pool {
   void exclude(const std::vector<Id>& solvables);
   /// The interned name of a solvable (cheap: no string copy).
   Id name_id(Id solvable) const;
+  /// One more than the largest solvable Id (for flag vectors indexed by Id).
+  int solvable_count() const;
+  /// The zero-terminated dependency Ids a solvable requires (may contain libsolv's prereq
+  /// marker, which callers skip with is_marker()); valid until the repo changes. No copy.
+  const Id* requires_ptr(Id solvable) const;
+  /// True for libsolv's SOLVABLE_PREREQMARKER inside a requires list.
+  static bool is_marker(Id dep);
+  /// The zero-terminated solvables providing `dep` (after create_whatprovides()). No copy.
+  const Id* providers_ptr(Id dep);
   /// Every solvable of every repo, in pool order.
   std::vector<Id> all_solvables() const;
   /// The dependency Ids a solvable requires (its `depends`), without string copies.
