@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <stdio_ext.h>
 #include <cstdlib>
 #include <memory>
 
@@ -238,6 +239,8 @@ Result<void> Repo::add_conda_json(std::string_view json) {
   if (json.empty()) return Error{ErrorKind::input, "repodata", "empty document"};
   FilePtr f(fmemopen(const_cast<char*>(json.data()), json.size(), "r"));
   if (!f) return Error{ErrorKind::internal, "repodata", "fmemopen failed"};
+  // libsolv's JSON reader calls getc() per byte; without this each call takes the FILE lock.
+  __fsetlocking(f.get(), FSETLOCKING_BYCALLER);
   if (repo_add_conda(m_repo, f.get(), 0) != 0)
     return Error{ErrorKind::input, "repodata", pool_errstr(m_pool->get())};
   repo_internalize(m_repo);
@@ -261,6 +264,7 @@ Result<void> Repo::add_solv(std::string_view bytes) {
   if (bytes.empty()) return Error{ErrorKind::input, "solv cache", "empty file"};
   FilePtr f(fmemopen(const_cast<char*>(bytes.data()), bytes.size(), "r"));
   if (!f) return Error{ErrorKind::internal, "solv cache", "fmemopen failed"};
+  __fsetlocking(f.get(), FSETLOCKING_BYCALLER);
   if (repo_add_solv(m_repo, f.get(), 0) != 0)
     return Error{ErrorKind::input, "solv cache", pool_errstr(m_pool->get())};
   return Ok{};
