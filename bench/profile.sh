@@ -35,7 +35,7 @@ profile() {  # NAME DIR COMMAND...: callgrind of COMMAND run in DIR (exit codes 
     "$@" >/dev/null 2>"$prof/$name.valgrind.log") || case $? in 1|3) ;; *) cat "$prof/$name.valgrind.log" >&2; return 1;; esac
   callgrind_annotate --inclusive=yes "$prof/$name.callgrind" 2>/dev/null |
     sed -E 's/std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >/std::string/g
-            s/ \[[^]]*\]$//' | head -70 >"$prof/$name.txt"
+            s/ \[[^]]*\]$//' | head -70 >"$prof/$name.txt" || true  # head closes the pipe
   grep -m1 "PROGRAM TOTALS" "$prof/$name.txt" >&2 || true
 }
 
