@@ -128,54 +128,59 @@ std::string nothing_provides(const spec::MatchSpec& ms,
 // version: the ones conda would not pick over the twin. Work is proportional to the packages
 // that depend on featured names, not to the pool.
 std::vector<solv::Id> feature_tainted(solv::Pool& pool, const std::vector<solv::Id>& featured,
-                                      const std::vector<uint8_t>& excluded) {
+                                      const std::vector<uint8_t>& excluded,
+                                      const std::vector<solv::Id>& roots) {
   if (featured.empty()) return {};
   const size_t n = static_cast<size_t>(pool.solvable_count());
-  std::vector<uint8_t> tainted(n, 0);
-  std::vector<solv::Id> work;
-  for (solv::Id p : featured)
-    if (!excluded[p]) tainted[p] = 1, work.push_back(p);
-  // Reverse index: dependency name -> solvables that require it.
-  std::unordered_map<solv::Id, std::vector<solv::Id>> dependents;
-  for (solv::Id owner : pool.all_solvables()) {
-    if (excluded[owner]) continue;
-    for (const solv::Id* dp = pool.requires_ptr(owner); *dp; ++dp)
-      if (!solv::Pool::is_marker(*dp)) dependents[pool.dep_name(*dp)].push_back(owner);
+  // Only what the request can reach matters: walk the dependency graph from the candidates of
+  // the requested specs (a few thousand solvables, not the whole channel).
+  std::vector<uint8_t> reached(n, 0);
+  std::vector<solv::Id> order, work;
+  for (solv::Id r : roots)
+    if (!excluded[r] && !reached[r]) reached[r] = 1, work.push_back(r);
+  std::unordered_set<solv::Id> deps_seen;
+  while (!work.empty()) {
+    solv::Id p = work.back();
+    work.pop_back();
+    order.push_back(p);
+    for (const solv::Id* dp = pool.requires_ptr(p); *dp; ++dp) {
+      if (solv::Pool::is_marker(*dp) || !deps_seen.insert(*dp).second) continue;
+      for (const solv::Id* qp = pool.providers_ptr(*dp); *qp; ++qp)
+        if (!excluded[*qp] && !reached[*qp]) reached[*qp] = 1, work.push_back(*qp);
+    }
   }
-  // A dependency all of whose providers are tainted stays so: taint only grows.
-  std::unordered_set<solv::Id> dead_deps;
+  std::vector<uint8_t> tainted(n, 0);
+  bool any_featured = false;
+  for (solv::Id p : featured)
+    if (reached[p]) tainted[p] = 1, any_featured = true;
+  if (!any_featured) return {};
+  // A dependency all of whose providers are tainted taints its owner; repeat to a fixed point
+  // (the number of rounds is the depth of the chains, a handful).
   auto all_tainted = [&](solv::Id dep) {
-    if (dead_deps.count(dep)) return true;
     bool any = false;
     for (const solv::Id* qp = pool.providers_ptr(dep); *qp; ++qp) {
       if (excluded[*qp]) continue;
       if (!tainted[*qp]) return false;
       any = true;
     }
-    if (any) dead_deps.insert(dep);
     return any;
   };
-  while (!work.empty()) {
-    solv::Id t = work.back();
-    work.pop_back();
-    auto it = dependents.find(pool.name_id(t));
-    if (it == dependents.end()) continue;
-    for (solv::Id p : it->second) {
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (solv::Id p : order) {
       if (tainted[p]) continue;
       for (const solv::Id* dp = pool.requires_ptr(p); *dp; ++dp) {
-        if (solv::Pool::is_marker(*dp) || pool.dep_name(*dp) != pool.name_id(t)) continue;
-        if (all_tainted(*dp)) {
+        if (!solv::Pool::is_marker(*dp) && all_tainted(*dp)) {
           tainted[p] = 1;
-          work.push_back(p);
+          changed = true;
           break;
         }
       }
     }
   }
   std::vector<solv::Id> out;
-  for (size_t p = 0; p < n; ++p) {
-    if (!tainted[p]) continue;
-    auto id = static_cast<solv::Id>(p);
+  for (solv::Id id : order) {
+    if (!tainted[id]) continue;
     bool has_clean_twin = false;
     for (const solv::Id* qp = pool.providers_ptr(pool.name_id(id)); *qp; ++qp) {
       solv::Id q = *qp;
@@ -187,6 +192,7 @@ std::vector<solv::Id> feature_tainted(solv::Pool& pool, const std::vector<solv::
     }
     if (has_clean_twin) out.push_back(id);
   }
+  std::sort(out.begin(), out.end());
   return out;
 }
 
@@ -246,12 +252,13 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
   // 4. Jobs: each requested spec becomes "install one of" the candidates our own MatchSpec
   //    accepts, so bracket keys, channels and build globs mean exactly what conda means.
   solv::Request jobs;
+  std::vector<solv::Id> roots;
   std::vector<std::string> job_names;
   std::vector<std::string> missing;
   for (const auto& ms : request.specs) {
     if (has_glob(ms.name))
       return Error{ErrorKind::input, spec_text(ms), "a package name glob cannot be locked"};
-    std::vector<solv::Id> candidates;
+    std::vector<solv::Id> candidates;  // (also the roots of the feature-taint walk)
     std::vector<spec::PackageRecord> near;
     for (solv::Id p : pool.what_matches(pool.intern(ms.name))) {
       if (excluded.count(p) || pool.name_id(p) != pool.intern(ms.name)) continue;
@@ -269,6 +276,7 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
       missing.push_back(nothing_provides(ms, near, hidden_by_date));
       continue;
     }
+    roots.insert(roots.end(), candidates.begin(), candidates.end());
     jobs.install_one_of(std::move(candidates));
     job_names.push_back(spec_text(ms));
   }
@@ -306,7 +314,7 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
   //    are disfavoured when a build of the same name and version without that taint exists.
   std::vector<uint8_t> excluded_flags(static_cast<size_t>(pool.solvable_count()), 0);
   for (solv::Id p : excluded) excluded_flags[static_cast<size_t>(p)] = 1;
-  for (solv::Id p : feature_tainted(pool, featured, excluded_flags)) jobs.disfavor_solvable(p);
+  for (solv::Id p : feature_tainted(pool, featured, excluded_flags, roots)) jobs.disfavor_solvable(p);
 
   // 8. Solve; a failure is explained in terms of the requested specs.
   solv::Solver solver(pool);
