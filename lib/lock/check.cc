@@ -176,6 +176,28 @@ class PlatformChecker {
 
 }  // namespace
 
+lockfile::LockedPackage locked_of(const spec::PackageRecord& r, const std::string& platform) {
+  lockfile::LockedPackage p;
+  p.manager = lockfile::Manager::conda;
+  p.name = r.name;
+  p.version = r.version;
+  p.build = r.build;
+  p.build_number = r.build_number;
+  p.url = r.url;
+  p.channel = r.channel;
+  p.subdir = r.subdir;
+  p.platform = platform;
+  p.md5 = r.md5;
+  p.sha256 = r.sha256;
+  if (r.size) p.size = static_cast<int64_t>(r.size);
+  p.depends = r.depends;
+  p.constrains = r.constrains;
+  if (r.timestamp) p.timestamp = r.timestamp;
+  p.license = r.license;
+  p.track_features = r.track_features;
+  return p;
+}
+
 std::vector<Finding> check_lock(const lockfile::Lock& lock, const CheckInput& input) {
   std::vector<Finding> findings;
   const auto& locked_platforms = lock.metadata.platforms;

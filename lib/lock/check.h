@@ -23,6 +23,9 @@ struct CheckInput {
   lockfile::VirtualPackageRepo virtual_packages;
 };
 
+/// The lock entry for a solved record on `platform` (manager conda; url, hashes, depends, ...).
+lockfile::LockedPackage locked_of(const spec::PackageRecord& record, const std::string& platform);
+
 /// Every reason `lock` (environment "default", conda packages) does not satisfy `input`, in a
 /// stable order; empty when it does. Edits that change nothing (order, comments) find nothing.
 std::vector<Finding> check_lock(const lockfile::Lock& lock, const CheckInput& input);

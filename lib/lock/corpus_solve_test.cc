@@ -96,23 +96,6 @@ Corpus& pytorch_corpus() {
   return corpus;
 }
 
-lockfile::LockedPackage locked_of(const spec::PackageRecord& r) {
-  lockfile::LockedPackage p;
-  p.name = r.name;
-  p.version = r.version;
-  p.build = r.build;
-  p.build_number = r.build_number;
-  p.url = r.url;
-  p.channel = r.channel;
-  p.subdir = r.subdir;
-  p.platform = "linux-64";
-  p.md5 = r.md5;
-  p.sha256 = r.sha256;
-  p.depends = r.depends;
-  p.constrains = r.constrains;
-  return p;
-}
-
 struct Case {
   const char* label;
   Corpus& (*corpus)();
@@ -144,7 +127,7 @@ std::vector<spec::PackageRecord> solve_and_check(const Case& c) {
   lock.metadata.platforms = {"linux-64"};
   for (const auto& ch : corpus.channels) lock.metadata.channels.push_back({ch.name, {}});
   auto& packages = lock.environments[lockfile::k_default_environment].packages["linux-64"];
-  for (const auto& r : solution) packages.push_back(locked_of(r));
+  for (const auto& r : solution) packages.push_back(locked_of(r, "linux-64"));
   CheckInput input;
   input.platforms = {"linux-64"};
   input.channels = lock.metadata.channels;

@@ -131,28 +131,6 @@ Result<Inputs> read_inputs(const Options& options, const std::string& cwd) {
   return in;
 }
 
-lockfile::LockedPackage locked_of(const spec::PackageRecord& r, const std::string& platform) {
-  lockfile::LockedPackage p;
-  p.manager = lockfile::Manager::conda;
-  p.name = r.name;
-  p.version = r.version;
-  p.build = r.build;
-  p.build_number = r.build_number;
-  p.url = r.url;
-  p.channel = r.channel;
-  p.subdir = r.subdir;
-  p.platform = platform;
-  p.md5 = r.md5;
-  p.sha256 = r.sha256;
-  if (r.size) p.size = static_cast<int64_t>(r.size);
-  p.depends = r.depends;
-  p.constrains = r.constrains;
-  if (r.timestamp) p.timestamp = r.timestamp;
-  p.license = r.license;
-  p.track_features = r.track_features;
-  return p;
-}
-
 // Step 2: repodata of every channel for the platform and noarch, in priority order.
 struct Fetched {
   std::vector<std::string> json;  // owns the bytes the sources view
