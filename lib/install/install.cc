@@ -16,9 +16,9 @@
 
 #include "lib/install/fs_util.h"
 #include "lib/install/link.h"
-#include "lib/install/meta_summary.h"
 #include "lib/lockfile/lockfile.h"
 #include "lib/prefix/prefix.h"
+#include "lib/prefix/summary.h"
 #include "lib/spec/platform.h"
 #include "lib/util/file.h"
 
@@ -257,7 +257,7 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
   // The no-op answer needs no lock: with no transaction in progress, conda-meta is read once
   // and nothing is created, not even the lock file.
   if (fsu::is_dir(prefix_dir + "/conda-meta") && !fsu::lexists(txn_dir(prefix_dir))) {
-    ENVLOCK_TRY(summaries, read_record_summaries(prefix_dir));
+    ENVLOCK_TRY(summaries, prefix::read_record_summaries(prefix_dir));
     if (plan_transaction(locked, summaries).empty()) {
       report.up_to_date = true;
       return report;

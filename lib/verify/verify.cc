@@ -15,6 +15,7 @@
 #include "lib/capture/capture.h"
 #include "lib/hash/hash.h"
 #include "lib/lockfile/lockfile.h"
+#include "lib/prefix/summary.h"
 #include "lib/spec/platform.h"
 
 namespace fs = std::filesystem;
@@ -572,7 +573,19 @@ Result<Report> run(const Options& options) {
   report.lock = options.lock;
   report.level = options.level;
 
-  ENVLOCK_TRY(state, prefix::read_conda_meta(report.prefix));
+  // The package tier compares identities only: the summary reader skips files and paths_data.
+  prefix::PrefixState state;
+  if (options.level == Level::packages) {
+    ENVLOCK_TRY(records, prefix::read_record_summaries(report.prefix));
+    state.prefix = report.prefix;
+    state.records = std::move(records);
+    std::stable_sort(state.records.begin(), state.records.end(), [](const auto& a, const auto& b) {
+      return a.name < b.name;
+    });
+  } else {
+    ENVLOCK_TRY(full, prefix::read_conda_meta(report.prefix));
+    state = std::move(full);
+  }
   ENVLOCK_TRY(lock, lockfile::read_lock(options.lock));
 
   // The environment: the one named, else "default", else the only one.

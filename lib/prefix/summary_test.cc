@@ -1,33 +1,36 @@
 // The no-op reader agrees with lib/prefix's full reader on real prefixes.
 
-#include "lib/install/meta_summary.h"
+#include "lib/prefix/summary.h"
 
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
 
 #include "lib/testing/testing.h"
 
-namespace envlock::install {
+namespace envlock::prefix {
 namespace {
 
 namespace fs = std::filesystem;
 
-BOOST_AUTO_TEST_SUITE(meta_summary)
+BOOST_AUTO_TEST_SUITE(record_summaries)
 
 BOOST_AUTO_TEST_CASE(identity_fields_match_the_full_reader_on_corpus_prefixes) {
   size_t compared = 0;
   for (const auto& env :
        fs::directory_iterator(testing::corpus_dir() + "/conda-meta/conda-env_metadata")) {
-    auto full = prefix::read_conda_meta(env.path().string());
+    auto full = read_conda_meta(env.path().string());
     if (!full.ok()) BOOST_FAIL(full.error().to_string());
     auto fast = read_record_summaries(env.path().string());
     if (!fast.ok()) BOOST_FAIL(fast.error().to_string());
     BOOST_REQUIRE_EQUAL(full->records.size(), fast->size());
-    std::map<std::string, const prefix::PrefixRecord*> by_file;
+    std::map<std::string, const PrefixRecord*> by_file;
     for (const auto& r : *fast) by_file[fs::path(r.source_file).filename().string()] = &r;
     for (const auto& r : full->records) {
       const auto* s = by_file.at(fs::path(r.source_file).filename().string());
       BOOST_TEST(s->name == r.name);
+      BOOST_TEST(s->channel == r.channel);
+      BOOST_TEST(s->subdir == r.subdir);
+      BOOST_TEST((s->size == r.size));
       BOOST_TEST(s->version == r.version);
       BOOST_TEST(s->build == r.build);
       BOOST_TEST(s->sha256 == r.sha256);
@@ -57,4 +60,4 @@ BOOST_AUTO_TEST_CASE(a_broken_record_is_named) {
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace
-}  // namespace envlock::install
+}  // namespace envlock::prefix

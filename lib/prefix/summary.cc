@@ -1,4 +1,4 @@
-#include "lib/install/meta_summary.h"
+#include "lib/prefix/summary.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -13,12 +13,12 @@
 
 #include "lib/util/file.h"
 
-namespace envlock::install {
+namespace envlock::prefix {
 
 namespace {
 
-Result<prefix::PrefixRecord> read_summary(simdjson::ondemand::parser& parser,
-                                          const std::string& path, std::string& buffer) {
+Result<PrefixRecord> read_summary(simdjson::ondemand::parser& parser, const std::string& path,
+                                  std::string& buffer) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return io_error(path, "open", errno);
   struct stat st;
@@ -37,7 +37,7 @@ Result<prefix::PrefixRecord> read_summary(simdjson::ondemand::parser& parser,
     done += static_cast<size_t>(n);
   }
   ::close(fd);
-  prefix::PrefixRecord r;
+  PrefixRecord r;
   r.source_file = path;
   try {
     auto doc = parser.iterate(buffer.data(), done, buffer.size());
@@ -49,8 +49,19 @@ Result<prefix::PrefixRecord> read_summary(simdjson::ondemand::parser& parser,
                             : key == "sha256"  ? &r.sha256
                             : key == "md5"     ? &r.md5
                             : key == "url"     ? &r.url
+                            : key == "channel" ? &r.channel
+                            : key == "subdir"  ? &r.subdir
                                                : nullptr;
-      if (!target) continue;  // skipped unparsed
+      if (!target) {
+        if (key == "size") {
+          auto value = field.value();
+          if (value.type() == simdjson::ondemand::json_type::number) {
+            uint64_t size = 0;
+            if (!value.get_uint64().get(size)) r.size = size;
+          }
+        }
+        continue;  // everything else is skipped unparsed
+      }
       auto value = field.value();
       if (value.type() == simdjson::ondemand::json_type::string) {
         *target = std::string(std::string_view(value.get_string()));
@@ -67,7 +78,7 @@ Result<prefix::PrefixRecord> read_summary(simdjson::ondemand::parser& parser,
 
 }  // namespace
 
-Result<std::vector<prefix::PrefixRecord>> read_record_summaries(const std::string& prefix_dir) {
+Result<std::vector<PrefixRecord>> read_record_summaries(const std::string& prefix_dir) {
   const std::string meta = prefix_dir + "/conda-meta";
   DIR* dir = ::opendir(meta.c_str());
   if (!dir) return io_error(meta, "open folder", errno);
@@ -81,7 +92,7 @@ Result<std::vector<prefix::PrefixRecord>> read_record_summaries(const std::strin
   ::closedir(dir);
   std::sort(files.begin(), files.end());
 
-  std::vector<std::optional<Result<prefix::PrefixRecord>>> results(files.size());
+  std::vector<std::optional<Result<PrefixRecord>>> results(files.size());
   std::atomic<size_t> next{0};
   auto worker = [&] {
     simdjson::ondemand::parser parser;
@@ -97,7 +108,7 @@ Result<std::vector<prefix::PrefixRecord>> read_record_summaries(const std::strin
   worker();
   for (auto& t : threads) t.join();
 
-  std::vector<prefix::PrefixRecord> out;
+  std::vector<PrefixRecord> out;
   out.reserve(files.size());
   for (auto& r : results) {
     if (!r->ok()) return r->take_error();
@@ -106,4 +117,4 @@ Result<std::vector<prefix::PrefixRecord>> read_record_summaries(const std::strin
   return out;
 }
 
-}  // namespace envlock::install
+}  // namespace envlock::prefix
