@@ -293,12 +293,10 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
 
   // 4. One solve per platform, unless the inputs did not change since the lock was made.
   auto hashes = lockfile::content_hashes(in.hash_input);
-  CheckInput check = check_input_of(in);
   lockfile::Lock lock;
   lock.metadata.channels = in.hash_input.channels;
   lock.metadata.platforms = in.platforms;
   lock.metadata.sources = in.hash_input.sources;
-  for (const auto& s : in.hash_input.sources) (void)s;
   auto& environment = lock.environments[lockfile::k_default_environment];
   environment.channels = in.hash_input.channels;
   for (const auto& platform : in.platforms) {
@@ -367,7 +365,6 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
       }
     }
   }
-  (void)check;
   return report;
 }
 
