@@ -55,22 +55,8 @@ class ShortTempDir {
   std::string m_path;
 };
 
-std::string demo_channel() {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* workspace = std::getenv("TEST_WORKSPACE");
-  BOOST_REQUIRE(srcdir && workspace);
-  return std::string(srcdir) + "/" + workspace + "/testdata/demo_channel";
-}
-
 std::string corpus_packages() {
   return testing::corpus_dir() + "/packages";
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 // A locked entry for `root/rel`, fetched from `base_url/rel`, with the file's real digests.
@@ -141,7 +127,7 @@ std::map<std::string, Entry> snapshot(const std::string& dir) {
       x.type = 'D';
       x.mtime_ns = 0;  // folders' mtimes follow their entries; contents are compared instead
     } else {
-      x.content = hash::hex_digest(hash::Algorithm::sha256, slurp(e.path().string()));
+      x.content = hash::hex_digest(hash::Algorithm::sha256, envlock::testing::read_text(e.path().string()));
     }
     out[e.path().lexically_relative(dir).string()] = x;
   }
@@ -168,7 +154,7 @@ size_t check_records(const std::string& prefix_dir) {
         continue;
       }
       BOOST_TEST_REQUIRE(!p.sha256_in_prefix.empty(), path);
-      BOOST_TEST(hash::hex_digest(hash::Algorithm::sha256, slurp(path)) == p.sha256_in_prefix,
+      BOOST_TEST(hash::hex_digest(hash::Algorithm::sha256, envlock::testing::read_text(path)) == p.sha256_in_prefix,
                  path);
       ++hashed;
     }
@@ -195,7 +181,7 @@ BOOST_AUTO_TEST_CASE(corpus_zlib_in_both_formats_over_http_gives_the_same_prefix
     BOOST_TEST(report->downloaded == 1u);
     BOOST_TEST(report->files_relocated >= 1u);
     BOOST_TEST(check_records(prefix) > 5u);
-    std::string pc = slurp(prefix + "/lib/pkgconfig/zlib.pc");
+    std::string pc = envlock::testing::read_text(prefix + "/lib/pkgconfig/zlib.pc");
     BOOST_TEST(pc.find("prefix=" + prefix) != std::string::npos);
     BOOST_TEST(pc.find("anaconda1anaconda2") == std::string::npos);
     for (auto& [path, e] : snapshot(prefix)) {
@@ -230,8 +216,8 @@ BOOST_AUTO_TEST_CASE(osx_zlib_binary_placeholders_are_replaced_with_nul_padding)
   int binary = 0;
   for (const auto& p : rec->paths) {
     if (p.file_mode != package::FileMode::binary) continue;
-    std::string in_prefix = slurp(prefix + "/" + p.path);
-    std::string in_cache = slurp(tmp / ("pkgs/zlib-1.2.11-h1de35cc_3/" + p.path));
+    std::string in_prefix = envlock::testing::read_text(prefix + "/" + p.path);
+    std::string in_cache = envlock::testing::read_text(tmp / ("pkgs/zlib-1.2.11-h1de35cc_3/" + p.path));
     // This converted package holds its two dylib symlinks as empty files (listed as binary
     // placeholders all the same): nothing to relocate there.
     if (in_cache.empty()) continue;
@@ -259,7 +245,7 @@ BOOST_AUTO_TEST_CASE(osx_zlib_binary_placeholders_are_replaced_with_nul_padding)
 BOOST_AUTO_TEST_CASE(noarch_python_lands_in_the_locked_pythons_site_packages) {
   ShortTempDir tmp;
   HttpServer server(corpus_packages());
-  std::string demo = demo_channel();
+  std::string demo = envlock::testing::demo_channel_dir();
   auto python =
       locked_file(demo, "linux-64/python-3.12.2-h0a1b2c3_0_cpython.conda", "file://" + demo);
   auto moto = locked_file(
@@ -274,7 +260,7 @@ BOOST_AUTO_TEST_CASE(noarch_python_lands_in_the_locked_pythons_site_packages) {
   BOOST_TEST(fs::exists(prefix + "/lib/python3.12/site-packages/moto/__init__.py"));
   BOOST_TEST(fs::exists(prefix + "/lib/python3.12/site-packages/andes/__init__.py"));
   BOOST_TEST(!fs::exists(prefix + "/site-packages"));
-  std::string script = slurp(prefix + "/bin/moto_server");
+  std::string script = envlock::testing::read_text(prefix + "/bin/moto_server");
   BOOST_TEST(script.rfind("#!" + prefix + "/bin/python\n", 0) == 0);
   BOOST_TEST(script.find("from moto.server import main") != std::string::npos);
   BOOST_TEST(::access((prefix + "/bin/moto_server").c_str(), X_OK) == 0);
@@ -301,7 +287,7 @@ BOOST_AUTO_TEST_CASE(noarch_python_lands_in_the_locked_pythons_site_packages) {
 std::vector<lockfile::LockedPackage> demo_packages(const std::string& base,
                                                    const std::vector<std::string>& files) {
   std::vector<lockfile::LockedPackage> out;
-  for (const auto& f : files) out.push_back(locked_file(demo_channel(), f, base));
+  for (const auto& f : files) out.push_back(locked_file(envlock::testing::demo_channel_dir(), f, base));
   return out;
 }
 
@@ -314,7 +300,7 @@ const std::vector<std::string> k_demo_env = {"linux-64/python-3.12.2-h0a1b2c3_0_
 
 BOOST_AUTO_TEST_CASE(demo_environment_files_links_placeholders_and_no_op) {
   ShortTempDir tmp;
-  HttpServer server(demo_channel());
+  HttpServer server(envlock::testing::demo_channel_dir());
   std::string lock =
       write_lock(tmp / "lock.yml", "linux-64", demo_packages(server.url(), k_demo_env));
   std::string prefix = tmp / "env";
@@ -331,12 +317,12 @@ BOOST_AUTO_TEST_CASE(demo_environment_files_links_placeholders_and_no_op) {
 
   BOOST_TEST(fs::read_symlink(prefix + "/bin/dt").string() == "demo-tool");
   BOOST_TEST(fs::read_symlink(prefix + "/lib/libz.so").string() == "libz.so.1.3.1");
-  BOOST_TEST(slurp(prefix + "/lib/pkgconfig/foo.pc").find("prefix=" + prefix + "\n") == 0u);
-  std::string bar = slurp(prefix + "/lib/libbar.so.2");
-  std::string cached_bar = slurp(tmp / "pkgs/libbar-2.1.0-h89abcde_0/lib/libbar.so.2");
+  BOOST_TEST(envlock::testing::read_text(prefix + "/lib/pkgconfig/foo.pc").find("prefix=" + prefix + "\n") == 0u);
+  std::string bar = envlock::testing::read_text(prefix + "/lib/libbar.so.2");
+  std::string cached_bar = envlock::testing::read_text(tmp / "pkgs/libbar-2.1.0-h89abcde_0/lib/libbar.so.2");
   BOOST_TEST(bar.size() == cached_bar.size());
   BOOST_TEST(bar.find(prefix + "/share/libbar/data\0\0"s) != std::string::npos);
-  BOOST_TEST(slurp(prefix + "/bin/demo-py").rfind("#!" + prefix + "/bin/python\n", 0) == 0);
+  BOOST_TEST(envlock::testing::read_text(prefix + "/bin/demo-py").rfind("#!" + prefix + "/bin/python\n", 0) == 0);
   BOOST_TEST(fs::exists(prefix + "/lib/python3.12/site-packages/demo_py/cli.py"));
   // Plain files are hard links into the cache; relocated ones are copies.
   struct stat a, b;
@@ -364,7 +350,7 @@ BOOST_AUTO_TEST_CASE(demo_environment_files_links_placeholders_and_no_op) {
 
 BOOST_AUTO_TEST_CASE(update_changes_only_the_packages_that_differ) {
   ShortTempDir tmp;
-  std::string base = "file://" + demo_channel();
+  std::string base = "file://" + envlock::testing::demo_channel_dir();
   std::string lock_a = write_lock(tmp / "a.yml",
                                   "linux-64",
                                   demo_packages(base,
@@ -423,7 +409,7 @@ BOOST_AUTO_TEST_CASE(update_changes_only_the_packages_that_differ) {
 
 BOOST_AUTO_TEST_CASE(bytes_that_disagree_with_the_lock_never_reach_the_prefix) {
   ShortTempDir tmp;
-  HttpServer server(demo_channel());
+  HttpServer server(envlock::testing::demo_channel_dir());
   std::string prefix = tmp / "env";
   auto good = demo_packages(server.url(), {"linux-64/zlib-1.3.0-h4d5e6f7_0.conda"});
   BOOST_REQUIRE(
@@ -467,7 +453,7 @@ BOOST_AUTO_TEST_CASE(bytes_that_disagree_with_the_lock_never_reach_the_prefix) {
 
 BOOST_AUTO_TEST_CASE(corrupt_cache_entries_are_fetched_and_extracted_again) {
   ShortTempDir tmp;
-  HttpServer server(demo_channel());
+  HttpServer server(envlock::testing::demo_channel_dir());
   auto pkgs = demo_packages(
       server.url(),
       {"linux-64/libfoo-1.2.0-h1234567_0.conda", "linux-64/zlib-1.3.1-h4d5e6f7_0.tar.bz2"});
@@ -531,8 +517,8 @@ BOOST_AUTO_TEST_CASE(an_interrupted_commit_is_completed_or_undone_by_the_next_ru
   BOOST_REQUIRE(done.ok());
   BOOST_TEST(to_string(*done) == std::string("completed"));
   BOOST_TEST(!fs::exists(prefix + "/old"));
-  BOOST_TEST(slurp(prefix + "/keep/b.txt") == "b-new");
-  BOOST_TEST(slurp(prefix + "/added/c.txt") == "c");
+  BOOST_TEST(envlock::testing::read_text(prefix + "/keep/b.txt") == "b-new");
+  BOOST_TEST(envlock::testing::read_text(prefix + "/added/c.txt") == "c");
   BOOST_TEST(!fs::exists(txn_dir(prefix)));
 
   // Completing is impossible (a file where a folder must go): undone instead.
@@ -541,8 +527,8 @@ BOOST_AUTO_TEST_CASE(an_interrupted_commit_is_completed_or_undone_by_the_next_ru
   auto undone = recover_prefix(prefix);
   require_ok(undone);
   BOOST_TEST(to_string(*undone) == std::string("rolled_back"));
-  BOOST_TEST(slurp(prefix + "/old/a.txt") == "a");
-  BOOST_TEST(slurp(prefix + "/keep/b.txt") == "b-old");
+  BOOST_TEST(envlock::testing::read_text(prefix + "/old/a.txt") == "a");
+  BOOST_TEST(envlock::testing::read_text(prefix + "/keep/b.txt") == "b-old");
   BOOST_TEST(!fs::exists(txn_dir(prefix)));
 
   // Staging without a journal: the prefix was never touched; the leftovers go.
@@ -551,14 +537,14 @@ BOOST_AUTO_TEST_CASE(an_interrupted_commit_is_completed_or_undone_by_the_next_ru
   auto nothing = recover_prefix(prefix);
   BOOST_REQUIRE(nothing.ok());
   BOOST_TEST(to_string(*nothing) == std::string("nothing"));
-  BOOST_TEST(slurp(prefix + "/keep/b.txt") == "b-old");
+  BOOST_TEST(envlock::testing::read_text(prefix + "/keep/b.txt") == "b-old");
   BOOST_TEST(!fs::exists(txn_dir(prefix)));
 }
 
 BOOST_AUTO_TEST_CASE(two_installs_into_one_prefix_at_once_do_not_corrupt_it) {
   ShortTempDir tmp;
   std::string lock = write_lock(
-      tmp / "lock.yml", "linux-64", demo_packages("file://" + demo_channel(), k_demo_env));
+      tmp / "lock.yml", "linux-64", demo_packages("file://" + envlock::testing::demo_channel_dir(), k_demo_env));
   std::string prefix = tmp / "env";
   std::optional<Result<Report>> results[2];
   std::thread other([&] { results[1] = run(options(lock, prefix, tmp / "pkgs")); });

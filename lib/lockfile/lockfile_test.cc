@@ -17,12 +17,6 @@ std::string lockfiles_dir() {
   return testing::corpus_dir() + "/lockfiles";
 }
 
-std::string slurp(const std::string& path) {
-  auto text = read_file(path);
-  BOOST_REQUIRE_MESSAGE(text.ok(), path);
-  return *text;
-}
-
 Lock must_read(const std::string& relative) {
   auto lock = read_lock(lockfiles_dir() + "/" + relative);
   if (!lock.ok()) BOOST_FAIL(lock.error().to_string());
@@ -211,7 +205,7 @@ BOOST_AUTO_TEST_CASE(conda_lock_written_files_are_reproduced_byte_for_byte) {
       "diff-pairs/pangeo-bump-odc-stac/after/pangeo-notebook/conda-lock.yml",
   };
   for (const char* rel : identical) {
-    std::string text = slurp(lockfiles_dir() + "/" + rel);
+    std::string text = envlock::testing::read_text(lockfiles_dir() + "/" + rel);
     auto lock = parse_lock(text, rel);
     BOOST_REQUIRE(lock.ok());
     std::string written = write_conda_lock_v1(*lock);
@@ -490,16 +484,16 @@ BOOST_AUTO_TEST_CASE(explicit_files_read_and_write) {
 BOOST_AUTO_TEST_CASE(format_is_detected_from_content_not_name) {
   testing::TempDir dir;
   std::string conda_lock =
-      slurp(lockfiles_dir() + "/conda-lock/conda-lock-repo/example/zlib/conda-lock.yml");
+      envlock::testing::read_text(lockfiles_dir() + "/conda-lock/conda-lock-repo/example/zlib/conda-lock.yml");
   testing::write_text(dir / "pixi.lock", conda_lock);
   auto lock = read_lock(dir / "pixi.lock");
   BOOST_REQUIRE(lock.ok());
   BOOST_TEST(lock->source_format == SourceFormat::conda_lock_v1);
-  std::string pixi = slurp(lockfiles_dir() + "/rattler-lock/conda-lock/v6/sources-lock.yml");
+  std::string pixi = envlock::testing::read_text(lockfiles_dir() + "/rattler-lock/conda-lock/v6/sources-lock.yml");
   auto f = detect_format(pixi, "conda-lock.yml");
   BOOST_REQUIRE(f.ok());
   BOOST_TEST(*f == SourceFormat::pixi_v6);
-  auto j = detect_format(slurp(lockfiles_dir() + "/mamba/env_lockfiles/test-env-lock-win-64.json"),
+  auto j = detect_format(envlock::testing::read_text(lockfiles_dir() + "/mamba/env_lockfiles/test-env-lock-win-64.json"),
                          "x.yml");
   BOOST_REQUIRE(j.ok());
   BOOST_TEST(*j == SourceFormat::micromamba_json);

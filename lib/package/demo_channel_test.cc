@@ -18,29 +18,13 @@ using nlohmann::json;
 namespace envlock::package {
 namespace {
 
-std::string channel_dir() {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* workspace = std::getenv("TEST_WORKSPACE");
-  BOOST_REQUIRE(srcdir && workspace);
-  std::string dir = std::string(srcdir) + "/" + workspace + "/testdata/demo_channel";
-  BOOST_REQUIRE_MESSAGE(fs::is_directory(dir), dir);
-  return dir;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 BOOST_AUTO_TEST_CASE(every_demo_package_matches_repodata_and_paths_json) {
-  std::string channel = channel_dir();
+  std::string channel = envlock::testing::demo_channel_dir();
   envlock::testing::TempDir tmp;
   int archives = 0, files = 0, text_placeholders = 0, binary_placeholders = 0, symlinks = 0;
   std::map<std::string, int> per_subdir;
   for (const std::string subdir : {"linux-64", "osx-64", "noarch"}) {
-    json repodata = json::parse(slurp(channel + "/" + subdir + "/repodata.json"));
+    json repodata = json::parse(envlock::testing::read_text(channel + "/" + subdir + "/repodata.json"));
     BOOST_TEST(repodata["info"]["subdir"] == subdir);
     BOOST_TEST(repodata["packages"].size() == repodata["packages.conda"].size());
     for (const std::string key : {"packages", "packages.conda"}) {
@@ -84,7 +68,7 @@ BOOST_AUTO_TEST_CASE(every_demo_package_matches_repodata_and_paths_json) {
               ++files;
             }
             if (!p.prefix_placeholder.empty()) {
-              BOOST_TEST(slurp(path).find(p.prefix_placeholder) != std::string::npos, p.path);
+              BOOST_TEST(envlock::testing::read_text(path).find(p.prefix_placeholder) != std::string::npos, p.path);
               (p.file_mode == FileMode::binary ? binary_placeholders : text_placeholders)++;
             }
           }
@@ -108,7 +92,7 @@ BOOST_AUTO_TEST_CASE(every_demo_package_matches_repodata_and_paths_json) {
 }
 
 BOOST_AUTO_TEST_CASE(rebuild_and_upgrade_candidates_are_present) {
-  json linux = json::parse(slurp(channel_dir() + "/linux-64/repodata.json"));
+  json linux = json::parse(envlock::testing::read_text(envlock::testing::demo_channel_dir() + "/linux-64/repodata.json"));
   const json& conda = linux["packages.conda"];
   BOOST_TEST(conda.contains("libfoo-1.2.0-h1234567_0.conda"));
   BOOST_TEST(conda.contains("libfoo-1.2.0-h1234567_1.conda"));

@@ -19,13 +19,6 @@ std::string meta_dir() {
   return envlock::testing::corpus_dir() + "/conda-meta";
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 struct Placeholders {
   int text = 0;
   int binary = 0;
@@ -182,7 +175,7 @@ BOOST_AUTO_TEST_CASE(writing_conda_records_reproduces_them_byte_for_byte) {
   int identical = 0, total = 0;
   for (const auto& e : fs::recursive_directory_iterator(meta_dir() + "/conda-env_metadata")) {
     if (e.path().extension() != ".json") continue;
-    std::string original = slurp(e.path().string());
+    std::string original = envlock::testing::read_text(e.path().string());
     auto r = read_prefix_record(e.path().string());
     BOOST_TEST_REQUIRE(r.ok());
     std::string written = write_prefix_record(*r);
@@ -208,7 +201,7 @@ BOOST_AUTO_TEST_CASE(round_trip_keeps_every_field_of_every_producer) {
     auto again = parse_prefix_record(text, "written");
     BOOST_TEST_REQUIRE(again.ok());
     json written = json::parse(text);
-    json original = json::parse(slurp(path));
+    json original = json::parse(envlock::testing::read_text(path));
     BOOST_TEST((written == original),
                path << " " << json::diff(original, written).dump().substr(0, 300));
     BOOST_TEST(again->paths.size() == r->paths.size());

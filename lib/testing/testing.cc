@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 
 namespace fs = std::filesystem;
 
@@ -51,6 +52,23 @@ std::string corpus_dir() {
   BOOST_REQUIRE_MESSAGE(fs::is_directory(guess),
                         "corpus not found: set ENVLOCK_CORPUS or put shared/ beside the checkout");
   return guess.string();
+}
+
+std::string demo_channel_dir() {
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* workspace = std::getenv("TEST_WORKSPACE");
+  BOOST_REQUIRE_MESSAGE(srcdir && workspace, "not run by bazel test");
+  std::string dir = std::string(srcdir) + "/" + workspace + "/testdata/demo_channel";
+  BOOST_REQUIRE_MESSAGE(fs::is_directory(dir), "missing " << dir << " (data dependency?)");
+  return dir;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  BOOST_REQUIRE_MESSAGE(in.good(), "cannot read " << path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 void write_text(const std::string& path, const std::string& content) {

@@ -28,6 +28,13 @@ std::string corpus_dir();
 /// Absolute path of the workspace source tree (found through a runfile symlink).
 std::string workspace_dir();
 
+/// Absolute path of the demo channel built by //testdata:demo_channel (a `data` dependency of
+/// the test); fails the test when it is missing.
+std::string demo_channel_dir();
+
+/// The whole file at `path`; fails the test when it cannot be read.
+std::string read_text(const std::string& path);
+
 /// Writes `content` to `path`, creating parent folders; fails the test on error.
 void write_text(const std::string& path, const std::string& content);
 

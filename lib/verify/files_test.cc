@@ -32,22 +32,6 @@ const std::string k_placeholder =
     "/opt/envlock-demo/build_env_placehold_placehold_placehold_placehold_placehold_placehold_"
     "placehold_placehold_";
 
-std::string channel_dir() {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* workspace = std::getenv("TEST_WORKSPACE");
-  BOOST_REQUIRE(srcdir && workspace);
-  std::string dir = std::string(srcdir) + "/" + workspace + "/testdata/demo_channel";
-  BOOST_REQUIRE_MESSAGE(fs::is_directory(dir), dir);
-  return dir;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 void spit(const std::string& path, const std::string& bytes) {
   fs::create_directories(fs::path(path).parent_path());
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -94,7 +78,7 @@ std::string short_temp_dir() {
 
 class DemoPrefix {
  public:
-  DemoPrefix() : m_prefix(short_temp_dir()), m_channel(channel_dir()) {
+  DemoPrefix() : m_prefix(short_temp_dir()), m_channel(envlock::testing::demo_channel_dir()) {
     fs::create_directories(m_prefix + "/conda-meta");
   }
   ~DemoPrefix() {
@@ -108,7 +92,7 @@ class DemoPrefix {
   /// Installs `subdir/fn` of the demo channel and writes its conda-meta record.
   void install(const std::string& subdir, const std::string& fn,
                Producer producer = Producer::conda) {
-    json repodata = json::parse(slurp(m_channel + "/" + subdir + "/repodata.json"));
+    json repodata = json::parse(envlock::testing::read_text(m_channel + "/" + subdir + "/repodata.json"));
     json entry = repodata[fn.size() > 6 && fn.substr(fn.size() - 6) == ".conda" ? "packages.conda"
                                                                                 : "packages"][fn];
     BOOST_REQUIRE_MESSAGE(!entry.is_null(), fn);
@@ -148,7 +132,7 @@ class DemoPrefix {
       if (p.path_type == package::PathType::softlink) {
         fs::create_symlink(fs::read_symlink(src), dst);
       } else {
-        std::string bytes = slurp(src);
+        std::string bytes = envlock::testing::read_text(src);
         if (!p.prefix_placeholder.empty()) {
           bytes = p.file_mode == package::FileMode::binary
                       ? replace_binary(bytes, p.prefix_placeholder, m_prefix)
@@ -264,7 +248,7 @@ BOOST_AUTO_TEST_CASE(one_tampered_byte_is_content_differs) {
   p.install_environment();
   std::string lock = p.capture();
   std::string lib = p / "lib/libz.so.1.3.1";
-  std::string bytes = slurp(lib);
+  std::string bytes = envlock::testing::read_text(lib);
   bytes[10] ^= 0x20;
   spit(lib, bytes);
   Report r = p.verify(lock);
@@ -282,11 +266,11 @@ BOOST_AUTO_TEST_CASE(prefix_replaced_files_are_checked_against_sha256_in_prefix)
   p.install_environment();
   std::string lock = p.capture();
   // Clean, although these bytes differ from the package's sha256: text and binary placeholders.
-  BOOST_TEST(slurp(p / "bin/python3.12").find(p.path()) != std::string::npos);
-  BOOST_TEST(slurp(p / "lib/libbar.so.2").find(p.path() + "/share/libbar/data") !=
+  BOOST_TEST(envlock::testing::read_text(p / "bin/python3.12").find(p.path()) != std::string::npos);
+  BOOST_TEST(envlock::testing::read_text(p / "lib/libbar.so.2").find(p.path() + "/share/libbar/data") !=
              std::string::npos);
   BOOST_TEST(summary(p.verify(lock)) == Lines{}, boost::test_tools::per_element());
-  std::string bytes = slurp(p / "lib/libbar.so.2");
+  std::string bytes = envlock::testing::read_text(p / "lib/libbar.so.2");
   bytes[bytes.size() - 1] ^= 1;
   spit(p / "lib/libbar.so.2", bytes);
   BOOST_TEST(summary(p.verify(lock)) == Lines{"content-differs libbar lib/libbar.so.2"},
@@ -450,7 +434,7 @@ BOOST_AUTO_TEST_CASE(records_without_file_mode_or_placeholder_have_no_false_posi
   std::string lock = p.capture();
   BOOST_TEST(summary(p.verify(lock)) == Lines{}, boost::test_tools::per_element());
   std::string pc = p / "lib/pkgconfig/foo.pc";
-  spit(pc, slurp(pc) + "# edited\n");
+  spit(pc, envlock::testing::read_text(pc) + "# edited\n");
   BOOST_TEST(summary(p.verify(lock)) == Lines{"content-differs libfoo lib/pkgconfig/foo.pc"},
              boost::test_tools::per_element());
 }
@@ -465,7 +449,7 @@ BOOST_AUTO_TEST_CASE(a_placeholder_without_sha256_in_prefix_is_unverifiable_not_
              boost::test_tools::per_element());
   BOOST_TEST(exit_code(r) == 0);
   std::string lib = p / "lib/libfoo.so.1";
-  std::string bytes = slurp(lib);
+  std::string bytes = envlock::testing::read_text(lib);
   bytes[0] ^= 1;
   spit(lib, bytes);
   BOOST_TEST(summary(p.verify(lock)) == (Lines{"content-differs libfoo lib/libfoo.so.1",
@@ -492,7 +476,7 @@ BOOST_AUTO_TEST_CASE(all_findings_at_once_same_report_on_any_thread_count) {
   fs::remove(p / "include/foo.h");
   fs::resize_file(p / "share/libbar/data", 1);
   std::string lib = p / "lib/libz.so.1.3.1";
-  std::string bytes = slurp(lib);
+  std::string bytes = envlock::testing::read_text(lib);
   bytes[3] ^= 1;
   spit(lib, bytes);
   spit(p / "stray.txt", "x");
