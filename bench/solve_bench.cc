@@ -1,7 +1,8 @@
 // Repodata load and solve at scale. One mode per process, so peak RSS is that mode's own:
 //   solve_bench simdjson REPODATA...            baseline: simdjson parse of the same bytes
 //   solve_bench cold     REPODATA... -- SPEC... parse + pool without cache, then solve
-//   solve_bench cached   REPODATA... -- SPEC... the same through the .solv cache (run twice)
+//   solve_bench cached   REPODATA... -- SPEC... the same through the repodata index cache (run
+//   twice)
 // Prints one JSON line: {"mode","ms_load_and_solve","ms_read","packages","peak_rss_mb"}.
 #include <sys/resource.h>
 
@@ -70,7 +71,12 @@ int main(int argc, char** argv) {
     std::vector<solve::RepodataSource> sources;
     for (size_t i = 0; i < files.size(); ++i) {
       std::string subdir = std::filesystem::path(files[i]).parent_path().filename().string();
-      sources.push_back({"bench", "https://example.invalid/bench", subdir, bytes[i], files[i]});
+      sources.push_back({"bench",
+                         "https://example.invalid/bench",
+                         subdir,
+                         bytes[i],
+                         files[i],
+                         bytes[i].capacity() - bytes[i].size()});
     }
     solve::Request request;
     for (const auto& s : specs) request.specs.push_back(spec::MatchSpec::parse(s).value());

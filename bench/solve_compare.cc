@@ -63,7 +63,8 @@ int main(int argc, char** argv) {
                          channel_url(channel),
                          v.substr(slash + 1, eq - slash - 1),
                          texts.back(),
-                         v.substr(eq + 1)});
+                         v.substr(eq + 1),
+                         texts.back().capacity() - texts.back().size()});
     } else if (a == "--virtual") {
       std::string list = value();
       size_t start = 0;

@@ -32,6 +32,10 @@ std::string hex64(uint64_t value) {
   return buf;
 }
 
+uint64_t parse_hex64(const std::string& hex) {
+  return std::strtoull(hex.c_str(), nullptr, 16);
+}
+
 // Streaming zstd decompression into a string.
 class ZstdDecoder {
  public:
@@ -158,8 +162,9 @@ class Fetcher {
         m_fetch_dir(std::move(fetch_dir)),
         m_redacted_dir(std::move(redacted_dir)) {}
 
+  // `cached` is moved into the outcome when the server answers 304.
   Result<VariantOutcome> fetch(const std::string& variant, CacheInfo info,
-                               const std::optional<std::string>& cached, int* requests) {
+                               std::optional<std::string>& cached, int* requests) {
     const std::string file = variant == "zst" ? "repodata.json.zst" : "repodata.json";
     detail::HttpRequest request{m_fetch_dir + "/" + file, m_redacted_dir + "/" + file, {}};
     info.fetch_url = m_redacted_dir + "/repodata.json";
@@ -203,11 +208,12 @@ class Fetcher {
       if (!response->last_modified.empty()) info.last_modified = response->last_modified;
       if (!response->cache_control.empty()) info.cache_control = response->cache_control;
       ENVLOCK_TRY_VOID(m_cache.store_info(info));
-      out.json = *cached;
+      out.json = std::move(*cached);
+      cached.reset();
       out.source = RepodataSource::revalidated;
       out.etag = info.etag;
       out.last_modified = info.last_modified;
-      out.xxh3 = hash::xxh3_64(out.json);
+      out.xxh3 = parse_hex64(info.xxh3);  // load_json checked it against the bytes
       return outcome;
     }
     if (status == 404 || (variant == "zst" && (status == 403 || status == 410))) {
@@ -386,9 +392,9 @@ Result<FetchedRepodata> fetch_repodata(const Channel& channel, std::string_view 
 
   auto from_cache = [&](RepodataSource source) {
     FetchedRepodata out = base;
-    out.json = *cached;
+    out.json = std::move(*cached);
     out.source = source;
-    out.xxh3 = hash::xxh3_64(out.json);
+    out.xxh3 = parse_hex64(info->xxh3);  // load_json checked it against the bytes
     out.etag = info->etag;
     out.last_modified = info->last_modified;
     return out;

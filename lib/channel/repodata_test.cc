@@ -229,6 +229,7 @@ BOOST_FIXTURE_TEST_CASE(offline_uses_only_the_cache, ChannelFixture) {
   BOOST_REQUIRE(cached.ok());
   BOOST_TEST((cached->source == RepodataSource::cache));
   BOOST_TEST(cached->json == linux64);
+  BOOST_TEST(cached->xxh3 == hash::xxh3_64(linux64));  // taken from the cache's checked sidecar
   BOOST_TEST(server.request_log().size() == requests);
 }
 
@@ -245,6 +246,7 @@ BOOST_FIXTURE_TEST_CASE(max_age_skips_revalidation_when_trusted, ChannelFixture)
   auto checked = fetch();
   BOOST_REQUIRE(checked.ok());
   BOOST_TEST((checked->source == RepodataSource::revalidated));
+  BOOST_TEST(checked->xxh3 == hash::xxh3_64(checked->json));
 }
 
 BOOST_FIXTURE_TEST_CASE(a_mirror_serves_while_the_canonical_url_stays, ChannelFixture) {

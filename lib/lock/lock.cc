@@ -154,8 +154,14 @@ Result<void> fetch_platform(const Inputs& in, const Options& options, const std:
         ENVLOCK_TRY(repodata, channel::fetch_repodata(ch, subdir, fetch));
         if (repodata.source == channel::RepodataSource::absent) continue;
         out.json.push_back(std::move(repodata.json));
-        out.sources.push_back(
-            {ch.canonical_name(), ch.base_url(), subdir, out.json.back(), repodata.url});
+        const std::string& bytes = out.json.back();
+        out.sources.push_back({ch.canonical_name(),
+                               ch.base_url(),
+                               subdir,
+                               bytes,
+                               repodata.url,
+                               bytes.capacity() - bytes.size(),
+                               repodata.xxh3});
       }
     }
   }
@@ -286,10 +292,10 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
   }
   std::string cache_root =
       options.cache_dir.empty() ? channel::RepodataCache::default_dir() : options.cache_dir;
-  std::string solv_cache = cache_root + "/solv";
+  std::string index_cache = cache_root + "/repodata-index";
   std::error_code ec;
-  fs::create_directories(solv_cache, ec);
-  if (ec) solv_cache.clear();  // no cache is slower, not wrong
+  fs::create_directories(index_cache, ec);
+  if (ec) index_cache.clear();  // no cache is slower, not wrong
 
   // 4. One solve per platform, unless the inputs did not change since the lock was made.
   auto hashes = lockfile::content_hashes(in.hash_input);
@@ -324,7 +330,7 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
                                    ? solve::ChannelPriority::strict
                                    : solve::ChannelPriority::disabled;
     request.exclude_newer_ms = exclude_newer;
-    request.cache_dir = solv_cache;
+    request.cache_dir = index_cache;
     request.update = options.update;
     if (before)
       for (const auto& p : *before)

@@ -10,83 +10,105 @@
 
 #include "lib/hash/hash.h"
 #include "lib/solve/solv/solv.h"
+#include "lib/spec/repodata_index.h"
 #include "lib/spec/version.h"
 #include "lib/util/file.h"
 
 namespace envlock::solve {
 namespace {
 
-// Bumped whenever what we put into a .solv cache changes.
-constexpr const char* k_cache_format = "envlock-solv-1-libsolv-0.7.23";
+// Bumped whenever the index format or what we derive from it changes.
+constexpr const char* k_cache_format = "envlock-repodata-index-1";
 
-std::string cache_path(const std::string& dir, std::string_view json) {
+std::string cache_path(const std::string& dir, uint64_t json_hash) {
   char name[64];
-  std::snprintf(name,
-                sizeof name,
-                "%016" PRIx64 ".solv",
-                hash::xxh3_64(json) ^ hash::xxh3_64(k_cache_format));
+  std::snprintf(name, sizeof name, "%016" PRIx64 ".idx", json_hash ^ hash::xxh3_64(k_cache_format));
   return dir + "/" + name;
 }
 
-// Loads one repodata into `repo`, through the .solv cache when one is configured.
-Result<void> load_repodata(solv::Repo& repo, const RepodataSource& source,
-                           const std::string& cache_dir) {
+// The name index of one repodata, from the cache when it holds one for these bytes.
+Result<spec::RepodataIndex> index_repodata(const RepodataSource& source,
+                                           const std::string& cache_dir) {
   std::string cached;
   if (!cache_dir.empty()) {
-    cached = cache_path(cache_dir, source.json);
+    cached = cache_path(cache_dir, source.xxh3 ? source.xxh3 : hash::xxh3_64(source.json));
     if (auto bytes = read_file(cached); bytes.ok()) {
-      // A cache file that libsolv rejects is ignored; the JSON is the truth.
-      if (repo.add_solv(*bytes).ok()) return Ok{};
+      // A cache file that does not fit these bytes is ignored; the JSON is the truth.
+      auto index = spec::RepodataIndex::deserialize(
+          *bytes, source.json, source.readable_past_end, source.origin);
+      if (index.ok()) return index;
     }
   }
-  if (auto r = repo.add_conda_json(source.json); !r.ok())
-    return Error{ErrorKind::input, source.origin, "malformed repodata: " + r.error().message};
-  if (!cached.empty()) {
-    if (auto bytes = repo.to_solv(); bytes.ok())
-      (void)write_file_atomic(cached, *bytes, Durability::no_fsync);  // a cache miss is harmless
-  }
-  return Ok{};
+  auto index = spec::RepodataIndex::build(source.json, source.readable_past_end, source.origin);
+  if (index.ok() && !cached.empty())
+    (void)write_file_atomic(cached, index->serialize(), Durability::no_fsync);  // harmless miss
+  return index;
 }
 
-std::string virtual_repodata(const std::vector<VirtualPackage>& packages) {
-  std::string json = "{\"packages\":{";
-  bool first = true;
-  for (const auto& vp : packages) {
-    std::string build = vp.build.empty() ? "0" : vp.build;
-    std::string version = vp.version.empty() ? "0" : vp.version;
-    if (!first) json += ",";
-    first = false;
-    json += "\"" + vp.name + "-" + version + "-" + build + ".tar.bz2\":{\"name\":\"" + vp.name +
-            "\",\"version\":\"" + version + "\",\"build\":\"" + build +
-            "\",\"build_number\":0,\"depends\":[]}";
+// A record loaded from a source, with its position in that source's file.
+struct Loaded {
+  uint32_t ordinal;
+  spec::PackageRecord record;
+};
+
+// Loads the records of every name the request can reach: the `seeds`, then transitively every
+// name a loaded record depends on (in any source). Per source, in file order.
+Result<std::vector<std::vector<Loaded>>> load_reachable(
+    const std::vector<RepodataSource>& sources, const std::vector<spec::RepodataIndex>& indexes,
+    const std::vector<std::string>& seeds) {
+  std::vector<std::vector<Loaded>> loaded(sources.size());
+  std::unordered_set<std::string> seen(seeds.begin(), seeds.end());
+  std::vector<std::string> work(seen.begin(), seen.end());
+  while (!work.empty()) {
+    std::string name = std::move(work.back());
+    work.pop_back();
+    for (size_t s = 0; s < sources.size(); ++s) {
+      for (uint32_t ordinal : indexes[s].records_named(name)) {
+        ENVLOCK_TRY(record, indexes[s].record(ordinal));
+        for (const auto& dep : record.depends)
+          if (auto dep_name = spec::dependency_name(dep);
+              !dep_name.empty() && seen.insert(dep_name).second)
+            work.push_back(std::move(dep_name));
+        const auto& src = sources[s];
+        if (record.subdir.empty()) record.subdir = src.subdir;
+        record.channel = src.channel;
+        record.url = src.channel_url + "/" + src.subdir + "/" + record.fn;
+        loaded[s].push_back({ordinal, std::move(record)});
+      }
+    }
   }
-  return json + "}}";
+  for (auto& records : loaded)
+    std::sort(records.begin(), records.end(), [](const Loaded& a, const Loaded& b) {
+      return a.ordinal < b.ordinal;
+    });
+  return loaded;
 }
 
-// The fields a MatchSpec may test, without the cost of dependency strings.
-spec::PackageRecord record_of(const solv::SolvableFields& f,
-                              const std::vector<RepodataSource>& sources) {
-  spec::PackageRecord r;
-  r.name = f.name;
-  r.version = f.version;
-  r.build = f.build;
-  r.build_number = static_cast<decltype(r.build_number)>(f.build_number);
-  r.depends = f.depends;
-  r.constrains = f.constrains;
-  r.track_features = f.track_features;
-  r.md5 = f.md5;
-  r.sha256 = f.sha256;
-  r.size = f.size;
-  r.timestamp = static_cast<int64_t>(f.timestamp_s) * 1000;
-  r.subdir = f.subdir;
-  r.fn = f.fn;
-  r.license = f.license;
-  if (f.repo_index >= 0 && static_cast<size_t>(f.repo_index) < sources.size()) {
-    const auto& src = sources[static_cast<size_t>(f.repo_index)];
-    r.channel = src.channel;
-    r.url = src.channel_url + "/" + f.subdir + "/" + f.fn;
+// conda prefers a .conda file to the .tar.bz2 of the same package: the .tar.bz2 is dropped,
+// and a .conda that comes later takes the .tar.bz2's place (as libsolv's reader does).
+std::vector<const spec::PackageRecord*> prefer_conda_format(const std::vector<Loaded>& records) {
+  std::vector<const spec::PackageRecord*> out;
+  std::unordered_map<std::string_view, size_t> by_stem;  // stem -> index in out
+  for (const auto& l : records) {
+    std::string_view fn = l.record.fn;
+    bool conda = fn.ends_with(".conda");
+    if (!conda && !fn.ends_with(".tar.bz2")) {
+      out.push_back(&l.record);
+      continue;
+    }
+    std::string_view stem = fn.substr(0, fn.size() - (conda ? 6 : 8));
+    auto [it, fresh] = by_stem.emplace(stem, out.size());
+    bool had_conda = !fresh && out[it->second]->fn.ends_with(".conda");
+    if (fresh) {
+      out.push_back(&l.record);
+    } else if (conda && !had_conda) {
+      out[it->second] = &l.record;
+    } else if (conda == had_conda) {  // the same format twice: both stay
+      it->second = out.size();
+      out.push_back(&l.record);
+    }
   }
-  return r;
+  return out;
 }
 
 bool has_glob(const std::string& name) {
@@ -101,7 +123,7 @@ std::string spec_text(const spec::MatchSpec& ms) {
 // "numpy 1.2.* (available: 1.0, 1.1 in conda-forge)" style hint for a spec with no candidate.
 // `too_new` counts the records of that name hidden by the exclude-newer cut-off.
 std::string nothing_provides(const spec::MatchSpec& ms,
-                             const std::vector<spec::PackageRecord>& near, size_t too_new) {
+                             const std::vector<const spec::PackageRecord*>& near, size_t too_new) {
   std::string text = "nothing provides requested " + spec_text(ms);
   if (near.empty() && too_new)
     return text + " (every '" + ms.name + "' record is newer than the exclude-newer date)";
@@ -109,9 +131,9 @@ std::string nothing_provides(const spec::MatchSpec& ms,
   // Newest first in conda's version order (as text, "0.16.0" would sort below "0.9.1").
   std::vector<std::pair<spec::Version, std::string>> ordered;
   std::set<std::string> versions;
-  for (const auto& r : near)
-    if (versions.insert(r.version).second)
-      if (auto v = spec::Version::parse(r.version); v.ok()) ordered.emplace_back(*v, r.version);
+  for (const auto* r : near)
+    if (versions.insert(r->version).second)
+      if (const auto* v = r->parsed_version()) ordered.emplace_back(*v, r->version);
   std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
     return b.first < a.first;
   });
@@ -128,7 +150,6 @@ std::string nothing_provides(const spec::MatchSpec& ms,
 // version: the ones conda would not pick over the twin. Work is proportional to the packages
 // that depend on featured names, not to the pool.
 std::vector<solv::Id> feature_tainted(solv::Pool& pool, const std::vector<solv::Id>& featured,
-                                      const std::vector<uint8_t>& excluded,
                                       const std::vector<solv::Id>& roots) {
   if (featured.empty()) return {};
   const size_t n = static_cast<size_t>(pool.solvable_count());
@@ -137,7 +158,7 @@ std::vector<solv::Id> feature_tainted(solv::Pool& pool, const std::vector<solv::
   std::vector<uint8_t> reached(n, 0);
   std::vector<solv::Id> order, work;
   for (solv::Id r : roots)
-    if (!excluded[r] && !reached[r]) reached[r] = 1, work.push_back(r);
+    if (!reached[r]) reached[r] = 1, work.push_back(r);
   std::unordered_set<solv::Id> deps_seen;
   while (!work.empty()) {
     solv::Id p = work.back();
@@ -146,7 +167,7 @@ std::vector<solv::Id> feature_tainted(solv::Pool& pool, const std::vector<solv::
     for (const solv::Id* dp = pool.requires_ptr(p); *dp; ++dp) {
       if (solv::Pool::is_marker(*dp) || !deps_seen.insert(*dp).second) continue;
       for (const solv::Id* qp = pool.providers_ptr(*dp); *qp; ++qp)
-        if (!excluded[*qp] && !reached[*qp]) reached[*qp] = 1, work.push_back(*qp);
+        if (!reached[*qp]) reached[*qp] = 1, work.push_back(*qp);
     }
   }
   std::vector<uint8_t> tainted(n, 0);
@@ -159,7 +180,6 @@ std::vector<solv::Id> feature_tainted(solv::Pool& pool, const std::vector<solv::
   auto all_tainted = [&](solv::Id dep) {
     bool any = false;
     for (const solv::Id* qp = pool.providers_ptr(dep); *qp; ++qp) {
-      if (excluded[*qp]) continue;
       if (!tainted[*qp]) return false;
       any = true;
     }
@@ -184,7 +204,7 @@ std::vector<solv::Id> feature_tainted(solv::Pool& pool, const std::vector<solv::
     bool has_clean_twin = false;
     for (const solv::Id* qp = pool.providers_ptr(pool.name_id(id)); *qp; ++qp) {
       solv::Id q = *qp;
-      if (q == id || excluded[q] || tainted[q] || pool.name_id(q) != pool.name_id(id)) continue;
+      if (q == id || tainted[q] || pool.name_id(q) != pool.name_id(id)) continue;
       if (pool.solvable_version(q) == pool.solvable_version(id)) {
         has_clean_twin = true;
         break;
@@ -199,55 +219,101 @@ std::vector<solv::Id> feature_tainted(solv::Pool& pool, const std::vector<solv::
 }  // namespace
 
 Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request& request) {
-  solv::Pool pool;
+  for (const auto& ms : request.specs)
+    if (has_glob(ms.name))
+      return Error{ErrorKind::input, spec_text(ms), "a package name glob cannot be locked"};
 
-  // 1. Channels: one repo per channel and subdir; channel order decides priority.
+  // 1. Records: index every repodata by name, then parse only the names the request reaches.
+  std::vector<spec::RepodataIndex> indexes;
+  indexes.reserve(sources.size());
+  for (const auto& src : sources) {
+    ENVLOCK_TRY(index, index_repodata(src, request.cache_dir));
+    indexes.push_back(std::move(index));
+  }
+  std::vector<std::string> seeds;
+  for (const auto& ms : request.specs) seeds.push_back(ms.name);
+  for (const auto& held : request.held) seeds.push_back(held.name);
+  for (const auto& name : request.update) seeds.push_back(name);
+  ENVLOCK_TRY(loaded, load_reachable(sources, indexes, seeds));
+
+  // 2. Exclusions: records newer than the cut-off, and (strict priority) names shadowed by a
+  //    higher-priority channel never enter the pool.
   std::map<std::string, int> channel_rank;
   std::vector<int> rank_of_source;
   for (const auto& src : sources) {
     auto [it, _] = channel_rank.emplace(src.channel, static_cast<int>(channel_rank.size()));
     rank_of_source.push_back(it->second);
   }
+  std::unordered_map<std::string, size_t> too_new;  // name -> records hidden by the date
+  std::unordered_map<std::string, int> best_rank;
+  for (size_t i = 0; i < loaded.size(); ++i) {
+    auto& records = loaded[i];
+    if (request.exclude_newer_ms) {
+      std::erase_if(records, [&](const Loaded& l) {
+        if (l.record.timestamp <= *request.exclude_newer_ms) return false;
+        ++too_new[l.record.name];
+        return true;
+      });
+    }
+    for (const auto& l : records) {
+      auto [it, inserted] = best_rank.emplace(l.record.name, rank_of_source[i]);
+      if (!inserted) it->second = std::min(it->second, rank_of_source[i]);
+    }
+  }
+  if (request.channel_priority == ChannelPriority::strict) {
+    for (size_t i = 0; i < loaded.size(); ++i)
+      std::erase_if(loaded[i], [&](const Loaded& l) {
+        return rank_of_source[i] > best_rank.at(l.record.name);
+      });
+  }
+
+  // 3. The pool: one repo per channel and subdir (channel order decides priority), then the
+  //    virtual packages that describe the target system.
+  solv::Pool pool;
+  std::vector<const spec::PackageRecord*> record_of;  // by solvable Id
+  auto add = [&](solv::Repo& repo, const std::vector<const spec::PackageRecord*>& records) {
+    if (records.empty()) return;
+    solv::Id first = repo.add_records(records);
+    record_of.resize(static_cast<size_t>(first) + records.size(), nullptr);
+    for (size_t k = 0; k < records.size(); ++k)
+      record_of[static_cast<size_t>(first) + k] = records[k];
+  };
   std::vector<solv::Repo> repos;
   repos.reserve(sources.size());
   for (size_t i = 0; i < sources.size(); ++i) {
     repos.emplace_back(pool, sources[i].channel + "/" + sources[i].subdir, static_cast<int>(i));
     repos.back().set_priority(static_cast<int>(channel_rank.size()) - rank_of_source[i]);
-    ENVLOCK_TRY_VOID(load_repodata(repos.back(), sources[i], request.cache_dir));
+    add(repos.back(), prefer_conda_format(loaded[i]));
   }
-
-  // 2. Virtual packages describe the target system.
+  std::vector<spec::PackageRecord> virtual_records;
+  for (const auto& vp : request.virtual_packages) {
+    spec::PackageRecord r;
+    r.name = vp.name;
+    r.version = vp.version.empty() ? "0" : vp.version;
+    r.build = vp.build.empty() ? "0" : vp.build;
+    virtual_records.push_back(std::move(r));
+  }
   solv::Repo virtual_repo(pool, "@virtual", -1);
-  if (!request.virtual_packages.empty())
-    ENVLOCK_TRY_VOID(virtual_repo.add_conda_json(virtual_repodata(request.virtual_packages)));
-
-  // 3. Exclusions: records newer than the cut-off, and (strict priority) names shadowed by a
-  //    higher-priority channel. Excluded solvables are invisible to the solver.
-  std::set<solv::Id> excluded;
-  std::set<solv::Id> too_new;
-  std::unordered_map<solv::Id, int> best_rank;
-  std::vector<solv::Id> featured;  // records with track_features
-  for (size_t i = 0; i < repos.size(); ++i) {
-    for (solv::Id p : repos[i].solvables()) {
-      if (request.exclude_newer_ms &&
-          static_cast<int64_t>(pool.timestamp_s(p)) * 1000 > *request.exclude_newer_ms) {
-        excluded.insert(p);
-        too_new.insert(p);
-        continue;
-      }
-      if (pool.track_feature_count(p) > 0) featured.push_back(p);
-      auto [it, inserted] = best_rank.emplace(pool.name_id(p), rank_of_source[i]);
-      if (!inserted) it->second = std::min(it->second, rank_of_source[i]);
-    }
+  const auto first_virtual = static_cast<solv::Id>(pool.solvable_count());
+  {
+    std::vector<const spec::PackageRecord*> pointers;
+    for (const auto& r : virtual_records) pointers.push_back(&r);
+    add(virtual_repo, pointers);
   }
-  if (request.channel_priority == ChannelPriority::strict) {
-    for (size_t i = 0; i < repos.size(); ++i)
-      for (solv::Id p : repos[i].solvables())
-        if (!excluded.count(p) && rank_of_source[i] > best_rank[pool.name_id(p)])
-          excluded.insert(p);
-  }
-  pool.exclude(std::vector<solv::Id>(excluded.begin(), excluded.end()));
+  record_of.resize(static_cast<size_t>(pool.solvable_count()), nullptr);
   pool.create_whatprovides();
+  auto record = [&](solv::Id p) -> const spec::PackageRecord& {
+    return *record_of[static_cast<size_t>(p)];
+  };
+  // The solvables of exactly this name (what_matches also lists other names' providers).
+  auto named = [&](const std::string& name) {
+    std::vector<solv::Id> out;
+    solv::Id id = pool.intern(name);
+    for (solv::Id p : pool.what_matches(id))
+      for (solv::Id p : pool.what_matches(id))
+        if (pool.name_id(p) == id && record_of[static_cast<size_t>(p)]) out.push_back(p);
+    return out;
+  };
 
   // 4. Jobs: each requested spec becomes "install one of" the candidates our own MatchSpec
   //    accepts, so bracket keys, channels and build globs mean exactly what conda means.
@@ -256,24 +322,17 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
   std::vector<std::string> job_names;
   std::vector<std::string> missing;
   for (const auto& ms : request.specs) {
-    if (has_glob(ms.name))
-      return Error{ErrorKind::input, spec_text(ms), "a package name glob cannot be locked"};
     std::vector<solv::Id> candidates;  // (also the roots of the feature-taint walk)
-    std::vector<spec::PackageRecord> near;
-    for (solv::Id p : pool.what_matches(pool.intern(ms.name))) {
-      if (excluded.count(p) || pool.name_id(p) != pool.intern(ms.name)) continue;
-      auto f = pool.fields(p);
-      auto record = f.repo_index >= 0 ? record_of(f, sources) : record_of(f, {});
-      if (ms.matches(record))
+    std::vector<const spec::PackageRecord*> near;
+    for (solv::Id p : named(ms.name)) {
+      if (ms.matches(record(p)))
         candidates.push_back(p);
       else
-        near.push_back(std::move(record));
+        near.push_back(&record(p));
     }
     if (candidates.empty()) {
-      size_t hidden_by_date = std::count_if(too_new.begin(), too_new.end(), [&](solv::Id p) {
-        return pool.name_id(p) == pool.intern(ms.name);
-      });
-      missing.push_back(nothing_provides(ms, near, hidden_by_date));
+      auto hidden = too_new.find(ms.name);
+      missing.push_back(nothing_provides(ms, near, hidden == too_new.end() ? 0 : hidden->second));
       continue;
     }
     roots.insert(roots.end(), candidates.begin(), candidates.end());
@@ -290,11 +349,10 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
     solv::Solver fresh(pool);
     if (fresh.solve(jobs) == 0) {
       for (solv::Id p : fresh.installed_solvables()) {
-        std::string name = pool.solvable_name(p);
-        if (!updating.count(name)) continue;
+        const auto& r = record(p);
+        if (!updating.count(r.name)) continue;
         jobs.install_one_of({p});
-        job_names.push_back("--update " + name + " (to " + pool.solvable_version(p) + " " +
-                            pool.solvable_build(p) + ")");
+        job_names.push_back("--update " + r.name + " (to " + r.version + " " + r.build + ")");
       }
     }
   }
@@ -302,19 +360,19 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
   // 6. Held packages: prefer what the lock has unless the name is being updated.
   for (const auto& held : request.held) {
     if (updating.count(held.name)) continue;
-    for (solv::Id p : pool.what_matches(pool.intern(held.name))) {
-      if (excluded.count(p) || pool.name_id(p) != pool.intern(held.name)) continue;
-      if (pool.solvable_version(p) == held.version && pool.solvable_build(p) == held.build)
+    for (solv::Id p : named(held.name))
+      if (record(p).version == held.version && record(p).build == held.build)
         jobs.favor_solvable(p);
-    }
   }
 
   // 7. conda deprioritises track_features (e.g. the `nomkl` blas). libsolv already prefers a
   //    candidate without features, but not a build that merely *depends* on one; such builds
   //    are disfavoured when a build of the same name and version without that taint exists.
-  std::vector<uint8_t> excluded_flags(static_cast<size_t>(pool.solvable_count()), 0);
-  for (solv::Id p : excluded) excluded_flags[static_cast<size_t>(p)] = 1;
-  for (solv::Id p : feature_tainted(pool, featured, excluded_flags, roots)) jobs.disfavor_solvable(p);
+  std::vector<solv::Id> featured;
+  for (solv::Id p = 0; p < first_virtual; ++p)
+    if (record_of[static_cast<size_t>(p)] && !record(p).track_features.empty())
+      featured.push_back(p);
+  for (solv::Id p : feature_tainted(pool, featured, roots)) jobs.disfavor_solvable(p);
 
   // 8. Solve; a failure is explained in terms of the requested specs.
   solv::Solver solver(pool);
@@ -328,11 +386,9 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
   }
 
   Solution solution;
-  for (solv::Id p : solver.installed_solvables()) {
-    auto f = pool.fields(p);
-    if (f.repo_index < 0) continue;  // virtual packages are not installed
-    solution.packages.push_back(record_of(f, sources));
-  }
+  for (solv::Id p : solver.installed_solvables())
+    if (p < first_virtual)
+      solution.packages.push_back(record(p));  // virtual ones are not installed
   std::sort(solution.packages.begin(), solution.packages.end(), [](const auto& a, const auto& b) {
     return a.name < b.name;
   });

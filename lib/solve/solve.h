@@ -1,8 +1,11 @@
 #pragma once
-// Solving conda specs with libsolv: a pool built from repodata of several channels and subdirs
-// (with a .solv cache), virtual packages, channel priority, exclude-newer, held packages, and a
-// result that is either a solution or an explanation of why none exists.
+// Solving conda specs with libsolv: a pool built from repodata of several channels and subdirs,
+// virtual packages, channel priority, exclude-newer, held packages, and a result that is either
+// a solution or an explanation of why none exists. Only the package names a request can reach
+// are loaded into the pool: each repodata is indexed by name (the index is cached on disk) and
+// the records of a name are parsed when a requested spec or a loaded dependency names it.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,6 +32,11 @@ struct RepodataSource {
   std::string subdir;       ///< "linux-64", "noarch", ...
   std::string_view json;    ///< the repodata.json bytes (must outlive the call)
   std::string origin;       ///< where the bytes came from, for error messages
+  /// Bytes readable after the end of `json` (a std::string's spare capacity); with at least
+  /// spec::k_json_padding the bytes are parsed in place instead of copied.
+  std::size_t readable_past_end = 0;
+  /// xxh3_64 of `json` when the caller has it already (0: computed when a cache needs it).
+  std::uint64_t xxh3 = 0;
 };
 
 /// A virtual package (__glibc, __unix, ...) the target system provides.
@@ -55,7 +63,8 @@ struct Request {
   /// Held packages are locked to their current build unless their name is in `update`.
   std::vector<HeldPackage> held;
   std::vector<std::string> update;
-  /// Folder for .solv caches of parsed repodata; empty disables the cache.
+  /// Folder for cached repodata indexes (one file per repodata, named by its hash); empty
+  /// disables the cache.
   std::string cache_dir;
 };
 
@@ -72,8 +81,9 @@ struct Unsatisfiable {
 using Outcome = std::variant<Solution, Unsatisfiable>;
 
 /// Solves `request` against `sources` (the channels in priority order, first = highest).
-/// Fails with ErrorKind::input when repodata is malformed or a spec names nothing solvable
-/// in a way libsolv cannot express; an unsatisfiable request is an Outcome, not an Error.
+/// Fails with ErrorKind::input (naming the repodata, and the line or record) when repodata
+/// that the request reaches is malformed, or when a spec names a package name glob; an
+/// unsatisfiable request is an Outcome, not an Error.
 Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request& request);
 
 }  // namespace envlock::solve

@@ -233,21 +233,31 @@ BOOST_AUTO_TEST_CASE(track_features_are_avoided_through_dependencies) {
   BOOST_TEST(pkgs.at("numpy").build == "py_openblas_0");
 }
 
-BOOST_AUTO_TEST_CASE(solv_cache_gives_identical_solution) {
+BOOST_AUTO_TEST_CASE(index_cache_gives_identical_solution_and_survives_damage) {
   testing::TempDir dir;
   auto request = request_for({"requests"});
   request.cache_dir = dir.path();
   auto first = solve(forge_then_main(), request);
-  int cache_files = 0;
-  for (auto& e : std::filesystem::directory_iterator(dir.path())) (void)e, ++cache_files;
-  BOOST_TEST(cache_files == 2);
+  std::vector<std::string> cache_files;
+  for (auto& e : std::filesystem::directory_iterator(dir.path()))
+    cache_files.push_back(e.path().string());
+  BOOST_REQUIRE(cache_files.size() == 2u);
+  BOOST_TEST(std::filesystem::path(cache_files[0]).extension() == ".idx");
   auto second = solve(forge_then_main(), request);
-  auto a = by_name(*first), b = by_name(*second);
+  // A cache file cut short or overwritten is ignored: the repodata is indexed again.
+  BOOST_REQUIRE(write_file_atomic(cache_files[0], "envlock-repodata-index-1\n\x01").ok());
+  BOOST_REQUIRE(write_file_atomic(cache_files[1], "garbage").ok());
+  auto third = solve(forge_then_main(), request);
+  auto a = by_name(*first), b = by_name(*second), c = by_name(*third);
+  BOOST_REQUIRE(a.size() == 3u);
   BOOST_REQUIRE(a.size() == b.size());
+  BOOST_REQUIRE(a.size() == c.size());
   for (const auto& [name, rec] : a) {
-    BOOST_TEST(b.at(name).url == rec.url);
-    BOOST_TEST(b.at(name).md5 == rec.md5);
-    BOOST_TEST(b.at(name).depends == rec.depends);
+    for (const auto* other : {&b, &c}) {
+      BOOST_TEST(other->at(name).url == rec.url);
+      BOOST_TEST(other->at(name).md5 == rec.md5);
+      BOOST_TEST(other->at(name).depends == rec.depends);
+    }
   }
 }
 
@@ -256,7 +266,41 @@ BOOST_AUTO_TEST_CASE(malformed_repodata_names_its_origin) {
       {"x", "https://x", "linux-64", "{\"packages\": [1,", "x/linux-64/repodata.json"}};
   auto outcome = solve(bad, request_for({"python"}));
   BOOST_REQUIRE(!outcome.ok());
-  BOOST_TEST(outcome.error().where == "x/linux-64/repodata.json");
+  BOOST_TEST(outcome.error().where == "x/linux-64/repodata.json:1:17");
+  BOOST_TEST(outcome.error().message.find("malformed JSON") != std::string::npos);
+}
+
+// Only the names a request reaches are parsed: a broken record of an unrelated package does not
+// stop the solve, while one the request needs is reported with its file name.
+BOOST_AUTO_TEST_CASE(only_reached_records_are_parsed) {
+  const std::string json = R"({"info": {"subdir": "noarch"}, "packages": {
+    "app-1-0.tar.bz2": {"name": "app", "version": "1", "build": "0", "depends": ["lib"]},
+    "lib-1-0.tar.bz2": {"name": "lib", "version": "1", "build": "0", "depends": []},
+    "odd-1-0.tar.bz2": {"name": "odd", "version": "1", "build": "0", "depends": "lib"}
+  }})";
+  std::vector<RepodataSource> sources = {
+      {"c", "https://example.org/c", "noarch", json, "c/noarch"}};
+  auto app = by_name(*solve(sources, request_for({"app"})));
+  BOOST_TEST(app.size() == 2u);
+  BOOST_TEST(app.at("lib").url == "https://example.org/c/noarch/lib-1-0.tar.bz2");
+  auto odd = solve(sources, request_for({"odd"}));
+  BOOST_REQUIRE(!odd.ok());
+  BOOST_TEST(odd.error().to_string().find("odd-1-0.tar.bz2") != std::string::npos);
+  BOOST_TEST(odd.error().to_string().find("'depends' must be a list") != std::string::npos);
+}
+
+// A .conda file replaces the .tar.bz2 of the same package wherever either comes in the file.
+BOOST_AUTO_TEST_CASE(conda_format_is_preferred_to_tar_bz2) {
+  const std::string json = R"({"info": {"subdir": "noarch"},
+    "packages.conda": {"a-1-0.conda": {"name": "a", "version": "1", "build": "0", "md5": "c"}},
+    "packages": {"a-1-0.tar.bz2": {"name": "a", "version": "1", "build": "0", "md5": "t"},
+                 "b-1-0.tar.bz2": {"name": "b", "version": "1", "build": "0", "md5": "t"}}})";
+  std::vector<RepodataSource> sources = {
+      {"c", "https://example.org/c", "noarch", json, "c/noarch"}};
+  auto solved = by_name(*solve(sources, request_for({"a", "b"})));
+  BOOST_TEST(solved.at("a").fn == "a-1-0.conda");
+  BOOST_TEST(solved.at("a").md5 == "c");
+  BOOST_TEST(solved.at("b").fn == "b-1-0.tar.bz2");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lib/spec/repodata_record.h"
+
 namespace envlock::spec {
 
 const Version* PackageRecord::parsed_version() const {
@@ -48,7 +50,7 @@ Result<PackageRecord> record_from_filename(std::string_view filename) {
   return r;
 }
 
-namespace {
+namespace detail {
 
 using simdjson::dom::element;
 using simdjson::dom::element_type;
@@ -83,10 +85,8 @@ Error json_location_error(std::string_view json, const std::string& source) {
   return Error{ErrorKind::input, source, "malformed JSON"};
 }
 
-enum class Joined { rejected, split };
-
 Result<std::vector<std::string>> string_list(element value, const std::string& where,
-                                             const char* field, Joined joined = Joined::rejected) {
+                                             const char* field, Joined joined) {
   std::vector<std::string> out;
   if (value.type() == element_type::NULL_VALUE) return out;
   if (value.type() == element_type::STRING && joined == Joined::split) {
@@ -215,14 +215,17 @@ Result<PackageRecord> parse_record(std::string_view fn, element value, const Rep
   return r;
 }
 
-}  // namespace
+}  // namespace detail
+
+using detail::element;
+using detail::element_type;
 
 Result<Repodata> parse_repodata(std::string_view json, const std::string& source_name) {
   simdjson::dom::parser parser;
   simdjson::padded_string padded(json.data(), json.size());
   element doc;
   if (parser.parse(padded).get(doc) != simdjson::SUCCESS) {
-    return json_location_error(json, source_name);
+    return detail::json_location_error(json, source_name);
   }
   if (doc.type() != element_type::OBJECT) {
     return Error{ErrorKind::input, source_name, "repodata must be a JSON object"};
@@ -251,13 +254,13 @@ Result<Repodata> parse_repodata(std::string_view json, const std::string& source
     simdjson::dom::object object = packages.get_object().value_unsafe();
     repo.records.reserve(repo.records.size() + object.size());
     for (auto entry : object) {
-      ENVLOCK_TRY(record, parse_record(entry.key, entry.value, repo, source_name));
+      ENVLOCK_TRY(record, detail::parse_record(entry.key, entry.value, repo, source_name));
       repo.records.push_back(std::move(record));
     }
   }
   element removed;
   if (doc["removed"].get(removed) == simdjson::SUCCESS) {
-    ENVLOCK_TRY(list, string_list(removed, source_name, "removed"));
+    ENVLOCK_TRY(list, detail::string_list(removed, source_name, "removed"));
     repo.removed = std::move(list);
   }
   return repo;

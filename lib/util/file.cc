@@ -1,5 +1,7 @@
 #include "lib/util/file.h"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -50,17 +52,31 @@ Result<std::string> read_file(const std::string& path) {
   if (::fstat(fd.get(), &st) != 0) return io_error(path, "cannot stat", errno);
   if (S_ISDIR(st.st_mode)) return Error{ErrorKind::io, path, "is a directory"};
   std::string out;
-  if (st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
-  char buf[1 << 16];
+  // Read straight into the string; the spare capacity lets SIMD JSON parsers skip a copy.
+  size_t expected = st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0;
+  out.reserve(expected + k_read_padding);
+  out.resize(expected);
+  size_t got = 0;
   for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    char probe[1 << 12];
+    // Past the expected size (a growing file, or /proc's size 0) read on into a small buffer.
+    bool in_place = got < out.size();
+    char* into = in_place ? out.data() + got : probe;
+    size_t room = in_place ? out.size() - got : sizeof probe;
+    ssize_t n = ::read(fd.get(), into, room);
     if (n < 0) {
       if (errno == EINTR) continue;
       return io_error(path, "cannot read", errno);
     }
     if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
+    if (!in_place) {
+      size_t need = out.size() + static_cast<size_t>(n) + k_read_padding;
+      if (out.capacity() < need) out.reserve(std::max(need, 2 * out.capacity()));
+      out.append(probe, static_cast<size_t>(n));
+    }
+    got += static_cast<size_t>(n);
   }
+  out.resize(got);
   return out;
 }
 

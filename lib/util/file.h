@@ -1,6 +1,7 @@
 #pragma once
 // Whole-file reading and crash-safe writing.
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -8,7 +9,11 @@
 
 namespace envlock {
 
-/// Reads the whole file at `path`. Fails with ErrorKind::io naming the path and errno's text.
+/// Spare capacity read_file() leaves after the bytes it returns (for SIMD JSON parsing).
+inline constexpr size_t k_read_padding = 64;
+
+/// Reads the whole file at `path`; the string has at least k_read_padding bytes of spare
+/// capacity. Fails with ErrorKind::io naming the path and errno's text.
 Result<std::string> read_file(const std::string& path);
 
 /// Whether write_file_atomic flushes the file and its folder to disk before returning.

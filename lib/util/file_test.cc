@@ -25,6 +25,24 @@ BOOST_AUTO_TEST_CASE(atomic_write_then_read_round_trips) {
   BOOST_TEST(entries == 1);
 }
 
+BOOST_AUTO_TEST_CASE(read_leaves_padding_and_reads_files_whose_size_is_unknown) {
+  testing::TempDir dir;
+  std::string path = dir / "big.json";
+  std::string bytes(100000, 'x');
+  for (size_t i = 0; i < bytes.size(); i += 7) bytes[i] = static_cast<char>('a' + i % 26);
+  BOOST_REQUIRE(write_file_atomic(path, bytes).ok());
+  auto content = read_file(path);
+  BOOST_REQUIRE(content.ok());
+  BOOST_TEST(*content == bytes);
+  BOOST_TEST(content->capacity() >= content->size() + k_read_padding);
+  BOOST_TEST(content->capacity() < 2 * content->size());  // no doubling on the last read
+  // /proc files report size 0 yet have content.
+  auto status = read_file("/proc/self/status");
+  BOOST_REQUIRE(status.ok());
+  BOOST_TEST(status->find("Name:") == 0u);
+  BOOST_TEST(status->capacity() >= status->size() + k_read_padding);
+}
+
 BOOST_AUTO_TEST_CASE(read_missing_file_is_io_error_naming_path) {
   testing::TempDir dir;
   auto r = read_file(dir / "missing.yml");

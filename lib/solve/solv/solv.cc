@@ -1,8 +1,8 @@
 #include "lib/solve/solv/solv.h"
 
+#include <stdio_ext.h>
 #include <algorithm>
 #include <cstdio>
-#include <stdio_ext.h>
 #include <cstdlib>
 #include <memory>
 
@@ -53,12 +53,6 @@ Pool::Pool() : m_pool(pool_create()) {
 }
 
 Pool::~Pool() {
-  // libsolv does not own the considered map: whoever sets it frees it.
-  if (m_pool->considered) {
-    map_free(m_pool->considered);
-    solv_free(m_pool->considered);
-    m_pool->considered = nullptr;
-  }
   pool_free(m_pool);
 }
 
@@ -75,10 +69,6 @@ void Pool::create_whatprovides() {
   pool_createwhatprovides(m_pool);
 }
 
-std::string Pool::solvable_text(Id solvable) const {
-  return pool_solvid2str(m_pool, solvable);
-}
-
 std::string Pool::solvable_name(Id solvable) const {
   return pool_id2str(m_pool, pool_id2solvable(m_pool, solvable)->name);
 }
@@ -87,35 +77,12 @@ std::string Pool::solvable_version(Id solvable) const {
   return pool_id2str(m_pool, pool_id2solvable(m_pool, solvable)->evr);
 }
 
-std::string Pool::solvable_build(Id solvable) const {
-  const char* b = solvable_lookup_str(pool_id2solvable(m_pool, solvable), SOLVABLE_BUILDFLAVOR);
-  return b ? b : "";
-}
-
-std::vector<Id> Pool::solvables_named(const std::string& name) {
-  ::Pool* pool = m_pool;  // libsolv's iteration macros expect a variable named `pool`
-  std::vector<Id> out;
-  Id id = pool_str2id(pool, name.c_str(), 0);
-  if (!id) return out;
-  Id p;
-  Solvable* s;
-  FOR_POOL_SOLVABLES(p) {
-    s = pool_id2solvable(pool, p);
-    if (s->name == id) out.push_back(p);
-  }
-  return out;
-}
-
 std::vector<Id> Pool::what_matches(Id dep) {
   ::Pool* pool = m_pool;  // FOR_PROVIDES expects a variable named `pool`
   std::vector<Id> out;
   Id p, pp;
   FOR_PROVIDES(p, pp, dep) out.push_back(p);
   return out;
-}
-
-void Pool::set_installed(s_Repo* repo) {
-  pool_set_installed(m_pool, repo);
 }
 
 namespace {
@@ -173,7 +140,9 @@ Id Pool::name_id(Id solvable) const {
   return pool_id2solvable(m_pool, solvable)->name;
 }
 
-int Pool::solvable_count() const { return m_pool->nsolvables; }
+int Pool::solvable_count() const {
+  return m_pool->nsolvables;
+}
 
 const Id* Pool::requires_ptr(Id solvable) const {
   static const Id k_none = 0;
@@ -182,50 +151,12 @@ const Id* Pool::requires_ptr(Id solvable) const {
   return s->repo->idarraydata + s->dep_requires;
 }
 
-bool Pool::is_marker(Id dep) { return dep == SOLVABLE_PREREQMARKER; }
-
-const Id* Pool::providers_ptr(Id dep) { return pool_whatprovides_ptr(m_pool, dep); }
-
-std::vector<Id> Pool::all_solvables() const {
-  ::Pool* pool = m_pool;  // FOR_POOL_SOLVABLES expects a variable named `pool`
-  std::vector<Id> out;
-  out.reserve(static_cast<size_t>(pool->nsolvables));
-  Id p;
-  FOR_POOL_SOLVABLES(p) out.push_back(p);
-  return out;
+bool Pool::is_marker(Id dep) {
+  return dep == SOLVABLE_PREREQMARKER;
 }
 
-std::vector<Id> Pool::requires_of(Id solvable) const {
-  Solvable* s = pool_id2solvable(m_pool, solvable);
-  std::vector<Id> out;
-  if (!s->dep_requires) return out;
-  for (Id* dp = s->repo->idarraydata + s->dep_requires; *dp; ++dp)
-    if (*dp != SOLVABLE_PREREQMARKER) out.push_back(*dp);
-  return out;
-}
-
-Id Pool::dep_name(Id dep) const {
-  while (ISRELDEP(dep)) dep = GETRELDEP(m_pool, dep)->name;
-  return dep;
-}
-
-int Pool::track_feature_count(Id solvable) const {
-  return static_cast<int>(
-      solvable_lookup_count(pool_id2solvable(m_pool, solvable), SOLVABLE_TRACK_FEATURES));
-}
-
-uint64_t Pool::timestamp_s(Id solvable) const {
-  return solvable_lookup_num(pool_id2solvable(m_pool, solvable), SOLVABLE_BUILDTIME, 0);
-}
-
-void Pool::exclude(const std::vector<Id>& solvables) {
-  if (solvables.empty()) return;
-  if (!m_pool->considered) {
-    m_pool->considered = static_cast<Map*>(solv_calloc(1, sizeof(Map)));
-    map_init(m_pool->considered, m_pool->nsolvables);
-    map_setall(m_pool->considered);
-  }
-  for (Id p : solvables) MAPCLR(m_pool->considered, p);
+const Id* Pool::providers_ptr(Id dep) {
+  return pool_whatprovides_ptr(m_pool, dep);
 }
 
 Repo::Repo(Pool& pool, const std::string& name, int index)
@@ -247,27 +178,44 @@ Result<void> Repo::add_conda_json(std::string_view json) {
   return Ok{};
 }
 
-Result<std::string> Repo::to_solv() const {
-  char* buf = nullptr;
-  size_t len = 0;
-  FILE* raw = open_memstream(&buf, &len);
-  if (!raw) return Error{ErrorKind::internal, "solv", "open_memstream failed"};
-  int rc = repo_write(m_repo, raw);
-  std::fclose(raw);
-  std::string out(buf ? buf : "", len);
-  std::free(buf);
-  if (rc != 0) return Error{ErrorKind::internal, "solv", "repo_write failed"};
-  return out;
-}
-
-Result<void> Repo::add_solv(std::string_view bytes) {
-  if (bytes.empty()) return Error{ErrorKind::input, "solv cache", "empty file"};
-  FilePtr f(fmemopen(const_cast<char*>(bytes.data()), bytes.size(), "r"));
-  if (!f) return Error{ErrorKind::internal, "solv cache", "fmemopen failed"};
-  __fsetlocking(f.get(), FSETLOCKING_BYCALLER);
-  if (repo_add_solv(m_repo, f.get(), 0) != 0)
-    return Error{ErrorKind::input, "solv cache", pool_errstr(m_pool->get())};
-  return Ok{};
+Id Repo::add_records(const std::vector<const spec::PackageRecord*>& records) {
+  ::Pool* pool = m_pool->get();
+  Repodata* data = repo_add_repodata(m_repo, 0);
+  Id first = repo_add_solvable_block(m_repo, static_cast<int>(records.size()));
+  auto id_of = [&](const std::string& s) {
+    return pool_strn2id(pool, s.data(), static_cast<unsigned>(s.size()), 1);
+  };
+  for (size_t i = 0; i < records.size(); ++i) {
+    const spec::PackageRecord& r = *records[i];
+    Id handle = first + static_cast<Id>(i);
+    Solvable* s = pool_id2solvable(pool, handle);
+    s->name = id_of(r.name);
+    s->evr = r.version.empty() ? ID_EMPTY : id_of(r.version);
+    for (const auto& dep : r.depends)
+      if (Id id = pool_conda_matchspec(pool, dep.c_str()))
+        s->dep_requires = repo_addid_dep(m_repo, s->dep_requires, id, 0);
+    for (const auto& dep : r.constrains)
+      if (Id id = pool_conda_matchspec(pool, dep.c_str()))
+        repodata_add_idarray(data, handle, SOLVABLE_CONSTRAINS, id);
+    if (!r.build.empty())
+      repodata_add_poolstr_array(data, handle, SOLVABLE_BUILDFLAVOR, r.build.c_str());
+    repodata_set_str(data, handle, SOLVABLE_BUILDVERSION, std::to_string(r.build_number).c_str());
+    for (const auto& feature : r.track_features) {
+      // repo_add_conda trims blanks around array items and skips empty ones.
+      size_t b = feature.find_first_not_of(" \t");
+      if (b == std::string::npos) continue;
+      size_t e = feature.find_last_not_of(" \t");
+      repodata_add_idarray(
+          data,
+          handle,
+          SOLVABLE_TRACK_FEATURES,
+          pool_strn2id(pool, feature.data() + b, static_cast<unsigned>(e - b + 1), 1));
+    }
+    s->dep_provides =
+        repo_addid_dep(m_repo, s->dep_provides, pool_rel2id(pool, s->name, s->evr, REL_EQ, 1), 0);
+  }
+  repodata_internalize(data);
+  return first;
 }
 
 void Repo::set_priority(int priority) {
@@ -276,14 +224,6 @@ void Repo::set_priority(int priority) {
 
 int Repo::size() const {
   return m_repo->nsolvables;
-}
-
-std::vector<Id> Repo::solvables() const {
-  std::vector<Id> out;
-  Id p;
-  Solvable* s;
-  FOR_REPO_SOLVABLES(m_repo, p, s) out.push_back(p);
-  return out;
 }
 
 Solver::Solver(Pool& pool) : m_pool(&pool), m_solver(solver_create(pool.get())) {}

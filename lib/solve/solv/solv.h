@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/spec/package_record.h"
 #include "lib/util/result.h"
 
 // Forward declarations of libsolv's C types, so users of this header need no libsolv header.
@@ -20,7 +21,8 @@ namespace envlock::solv {
 
 using Id = int;  ///< libsolv's Id (an index into the pool's strings, solvables, relations)
 
-/// The repodata fields libsolv keeps for a conda solvable (repo_add_conda), as strings.
+/// The repodata fields libsolv keeps for a conda solvable, as strings. md5, sha256, size,
+/// timestamp, location and license are known only for repos filled by add_conda_json.
 struct SolvableFields {
   std::string name, version, build, subdir, fn, md5, sha256, license;
   uint64_t build_number = 0;
@@ -49,22 +51,13 @@ class Pool {
   Id intern(std::string_view text);
   /// Builds the provides index; call after all repos are loaded and before solving.
   void create_whatprovides();
-  /// "name-version-build" of a solvable, for messages.
-  std::string solvable_text(Id solvable) const;
-  /// Name, version and build of a solvable.
+  /// Name and version of a solvable.
   std::string solvable_name(Id solvable) const;
   std::string solvable_version(Id solvable) const;
-  std::string solvable_build(Id solvable) const;
-  /// The solvables whose name is `name`, in pool order.
-  std::vector<Id> solvables_named(const std::string& name);
   /// The solvables that match a conda spec (after create_whatprovides()).
   std::vector<Id> what_matches(Id dep);
-  /// Marks `repo` as the installed repository (for locked / favoured packages).
-  void set_installed(s_Repo* repo);
   /// Everything libsolv knows of a solvable.
   SolvableFields fields(Id solvable) const;
-  /// Makes the solver ignore these solvables (libsolv's "considered" map).
-  void exclude(const std::vector<Id>& solvables);
   /// The interned name of a solvable (cheap: no string copy).
   Id name_id(Id solvable) const;
   /// One more than the largest solvable Id (for flag vectors indexed by Id).
@@ -76,16 +69,6 @@ class Pool {
   static bool is_marker(Id dep);
   /// The zero-terminated solvables providing `dep` (after create_whatprovides()). No copy.
   const Id* providers_ptr(Id dep);
-  /// Every solvable of every repo, in pool order.
-  std::vector<Id> all_solvables() const;
-  /// The dependency Ids a solvable requires (its `depends`), without string copies.
-  std::vector<Id> requires_of(Id solvable) const;
-  /// The package name a dependency Id is about ("python" for "python >=3.9").
-  Id dep_name(Id dep) const;
-  /// How many track_features the solvable has (cheap: no string copies).
-  int track_feature_count(Id solvable) const;
-  /// The build time (seconds) of a solvable, 0 when unknown.
-  uint64_t timestamp_s(Id solvable) const;
 
  private:
   s_Pool* m_pool;
@@ -97,19 +80,19 @@ class Repo {
   /// `index` is stored with the repo and reported in SolvableFields::repo_index.
   Repo(Pool& pool, const std::string& name, int index = -1);
   s_Repo* get() const { return m_repo; }
-  /// Adds the records of a conda repodata.json held in memory. Fails with ErrorKind::input
-  /// and libsolv's message when the JSON is malformed.
+  /// Adds the records of a conda repodata.json held in memory with libsolv's own reader
+  /// (repo_add_conda). Fails with ErrorKind::input and libsolv's message when the JSON is
+  /// malformed.
   Result<void> add_conda_json(std::string_view json);
-  /// Writes the repo in libsolv's binary .solv format.
-  Result<std::string> to_solv() const;
-  /// Adds the contents of a .solv file held in memory (from to_solv()).
-  Result<void> add_solv(std::string_view bytes);
+  /// Adds `records`, in order, as repo_add_conda would add them: provides `name = version`,
+  /// requires from depends, constrains, build string and number, track_features (what the
+  /// solver reads; nothing else is stored). Dependencies libsolv cannot parse are dropped, as
+  /// repo_add_conda drops them. Returns the Id of the first; the others follow it. Call once.
+  Id add_records(const std::vector<const spec::PackageRecord*>& records);
   /// Sets the repo's priority (higher wins, as conda's channel priority).
   void set_priority(int priority);
   /// Number of solvables in the repo.
   int size() const;
-  /// The Ids of the repo's solvables.
-  std::vector<Id> solvables() const;
 
  private:
   Pool* m_pool;
