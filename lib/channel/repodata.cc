@@ -122,13 +122,13 @@ Result<FetchedRepodata> read_local(const std::string& folder, std::string_view p
   std::string zst_file = json_file + ".zst";
   std::error_code ec;
   if (fs::exists(json_file, ec)) {
-    ENVLOCK_TRY(bytes, read_file(json_file));
+    ENVLOCK_TRY(bytes, Bytes::map_file(json_file));
     out.json = std::move(bytes);
   } else if (fs::exists(zst_file, ec)) {
-    ENVLOCK_TRY(bytes, read_file(zst_file));
+    ENVLOCK_TRY(bytes, Bytes::map_file(zst_file));
     auto decoded = decompress_zst(bytes, zst_file);
     if (!decoded) return decoded.take_error();
-    out.json = std::move(decoded).value();
+    out.json = Bytes(std::move(decoded).value());
   } else if (platform != "noarch") {
     out.json = empty_repodata(platform);
     out.source = RepodataSource::absent;
@@ -164,7 +164,7 @@ class Fetcher {
 
   // `cached` is moved into the outcome when the server answers 304.
   Result<VariantOutcome> fetch(const std::string& variant, CacheInfo info,
-                               std::optional<std::string>& cached, int* requests) {
+                               std::optional<Bytes>& cached, int* requests) {
     const std::string file = variant == "zst" ? "repodata.json.zst" : "repodata.json";
     detail::HttpRequest request{m_fetch_dir + "/" + file, m_redacted_dir + "/" + file, {}};
     info.fetch_url = m_redacted_dir + "/repodata.json";
@@ -329,10 +329,10 @@ std::optional<CacheInfo> RepodataCache::load_info(std::string_view canonical_url
   }
 }
 
-std::optional<std::string> RepodataCache::load_json(std::string_view canonical_url,
-                                                    const CacheInfo& info) const {
+std::optional<Bytes> RepodataCache::load_json(std::string_view canonical_url,
+                                              const CacheInfo& info) const {
   if (info.xxh3.empty()) return std::nullopt;
-  auto bytes = read_file(json_path(canonical_url));
+  auto bytes = Bytes::map_file(json_path(canonical_url));
   if (!bytes || bytes->size() != info.size || hex64(hash::xxh3_64(*bytes)) != info.xxh3) {
     return std::nullopt;
   }
@@ -386,7 +386,7 @@ Result<FetchedRepodata> fetch_repodata(const Channel& channel, std::string_view 
   RepodataCache cache(options.cache_dir.empty() ? RepodataCache::default_dir() : options.cache_dir);
   base.cache_path = cache.json_path(base.url);
   std::optional<CacheInfo> info = cache.load_info(base.url);
-  std::optional<std::string> cached;
+  std::optional<Bytes> cached;
   if (info) cached = cache.load_json(base.url, *info);
   const int64_t now = now_seconds();
 

@@ -11,6 +11,7 @@
 
 #include "lib/channel/channel.h"
 #include "lib/channel/http.h"
+#include "lib/util/bytes.h"
 #include "lib/util/result.h"
 
 namespace envlock::channel {
@@ -50,7 +51,7 @@ class RepodataCache {
   std::optional<CacheInfo> load_info(std::string_view canonical_url) const;
   /// The cached JSON when it exists and matches its sidecar's size and xxh3; std::nullopt
   /// otherwise (a torn or tampered entry counts as missing).
-  std::optional<std::string> load_json(std::string_view canonical_url, const CacheInfo& info) const;
+  std::optional<Bytes> load_json(std::string_view canonical_url, const CacheInfo& info) const;
   /// Writes the JSON, then its sidecar, each atomically. Fails with ErrorKind::io.
   Result<void> store(const CacheInfo& info, std::string_view json) const;
   /// Rewrites only the sidecar (after a 304 or a zst probe). Fails with ErrorKind::io.
@@ -93,7 +94,7 @@ enum class RepodataSource {
 const char* to_string(RepodataSource source);
 
 struct FetchedRepodata {
-  std::string json;        ///< decompressed repodata.json bytes
+  Bytes json;              ///< decompressed repodata.json bytes (a file map when on disk)
   std::string url;         ///< canonical, credential-free: <subdir_url>/repodata.json
   std::string subdir_url;  ///< canonical, credential-free: <base_url>/<platform>
   RepodataSource source = RepodataSource::network;

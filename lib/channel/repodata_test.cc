@@ -58,7 +58,8 @@ struct ChannelFixture {
     std::string url = channel().subdir_url(platform) + "/repodata.json";
     auto info = cache.load_info(url);
     if (!info) return "";
-    return cache.load_json(url, *info).value_or("");
+    auto json = cache.load_json(url, *info);
+    return json ? std::string(json->view()) : "";
   }
 };
 
@@ -77,7 +78,7 @@ BOOST_FIXTURE_TEST_CASE(fresh_fetch_then_304_gives_the_same_bytes, ChannelFixtur
   auto first = fetch();
   BOOST_REQUIRE_MESSAGE(first.ok(), (first.ok() ? "" : first.error().to_string()));
   BOOST_TEST((first->source == RepodataSource::network));
-  BOOST_TEST(first->json == linux64);
+  BOOST_TEST(first->json.view() == linux64);
   BOOST_TEST(first->xxh3 == hash::xxh3_64(linux64));
   BOOST_TEST(first->url == server.url() + "/chan/linux-64/repodata.json");
   BOOST_TEST(first->subdir_url == server.url() + "/chan/linux-64");
@@ -89,7 +90,7 @@ BOOST_FIXTURE_TEST_CASE(fresh_fetch_then_304_gives_the_same_bytes, ChannelFixtur
   auto second = fetch();
   BOOST_REQUIRE_MESSAGE(second.ok(), (second.ok() ? "" : second.error().to_string()));
   BOOST_TEST((second->source == RepodataSource::revalidated));
-  BOOST_TEST(second->json == linux64);
+  BOOST_TEST(second->json.view() == linux64);
   BOOST_TEST(second->xxh3 == first->xxh3);
   BOOST_TEST(server.status_count("/chan/linux-64/repodata.json", 304) == 1);
   BOOST_TEST(server.request_count("/chan/linux-64/repodata.json.zst") == 1);
@@ -102,7 +103,7 @@ BOOST_FIXTURE_TEST_CASE(fresh_fetch_then_304_gives_the_same_bytes, ChannelFixtur
   auto third = fetch();
   BOOST_REQUIRE(third.ok());
   BOOST_TEST((third->source == RepodataSource::network));
-  BOOST_TEST(third->json == changed);
+  BOOST_TEST(third->json.view() == changed);
 }
 
 BOOST_FIXTURE_TEST_CASE(zst_is_preferred_and_decoded, ChannelFixture) {
@@ -110,21 +111,21 @@ BOOST_FIXTURE_TEST_CASE(zst_is_preferred_and_decoded, ChannelFixture) {
   auto first = fetch("noarch");
   BOOST_REQUIRE_MESSAGE(first.ok(), (first.ok() ? "" : first.error().to_string()));
   BOOST_TEST((first->source == RepodataSource::network));
-  BOOST_TEST(first->json == noarch);
+  BOOST_TEST(first->json.view() == noarch);
   BOOST_TEST(server.status_count("/chan/noarch/repodata.json.zst", 200) == 1);
   BOOST_TEST(server.request_count("/chan/noarch/repodata.json") == 0);
 
   auto second = fetch("noarch");
   BOOST_REQUIRE(second.ok());
   BOOST_TEST((second->source == RepodataSource::revalidated));
-  BOOST_TEST(second->json == noarch);
+  BOOST_TEST(second->json.view() == noarch);
   BOOST_TEST(server.status_count("/chan/noarch/repodata.json.zst", 304) == 1);
   BOOST_TEST(server.request_count("/chan/noarch/repodata.json") == 0);
 
   options.prefer_zst = PreferZst::no;
   auto plain = fetch("noarch");
   BOOST_REQUIRE(plain.ok());
-  BOOST_TEST(plain->json == noarch);
+  BOOST_TEST(plain->json.view() == noarch);
   BOOST_TEST(server.status_count("/chan/noarch/repodata.json", 200) == 1);
 }
 
@@ -135,7 +136,7 @@ BOOST_FIXTURE_TEST_CASE(a_500_is_retried, ChannelFixture) {
   options.progress = [&](const ProgressEvent& e) { events.push_back(e); };
   auto r = fetch();
   BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().to_string()));
-  BOOST_TEST(r->json == linux64);
+  BOOST_TEST(r->json.view() == linux64);
   BOOST_TEST(r->http_requests == 3);
   BOOST_TEST(server.status_count("/chan/linux-64/repodata.json", 500) == 2);
   BOOST_TEST(server.status_count("/chan/linux-64/repodata.json", 200) == 1);
@@ -192,11 +193,11 @@ BOOST_FIXTURE_TEST_CASE(a_truncated_body_keeps_the_previous_cache_entry, Channel
   options.offline = Offline::yes;
   auto offline = fetch();
   BOOST_REQUIRE(offline.ok());
-  BOOST_TEST(offline->json == linux64);
+  BOOST_TEST(offline->json.view() == linux64);
   options.offline = Offline::no;
   auto fixed = fetch();
   BOOST_REQUIRE(fixed.ok());
-  BOOST_TEST(fixed->json == changed);
+  BOOST_TEST(fixed->json.view() == changed);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_cut_zstd_stream_is_a_network_error, ChannelFixture) {
@@ -209,7 +210,7 @@ BOOST_FIXTURE_TEST_CASE(a_cut_zstd_stream_is_a_network_error, ChannelFixture) {
   BOOST_TEST(cached_json("noarch").empty());
   auto again = fetch("noarch");
   BOOST_REQUIRE(again.ok());
-  BOOST_TEST(again->json == noarch);
+  BOOST_TEST(again->json.view() == noarch);
 }
 
 BOOST_FIXTURE_TEST_CASE(offline_uses_only_the_cache, ChannelFixture) {
@@ -228,7 +229,7 @@ BOOST_FIXTURE_TEST_CASE(offline_uses_only_the_cache, ChannelFixture) {
   auto cached = fetch();
   BOOST_REQUIRE(cached.ok());
   BOOST_TEST((cached->source == RepodataSource::cache));
-  BOOST_TEST(cached->json == linux64);
+  BOOST_TEST(cached->json.view() == linux64);
   BOOST_TEST(cached->xxh3 == hash::xxh3_64(linux64));  // taken from the cache's checked sidecar
   BOOST_TEST(server.request_log().size() == requests);
 }
@@ -246,7 +247,7 @@ BOOST_FIXTURE_TEST_CASE(max_age_skips_revalidation_when_trusted, ChannelFixture)
   auto checked = fetch();
   BOOST_REQUIRE(checked.ok());
   BOOST_TEST((checked->source == RepodataSource::revalidated));
-  BOOST_TEST(checked->xxh3 == hash::xxh3_64(checked->json));
+  BOOST_TEST(checked->xxh3 == hash::xxh3_64(checked->json.view()));
 }
 
 BOOST_FIXTURE_TEST_CASE(a_mirror_serves_while_the_canonical_url_stays, ChannelFixture) {
@@ -258,7 +259,7 @@ BOOST_FIXTURE_TEST_CASE(a_mirror_serves_while_the_canonical_url_stays, ChannelFi
   options.mirrors = {*mirror};
   auto r = fetch_repodata(channel, "linux-64", options);
   BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().to_string()));
-  BOOST_TEST(r->json == linux64);
+  BOOST_TEST(r->json.view() == linux64);
   BOOST_TEST(r->url == original.url() + "/chan/linux-64/repodata.json");
   BOOST_TEST(r->subdir_url == original.url() + "/chan/linux-64");
   BOOST_TEST(server.status_count("/chan/linux-64/repodata.json", 200) == 1);
@@ -286,7 +287,7 @@ BOOST_FIXTURE_TEST_CASE(credentials_stay_out_of_cache_and_messages, ChannelFixtu
   Channel channel = Channel::parse_one(templated, {}).value();
   auto r = fetch_repodata(channel, "linux-64", options);
   BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().to_string()));
-  BOOST_TEST(r->json == linux64);
+  BOOST_TEST(r->json.view() == linux64);
   BOOST_TEST(r->url == server.url() + "/chan/linux-64/repodata.json");
   BOOST_TEST(server.status_count("/t/tk-Secret-456/chan/linux-64/repodata.json", 200) == 1);
   std::string cache_listing = all_files_under(options.cache_dir);
@@ -327,7 +328,7 @@ BOOST_FIXTURE_TEST_CASE(a_missing_platform_is_empty_but_missing_noarch_fails, Ch
   auto absent = fetch("osx-arm64");
   BOOST_REQUIRE_MESSAGE(absent.ok(), (absent.ok() ? "" : absent.error().to_string()));
   BOOST_TEST((absent->source == RepodataSource::absent));
-  BOOST_TEST(absent->json.find("\"packages\":{}") != std::string::npos);
+  BOOST_TEST(absent->json.view().find("\"packages\":{}") != std::string::npos);
   options.offline = Offline::yes;
   BOOST_TEST(fetch("osx-arm64").ok());  // remembered for offline use
   options.offline = Offline::no;
@@ -360,7 +361,7 @@ BOOST_AUTO_TEST_CASE(local_channels_are_read_in_place) {
     auto r = fetch_repodata(c, "linux-64", options);
     BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().to_string()));
     BOOST_TEST((r->source == RepodataSource::local));
-    BOOST_TEST(r->json == read_file(folder + "/linux-64/repodata.json").value());
+    BOOST_TEST(r->json.view() == read_file(folder + "/linux-64/repodata.json").value());
     BOOST_TEST(r->url == "file://" + folder + "/linux-64/repodata.json");
   }
   BOOST_TEST(!fs::exists(dir / "cache"));

@@ -18,6 +18,7 @@
 #include "lib/solve/solve.h"
 #include "lib/spec/environment.h"
 #include "lib/spec/platform.h"
+#include "lib/util/bytes.h"
 #include "lib/util/file.h"
 
 namespace fs = std::filesystem;
@@ -133,7 +134,7 @@ Result<Inputs> read_inputs(const Options& options, const std::string& cwd) {
 
 // Step 2: repodata of every channel for the platform and noarch, in priority order.
 struct Fetched {
-  std::vector<std::string> json;  // owns the bytes the sources view
+  std::vector<Bytes> json;  // owns the bytes the sources view
   std::vector<solve::RepodataSource> sources;
 };
 
@@ -154,13 +155,13 @@ Result<void> fetch_platform(const Inputs& in, const Options& options, const std:
         ENVLOCK_TRY(repodata, channel::fetch_repodata(ch, subdir, fetch));
         if (repodata.source == channel::RepodataSource::absent) continue;
         out.json.push_back(std::move(repodata.json));
-        const std::string& bytes = out.json.back();
+        const Bytes& bytes = out.json.back();
         out.sources.push_back({ch.canonical_name(),
                                ch.base_url(),
                                subdir,
                                bytes,
                                repodata.url,
-                               bytes.capacity() - bytes.size(),
+                               bytes.readable_past_end(),
                                repodata.xxh3});
       }
     }
