@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -20,19 +21,36 @@ namespace {
 // Bumped whenever the index format or what we derive from it changes.
 constexpr const char* k_cache_format = "envlock-repodata-index-1";
 
-std::string cache_path(const std::string& dir, uint64_t json_hash) {
+// "<origin hash>-<content hash>.idx": one index per repodata location, replaced when the
+// repodata changes, so the cache does not grow with every channel update.
+std::string cache_name(const std::string& origin, uint64_t json_hash) {
   char name[64];
-  std::snprintf(name, sizeof name, "%016" PRIx64 ".idx", json_hash ^ hash::xxh3_64(k_cache_format));
-  return dir + "/" + name;
+  std::snprintf(name,
+                sizeof name,
+                "%016" PRIx64 "-%016" PRIx64 ".idx",
+                hash::xxh3_64(origin),
+                json_hash ^ hash::xxh3_64(k_cache_format));
+  return name;
+}
+
+// Removes the other indexes of the same origin as `keep` (older versions of that repodata).
+void remove_stale_indexes(const std::string& dir, const std::string& keep) {
+  std::error_code ec;
+  const std::string prefix = keep.substr(0, 17);  // "<origin hash>-"
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name != keep && name.starts_with(prefix) && name.ends_with(".idx"))
+      std::filesystem::remove(entry.path(), ec);  // best effort: a leftover is only disk space
+  }
 }
 
 // The name index of one repodata, from the cache when it holds one for these bytes.
 Result<spec::RepodataIndex> index_repodata(const RepodataSource& source,
                                            const std::string& cache_dir) {
-  std::string cached;
+  std::string name;
   if (!cache_dir.empty()) {
-    cached = cache_path(cache_dir, source.xxh3 ? source.xxh3 : hash::xxh3_64(source.json));
-    if (auto bytes = read_file(cached); bytes.ok()) {
+    name = cache_name(source.origin, source.xxh3 ? source.xxh3 : hash::xxh3_64(source.json));
+    if (auto bytes = read_file(cache_dir + "/" + name); bytes.ok()) {
       // A cache file that does not fit these bytes is ignored; the JSON is the truth.
       auto index = spec::RepodataIndex::deserialize(
           *bytes, source.json, source.readable_past_end, source.origin);
@@ -40,8 +58,11 @@ Result<spec::RepodataIndex> index_repodata(const RepodataSource& source,
     }
   }
   auto index = spec::RepodataIndex::build(source.json, source.readable_past_end, source.origin);
-  if (index.ok() && !cached.empty())
-    (void)write_file_atomic(cached, index->serialize(), Durability::no_fsync);  // harmless miss
+  if (index.ok() && !name.empty()) {
+    // A failed write only costs the next run an index build.
+    if (write_file_atomic(cache_dir + "/" + name, index->serialize(), Durability::no_fsync).ok())
+      remove_stale_indexes(cache_dir, name);
+  }
   return index;
 }
 

@@ -248,6 +248,15 @@ BOOST_AUTO_TEST_CASE(index_cache_gives_identical_solution_and_survives_damage) {
   BOOST_REQUIRE(write_file_atomic(cache_files[0], "envlock-repodata-index-1\n\x01").ok());
   BOOST_REQUIRE(write_file_atomic(cache_files[1], "garbage").ok());
   auto third = solve(forge_then_main(), request);
+  // A new version of forge's repodata (same origin) replaces forge's index instead of adding one.
+  std::string forge_v2 = k_forge + "\n";
+  auto sources = forge_then_main();
+  sources[0].json = forge_v2;
+  BOOST_REQUIRE(solve(sources, request).ok());
+  std::vector<std::string> after;
+  for (auto& e : std::filesystem::directory_iterator(dir.path()))
+    after.push_back(e.path().string());
+  BOOST_TEST(after.size() == 2u);
   auto a = by_name(*first), b = by_name(*second), c = by_name(*third);
   BOOST_REQUIRE(a.size() == 3u);
   BOOST_REQUIRE(a.size() == b.size());
