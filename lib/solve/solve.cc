@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -19,7 +20,7 @@ namespace envlock::solve {
 namespace {
 
 // Bumped whenever the index format or what we derive from it changes.
-constexpr const char* k_cache_format = "envlock-repodata-index-1";
+constexpr const char* k_cache_format = "envlock-repodata-index-2";
 
 // "<origin hash>-<content hash>.idx": one index per repodata location, replaced when the
 // repodata changes, so the cache does not grow with every channel update.
@@ -51,16 +52,28 @@ Result<spec::RepodataIndex> index_repodata(const RepodataSource& source,
   if (!cache_dir.empty()) {
     name = cache_name(source.origin, source.xxh3 ? source.xxh3 : hash::xxh3_64(source.json));
     if (auto bytes = read_file(cache_dir + "/" + name); bytes.ok()) {
-      // A cache file that does not fit these bytes is ignored; the JSON is the truth.
-      auto index = spec::RepodataIndex::deserialize(
-          *bytes, source.json, source.readable_past_end, source.origin);
-      if (index.ok()) return index;
+      // A cache file that is damaged or does not fit these bytes is ignored; the JSON is the
+      // truth. The trailing xxh3 catches damage the index's own bounds checks cannot see.
+      std::string_view file = *bytes;
+      uint64_t sum = 0;
+      if (file.size() > sizeof sum) {
+        std::memcpy(&sum, file.data() + file.size() - sizeof sum, sizeof sum);
+        file.remove_suffix(sizeof sum);
+      }
+      if (sum != 0 && sum == hash::xxh3_64(file)) {
+        auto index = spec::RepodataIndex::deserialize(
+            file, source.json, source.readable_past_end, source.origin);
+        if (index.ok()) return index;
+      }
     }
   }
   auto index = spec::RepodataIndex::build(source.json, source.readable_past_end, source.origin);
   if (index.ok() && !name.empty()) {
+    std::string file = index->serialize();
+    uint64_t sum = hash::xxh3_64(file);
+    file.append(reinterpret_cast<const char*>(&sum), sizeof sum);
     // A failed write only costs the next run an index build.
-    if (write_file_atomic(cache_dir + "/" + name, index->serialize(), Durability::no_fsync).ok())
+    if (write_file_atomic(cache_dir + "/" + name, file, Durability::no_fsync).ok())
       remove_stale_indexes(cache_dir, name);
   }
   return index;

@@ -330,8 +330,9 @@ Result<RepodataIndex> RepodataIndex::deserialize(std::string_view bytes, std::st
     e.length = r.get<std::uint32_t>();
     e.key_length = r.get<std::uint32_t>();
     e.name = r.get<std::uint32_t>();
+    // A key's quotes are read too when it holds escapes: one byte before it and one after.
     if (e.name >= name_count || e.length < 2 || e.offset + e.length > json.size() ||
-        e.key_offset + e.key_length > json.size())
+        (e.key_length > 0 && (e.key_offset == 0 || e.key_offset + e.key_length >= json.size())))
       return bad();
   }
   if (!r.ok || !r.in.empty()) return bad();

@@ -2,6 +2,7 @@
 
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
+#include <random>
 
 #include "lib/testing/testing.h"
 #include "lib/util/file.h"
@@ -173,6 +174,50 @@ BOOST_AUTO_TEST_CASE(malformed_input_names_source_and_line) {
   BOOST_REQUIRE(!r.ok());
   BOOST_CHECK(r.error().to_string().find("a-1-0.tar.bz2") != std::string::npos);
   BOOST_CHECK(r.error().to_string().find("depends") != std::string::npos);
+}
+
+// Random damage to the JSON or to a cached index never crashes: it is refused, or whatever is
+// accepted can be read record by record (each record parsing or failing cleanly). lib/solve
+// also checksums its cache files, so damage there is caught before deserialize().
+BOOST_AUTO_TEST_CASE(damaged_input_is_refused_or_read_safely) {
+  std::mt19937 rng(20261127);
+  const std::string original = k_repodata;
+  const std::string index_bytes = index_of(original).serialize();
+  const std::string noise = "{}[],:\"\\ \nab01";
+  int built = 0, rebuilt = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string json = original;
+    std::string cached = index_bytes;
+    std::string& target = round % 2 ? json : cached;
+    std::uniform_int_distribution<size_t> at(0, target.size() - 1);
+    std::uniform_int_distribution<size_t> pick(0, noise.size() - 1);
+    for (int k = 1 + round % 3; k > 0; --k) {
+      size_t i = at(rng);
+      if (round % 5 == 0)
+        target.erase(i, 1);
+      else
+        target[i] = round % 2 ? noise[pick(rng)] : static_cast<char>(rng());
+    }
+    auto index = round % 2 ? RepodataIndex::build(json, 0, "fuzz")
+                           : RepodataIndex::deserialize(cached, json, 0, "fuzz");
+    if (!index.ok()) {
+      BOOST_CHECK(index.error().kind == ErrorKind::input);
+      continue;
+    }
+    ++(round % 2 ? built : rebuilt);
+    for (std::uint32_t i = 0; i < index->size(); ++i) {
+      auto r = index->record(i);
+      if (!r.ok()) {
+        BOOST_CHECK(r.error().kind == ErrorKind::input);
+      } else if (round % 2) {
+        // Indexed from the JSON itself: a record is found under the name it parses to.
+        auto same = index->records_named(r->name);
+        BOOST_CHECK(std::find(same.begin(), same.end(), i) != same.end());
+      }
+    }
+  }
+  BOOST_CHECK_GT(built, 10);
+  BOOST_CHECK_GT(rebuilt, 10);
 }
 
 BOOST_AUTO_TEST_CASE(dependency_names_as_libsolv_reads_them) {
