@@ -1,12 +1,16 @@
 #include "lib/solve/solve.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -77,6 +81,36 @@ Result<spec::RepodataIndex> index_repodata(const RepodataSource& source,
       remove_stale_indexes(cache_dir, name);
   }
   return index;
+}
+
+// index_repodata for every source, on up to one thread per core (the sources are independent;
+// a platform and noarch are the usual pair). An exception in a worker is rethrown here.
+std::vector<Result<spec::RepodataIndex>> index_all(const std::vector<RepodataSource>& sources,
+                                                   const std::string& cache_dir) {
+  std::vector<std::optional<Result<spec::RepodataIndex>>> built(sources.size());
+  std::vector<std::exception_ptr> failures(sources.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next++) < sources.size();) {
+      try {
+        built[i].emplace(index_repodata(sources[i], cache_dir));
+      } catch (...) {
+        failures[i] = std::current_exception();
+      }
+    }
+  };
+  size_t helpers = std::min<size_t>(sources.size(), std::thread::hardware_concurrency());
+  std::vector<std::thread> threads;
+  for (size_t k = 1; k < helpers; ++k) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  std::vector<Result<spec::RepodataIndex>> out;
+  out.reserve(sources.size());
+  for (size_t i = 0; i < sources.size(); ++i) {
+    if (failures[i]) std::rethrow_exception(failures[i]);
+    out.push_back(std::move(*built[i]));
+  }
+  return out;
 }
 
 // A record loaded from a source, with its position in that source's file.
@@ -260,9 +294,9 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
   // 1. Records: index every repodata by name, then parse only the names the request reaches.
   std::vector<spec::RepodataIndex> indexes;
   indexes.reserve(sources.size());
-  for (const auto& src : sources) {
-    ENVLOCK_TRY(index, index_repodata(src, request.cache_dir));
-    indexes.push_back(std::move(index));
+  for (auto& index : index_all(sources, request.cache_dir)) {
+    if (!index.ok()) return index.error();  // the first failing source, in channel order
+    indexes.push_back(std::move(index).value());
   }
   std::vector<std::string> seeds;
   for (const auto& ms : request.specs) seeds.push_back(ms.name);
