@@ -35,7 +35,7 @@ nothing_written
 printf 'channels:\n  - envlock-demo\ndependencies:\n  - python\n  - pip:\n      - requests\n' >"$env"
 lock_it
 expect_rc 2
-expect_in err "$env: pip dependencies (the \`pip:\` section) are not supported yet"
+expect_in err "$env:5:5: pip dependencies (the \`pip:\` section) are not supported yet"
 nothing_written
 
 # Bad options.

@@ -76,7 +76,7 @@ Result<Inputs> read_inputs(const Options& options, const std::string& cwd) {
   ENVLOCK_TRY(env, spec::load_environment_files(files));
   if (!env.pip.empty())
     return Error{ErrorKind::input,
-                 files.front(),
+                 env.pip_source,
                  "pip dependencies (the `pip:` section) are not supported yet; remove them to "
                  "lock the conda packages"};
   in.env = std::move(env);

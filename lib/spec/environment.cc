@@ -98,6 +98,9 @@ Result<EnvironmentSpec> parse_environment(std::string_view yaml, const std::stri
           } else if (item.IsMap() && item.size() == 1 && item["pip"]) {
             ENVLOCK_TRY(list, string_sequence(item["pip"], file, "pip"));
             env.pip.insert(env.pip.end(), list.begin(), list.end());
+            if (env.pip_source.empty())
+              env.pip_source = file + ":" + std::to_string(item.Mark().line + 1) + ":" +
+                               std::to_string(item.Mark().column + 1);
           } else {
             return at(
                 file, item.Mark(), "a dependency must be a match spec string or a 'pip:' list");
@@ -141,6 +144,7 @@ Result<EnvironmentSpec> load_environment_files(const std::vector<std::string>& p
         merged.dependencies.push_back(std::move(dep));
       }
     }
+    if (merged.pip_source.empty()) merged.pip_source = env.pip_source;
     for (auto& req : env.pip) {
       auto same = std::find_if(merged.pip.begin(), merged.pip.end(), [&](const std::string& p) {
         return pip_name(p) == pip_name(req);

@@ -28,6 +28,7 @@ struct EnvironmentSpec {
   std::vector<std::string> channels;
   std::vector<Dependency> dependencies;  ///< conda dependencies, first-mention order
   std::vector<std::string> pip;          ///< pip requirement strings, kept verbatim
+  std::string pip_source;  ///< "file:line:column" of the first `pip:` section, "" when none
   std::map<std::string, std::string> variables;
   std::string prefix;
   std::vector<std::string> platforms;  ///< conda-lock's optional "platforms:" key

@@ -43,6 +43,7 @@ BOOST_AUTO_TEST_CASE(reads_every_section) {
   BOOST_REQUIRE_EQUAL(env->pip.size(), 2u);
   BOOST_CHECK_EQUAL(env->pip[0], "requests==2.31.0");
   BOOST_CHECK_EQUAL(env->pip[1], "-e ./local");
+  BOOST_CHECK_EQUAL(env->pip_source, dir / "environment.yml:10:5");
   BOOST_CHECK_EQUAL(env->variables.at("OMP_NUM_THREADS"), "1");
   BOOST_CHECK_EQUAL(env->variables.at("EMPTY"), "");
 }
