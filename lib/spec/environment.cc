@@ -15,8 +15,29 @@ Error at(const std::string& file, const YAML::Mark& mark, const std::string& mes
   return Error::at(ErrorKind::input, file, line, column, message);
 }
 
-Result<std::vector<std::string>> string_sequence(const YAML::Node& node, const std::string& file,
-                                                 const char* key) {
+// yaml-cpp accepts a quoted scalar that is still open at the end of the document (it reads on
+// to the end); YAML forbids that, and in a list it would fold the following items into one.
+Result<void> quote_closed(std::string_view text, const std::string& file, const YAML::Node& node) {
+  const YAML::Mark mark = node.Mark();
+  if (mark.pos < 0 || static_cast<size_t>(mark.pos) >= text.size()) return Ok{};
+  const char quote = text[static_cast<size_t>(mark.pos)];
+  if (quote != '"' && quote != '\'') return Ok{};
+  for (size_t i = static_cast<size_t>(mark.pos) + 1; i < text.size(); ++i) {
+    if (quote == '"' && text[i] == '\\') {
+      ++i;  // an escaped character, perhaps a quote
+    } else if (text[i] == quote) {
+      if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+        ++i;  // '' is a quote inside single quotes
+        continue;
+      }
+      return Ok{};
+    }
+  }
+  return at(file, mark, std::string("unterminated quoted string (no closing ") + quote + ")");
+}
+
+Result<std::vector<std::string>> string_sequence(std::string_view text, const YAML::Node& node,
+                                                 const std::string& file, const char* key) {
   std::vector<std::string> out;
   if (node.IsNull()) return out;
   if (!node.IsSequence()) return at(file, node.Mark(), std::string("'") + key + "' must be a list");
@@ -24,6 +45,7 @@ Result<std::vector<std::string>> string_sequence(const YAML::Node& node, const s
     if (!item.IsScalar()) {
       return at(file, item.Mark(), std::string("'") + key + "' entries must be strings");
     }
+    ENVLOCK_TRY_VOID(quote_closed(text, file, item));
     out.push_back(item.Scalar());
   }
   return out;
@@ -67,10 +89,10 @@ Result<EnvironmentSpec> parse_environment(std::string_view yaml, const std::stri
         if (!value.IsScalar()) return at(file, value.Mark(), "'" + key + "' must be a string");
         (key == "name" ? env.name : env.prefix) = value.Scalar();
       } else if (key == "channels") {
-        ENVLOCK_TRY(list, string_sequence(value, file, "channels"));
+        ENVLOCK_TRY(list, string_sequence(yaml, value, file, "channels"));
         env.channels = std::move(list);
       } else if (key == "platforms") {
-        ENVLOCK_TRY(list, string_sequence(value, file, "platforms"));
+        ENVLOCK_TRY(list, string_sequence(yaml, value, file, "platforms"));
         env.platforms = std::move(list);
       } else if (key == "variables") {
         if (value.IsNull()) continue;
@@ -87,6 +109,7 @@ Result<EnvironmentSpec> parse_environment(std::string_view yaml, const std::stri
         if (!value.IsSequence()) return at(file, value.Mark(), "'dependencies' must be a list");
         for (const auto& item : value) {
           if (item.IsScalar()) {
+            ENVLOCK_TRY_VOID(quote_closed(yaml, file, item));
             auto spec = MatchSpec::parse(item.Scalar());
             if (!spec.ok()) return at(file, item.Mark(), spec.error().message);
             Dependency dep;
@@ -96,7 +119,7 @@ Result<EnvironmentSpec> parse_environment(std::string_view yaml, const std::stri
             dep.column = item.Mark().column + 1;
             env.dependencies.push_back(std::move(dep));
           } else if (item.IsMap() && item.size() == 1 && item["pip"]) {
-            ENVLOCK_TRY(list, string_sequence(item["pip"], file, "pip"));
+            ENVLOCK_TRY(list, string_sequence(yaml, item["pip"], file, "pip"));
             env.pip.insert(env.pip.end(), list.begin(), list.end());
             if (env.pip_source.empty())
               env.pip_source = file + ":" + std::to_string(item.Mark().line + 1) + ":" +

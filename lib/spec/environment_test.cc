@@ -99,6 +99,17 @@ struct BadCase {
   const char* why;
 };
 
+BOOST_AUTO_TEST_CASE(quoted_entries_with_escaped_quotes_are_closed) {
+  TempDir dir;
+  write_text(dir / "environment.yml",
+             "channels:\n  - 'it''s'\ndependencies:\n  - \"numpy >=1 # \\\"x\\\"\"\n"
+             "  - 'scipy'\n");
+  auto env = load_environment_files({dir / "environment.yml"});
+  BOOST_REQUIRE_MESSAGE(env.ok(), (env.ok() ? "" : env.error().to_string()));
+  BOOST_CHECK_EQUAL(env->channels.at(0), "it's");
+  BOOST_CHECK_EQUAL(env->dependencies.size(), 2u);
+}
+
 BOOST_AUTO_TEST_CASE(errors_carry_file_line_column) {
   const BadCase cases[] = {
       {"dependencies:\n  - numpy\n  - scipy >=1..2\n", ":3:5", "invalid version spec '>=1..2'"},
@@ -110,6 +121,8 @@ BOOST_AUTO_TEST_CASE(errors_carry_file_line_column) {
       {"dependencies:\n  - numpy\n bad indent: 1\n", ":3:", "invalid YAML"},
       {"- just\n- a list\n", ":1:1", "must be a mapping"},
       {"variables: [a]\n", ":1:12", "'variables' must be a mapping"},
+      {"dependencies:\n  - python\n  - \"numpy\n  - scipy\n", ":3:5", "unterminated quoted string"},
+      {"channels:\n  - 'conda-forge\n", ":2:5", "unterminated quoted string (no closing ')"},
   };
   TempDir dir;
   int n = 0;
