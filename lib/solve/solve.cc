@@ -9,7 +9,9 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <regex>
 #include <set>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -101,7 +103,11 @@ std::vector<Result<spec::RepodataIndex>> index_all(const std::vector<RepodataSou
   };
   size_t helpers = std::min<size_t>(sources.size(), std::thread::hardware_concurrency());
   std::vector<std::thread> threads;
-  for (size_t k = 1; k < helpers; ++k) threads.emplace_back(work);
+  try {
+    for (size_t k = 1; k < helpers; ++k) threads.emplace_back(work);
+  } catch (const std::system_error&) {
+    // No more threads to be had: the ones started and this one share the work.
+  }
   work();
   for (auto& t : threads) t.join();
   std::vector<Result<spec::RepodataIndex>> out;
@@ -119,29 +125,86 @@ struct Loaded {
   spec::PackageRecord record;
 };
 
+// Whether a dependency name is a pattern libsolv matches against every package name: a glob
+// with '*', or a regular expression "^...$" (both case-insensitive).
+bool is_name_pattern(const std::string& name) {
+  return name.find('*') != std::string::npos ||
+         (name.size() > 1 && name.front() == '^' && name.back() == '$');
+}
+
+bool glob_matches(std::string_view glob, std::string_view text) {
+  // Iterative '*' matching with backtracking to the last star.
+  size_t g = 0, t = 0, star = std::string_view::npos, mark = 0;
+  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
+  while (t < text.size()) {
+    if (g < glob.size() && glob[g] == '*') {
+      star = g++;
+      mark = t;
+    } else if (g < glob.size() && lower(glob[g]) == lower(text[t])) {
+      ++g, ++t;
+    } else if (star != std::string_view::npos) {
+      g = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (g < glob.size() && glob[g] == '*') ++g;
+  return g == glob.size();
+}
+
+// The package names of `indexes` that the pattern `name` stands for.
+std::vector<std::string> names_matching(const std::string& pattern,
+                                        const std::vector<spec::RepodataIndex>& indexes) {
+  std::vector<std::string> out;
+  std::optional<std::regex> re;
+  if (pattern.front() == '^') {
+    try {
+      re.emplace(pattern, std::regex::ECMAScript | std::regex::icase);
+    } catch (const std::regex_error&) {
+      return out;  // libsolv matches nothing with a regex it cannot compile either
+    }
+  }
+  for (const auto& index : indexes)
+    for (std::string_view name : index.names())
+      if (re ? std::regex_match(name.begin(), name.end(), *re) : glob_matches(pattern, name))
+        out.emplace_back(name);
+  return out;
+}
+
 // Loads the records of every name the request can reach: the `seeds`, then transitively every
-// name a loaded record depends on (in any source). Per source, in file order.
-Result<std::vector<std::vector<Loaded>>> load_reachable(
+// name a loaded record depends on (in any source). Per source, in file order. A record that
+// cannot be read is passed over, as libsolv's reader passes over fields it cannot read;
+// `malformed` counts them by name, for messages.
+std::vector<std::vector<Loaded>> load_reachable(
     const std::vector<RepodataSource>& sources, const std::vector<spec::RepodataIndex>& indexes,
-    const std::vector<std::string>& seeds) {
+    const std::vector<std::string>& seeds, std::unordered_map<std::string, size_t>& malformed) {
   std::vector<std::vector<Loaded>> loaded(sources.size());
   std::unordered_set<std::string> seen(seeds.begin(), seeds.end());
   std::vector<std::string> work(seen.begin(), seen.end());
+  auto reach = [&](std::string name) {
+    if (!name.empty() && seen.insert(name).second) work.push_back(std::move(name));
+  };
   while (!work.empty()) {
     std::string name = std::move(work.back());
     work.pop_back();
+    if (is_name_pattern(name)) {
+      for (auto& match : names_matching(name, indexes)) reach(std::move(match));
+      continue;
+    }
     for (size_t s = 0; s < sources.size(); ++s) {
       for (uint32_t ordinal : indexes[s].records_named(name)) {
-        ENVLOCK_TRY(record, indexes[s].record(ordinal));
-        for (const auto& dep : record.depends)
-          if (auto dep_name = spec::dependency_name(dep);
-              !dep_name.empty() && seen.insert(dep_name).second)
-            work.push_back(std::move(dep_name));
+        auto record = indexes[s].record(ordinal);
+        if (!record.ok()) {
+          ++malformed[name];
+          continue;
+        }
+        for (const auto& dep : record->depends) reach(spec::dependency_name(dep));
         const auto& src = sources[s];
-        if (record.subdir.empty()) record.subdir = src.subdir;
-        record.channel = src.channel;
-        record.url = src.channel_url + "/" + src.subdir + "/" + record.fn;
-        loaded[s].push_back({ordinal, std::move(record)});
+        if (record->subdir.empty()) record->subdir = src.subdir;
+        record->channel = src.channel;
+        record->url = src.channel_url + "/" + src.subdir + "/" + record->fn;
+        loaded[s].push_back({ordinal, std::move(record).value()});
       }
     }
   }
@@ -191,10 +254,14 @@ std::string spec_text(const spec::MatchSpec& ms) {
 // "numpy 1.2.* (available: 1.0, 1.1 in conda-forge)" style hint for a spec with no candidate.
 // `too_new` counts the records of that name hidden by the exclude-newer cut-off.
 std::string nothing_provides(const spec::MatchSpec& ms,
-                             const std::vector<const spec::PackageRecord*>& near, size_t too_new) {
+                             const std::vector<const spec::PackageRecord*>& near, size_t too_new,
+                             size_t malformed) {
   std::string text = "nothing provides requested " + spec_text(ms);
   if (near.empty() && too_new)
     return text + " (every '" + ms.name + "' record is newer than the exclude-newer date)";
+  if (near.empty() && malformed)
+    return text + " (the channels' " + std::to_string(malformed) + " '" + ms.name +
+           "' records are malformed and were skipped)";
   if (near.empty()) return text + " (no package named '" + ms.name + "' in the channels)";
   // Newest first in conda's version order (as text, "0.16.0" would sort below "0.9.1").
   std::vector<std::pair<spec::Version, std::string>> ordered;
@@ -302,7 +369,8 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
   for (const auto& ms : request.specs) seeds.push_back(ms.name);
   for (const auto& held : request.held) seeds.push_back(held.name);
   for (const auto& name : request.update) seeds.push_back(name);
-  ENVLOCK_TRY(loaded, load_reachable(sources, indexes, seeds));
+  std::unordered_map<std::string, size_t> malformed;  // name -> records that could not be read
+  auto loaded = load_reachable(sources, indexes, seeds, malformed);
 
   // 2. Exclusions: records newer than the cut-off, and (strict priority) names shadowed by a
   //    higher-priority channel never enter the pool.
@@ -312,26 +380,29 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
     auto [it, _] = channel_rank.emplace(src.channel, static_cast<int>(channel_rank.size()));
     rank_of_source.push_back(it->second);
   }
+  // The .conda/.tar.bz2 choice comes first, as when libsolv read the whole file: a .conda
+  // that is too new hides its .tar.bz2 twin too.
+  std::vector<std::vector<const spec::PackageRecord*>> kept(loaded.size());
   std::unordered_map<std::string, size_t> too_new;  // name -> records hidden by the date
   std::unordered_map<std::string, int> best_rank;
   for (size_t i = 0; i < loaded.size(); ++i) {
-    auto& records = loaded[i];
+    kept[i] = prefer_conda_format(loaded[i]);
     if (request.exclude_newer_ms) {
-      std::erase_if(records, [&](const Loaded& l) {
-        if (l.record.timestamp <= *request.exclude_newer_ms) return false;
-        ++too_new[l.record.name];
+      std::erase_if(kept[i], [&](const spec::PackageRecord* r) {
+        if (r->timestamp <= *request.exclude_newer_ms) return false;
+        ++too_new[r->name];
         return true;
       });
     }
-    for (const auto& l : records) {
-      auto [it, inserted] = best_rank.emplace(l.record.name, rank_of_source[i]);
+    for (const auto* r : kept[i]) {
+      auto [it, inserted] = best_rank.emplace(r->name, rank_of_source[i]);
       if (!inserted) it->second = std::min(it->second, rank_of_source[i]);
     }
   }
   if (request.channel_priority == ChannelPriority::strict) {
-    for (size_t i = 0; i < loaded.size(); ++i)
-      std::erase_if(loaded[i], [&](const Loaded& l) {
-        return rank_of_source[i] > best_rank.at(l.record.name);
+    for (size_t i = 0; i < kept.size(); ++i)
+      std::erase_if(kept[i], [&](const spec::PackageRecord* r) {
+        return rank_of_source[i] > best_rank.at(r->name);
       });
   }
 
@@ -351,7 +422,7 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
   for (size_t i = 0; i < sources.size(); ++i) {
     repos.emplace_back(pool, sources[i].channel + "/" + sources[i].subdir, static_cast<int>(i));
     repos.back().set_priority(static_cast<int>(channel_rank.size()) - rank_of_source[i]);
-    add(repos.back(), prefer_conda_format(loaded[i]));
+    add(repos.back(), kept[i]);
   }
   std::vector<spec::PackageRecord> virtual_records;
   for (const auto& vp : request.virtual_packages) {
@@ -378,8 +449,7 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
     std::vector<solv::Id> out;
     solv::Id id = pool.intern(name);
     for (solv::Id p : pool.what_matches(id))
-      for (solv::Id p : pool.what_matches(id))
-        if (pool.name_id(p) == id && record_of[static_cast<size_t>(p)]) out.push_back(p);
+      if (pool.name_id(p) == id && record_of[static_cast<size_t>(p)]) out.push_back(p);
     return out;
   };
 
@@ -399,8 +469,11 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
         near.push_back(&record(p));
     }
     if (candidates.empty()) {
-      auto hidden = too_new.find(ms.name);
-      missing.push_back(nothing_provides(ms, near, hidden == too_new.end() ? 0 : hidden->second));
+      auto count = [&](const auto& map) {
+        auto it = map.find(ms.name);
+        return it == map.end() ? size_t{0} : it->second;
+      };
+      missing.push_back(nothing_provides(ms, near, count(too_new), count(malformed)));
       continue;
     }
     roots.insert(roots.end(), candidates.begin(), candidates.end());

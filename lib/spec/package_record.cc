@@ -2,9 +2,12 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "lib/spec/repodata_record.h"
+#include "lib/util/text.h"
 
 namespace envlock::spec {
 
@@ -55,34 +58,50 @@ namespace detail {
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
+// Finds where nlohmann's parser stops, without building a document (a late error in a 240 MB
+// repodata would otherwise cost gigabytes of DOM).
+struct ErrorFinder : nlohmann::json_sax<nlohmann::json> {
+  std::size_t byte = 0;
+  std::string why;
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t position, const std::string&,
+                   const nlohmann::detail::exception& e) override {
+    byte = position;
+    why = e.what();
+    return false;
+  }
+};
+
 Error json_location_error(std::string_view json, const std::string& source) {
   // simdjson reports no position; nlohmann's parser does.
+  ErrorFinder finder;
   try {
-    auto parsed = nlohmann::json::parse(json.begin(), json.end());
-    (void)parsed;
-  } catch (const nlohmann::json::parse_error& e) {
-    std::size_t byte = e.byte == 0 ? 0 : e.byte - 1;
-    int line = 1, column = 1;
-    for (std::size_t i = 0; i < byte && i < json.size(); ++i) {
-      if (json[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
-    std::string why = e.what();
-    auto pos = why.find("syntax error");
-    if (pos != std::string::npos) why = why.substr(pos);
-    return Error::at(ErrorKind::input,
-                     source,
-                     line,
-                     column,
-                     "malformed JSON (byte " + std::to_string(byte) + "): " + why);
+    if (nlohmann::json::sax_parse(json.begin(), json.end(), &finder))
+      return Error{ErrorKind::input, source, "malformed JSON"};
   } catch (const std::exception& e) {
     return Error{ErrorKind::input, source, std::string("malformed JSON: ") + e.what()};
   }
-  return Error{ErrorKind::input, source, "malformed JSON"};
+  std::size_t byte = finder.byte == 0 ? 0 : finder.byte - 1;
+  auto [line, column] = line_column(json, byte);
+  std::string why = finder.why;
+  auto pos = why.find("syntax error");
+  if (pos != std::string::npos) why = why.substr(pos);
+  return Error::at(ErrorKind::input,
+                   source,
+                   line,
+                   column,
+                   "malformed JSON (byte " + std::to_string(byte) + "): " + why);
 }
 
 Result<std::vector<std::string>> string_list(element value, const std::string& where,
@@ -93,10 +112,11 @@ Result<std::vector<std::string>> string_list(element value, const std::string& w
     // track_features/features are often one "a b" or "a,b" string.
     std::string_view s = value.get_string().value_unsafe();
     std::size_t i = 0;
+    auto separator = [](char c) { return c == ' ' || c == '\t' || c == ','; };
     while (i < s.size()) {
-      while (i < s.size() && (s[i] == ' ' || s[i] == ',')) ++i;
+      while (i < s.size() && separator(s[i])) ++i;
       std::size_t j = i;
-      while (j < s.size() && s[j] != ' ' && s[j] != ',') ++j;
+      while (j < s.size() && !separator(s[j])) ++j;
       if (j > i) out.emplace_back(s.substr(i, j - i));
       i = j;
     }
@@ -112,7 +132,14 @@ Result<std::vector<std::string>> string_list(element value, const std::string& w
       return Error{
           ErrorKind::input, where, std::string("'") + field + "' must be a list of strings"};
     }
-    out.emplace_back(item.get_string().value_unsafe());
+    std::string_view text = item.get_string().value_unsafe();
+    if (joined == Joined::split) {
+      // As libsolv reads feature arrays: blanks around an item are dropped, empty items too.
+      auto b = text.find_first_not_of(" \t");
+      if (b == std::string_view::npos) continue;
+      text = text.substr(b, text.find_last_not_of(" \t") - b + 1);
+    }
+    out.emplace_back(text);
   }
   return out;
 }
@@ -158,9 +185,12 @@ Result<PackageRecord> parse_record(std::string_view fn, element value, const Rep
       ENVLOCK_TRY_VOID(str(v, r.build, "build"));
     else if (key == "build_number")
       ENVLOCK_TRY_VOID(integer(v, r.build_number, "build_number"));
-    else if (key == "depends") {
-      ENVLOCK_TRY(list, string_list(v, where, "depends"));
-      r.depends = std::move(list);
+    else if (key == "depends" || key == "requires") {
+      // "requires" is the conda 1.x spelling; libsolv reads both into one list, so do we.
+      ENVLOCK_TRY(list, string_list(v, where, key == "depends" ? "depends" : "requires"));
+      for (auto& dep : list)
+        if (std::find(r.depends.begin(), r.depends.end(), dep) == r.depends.end())
+          r.depends.push_back(std::move(dep));
     } else if (key == "constrains") {
       ENVLOCK_TRY(list, string_list(v, where, "constrains"));
       r.constrains = std::move(list);

@@ -5,26 +5,11 @@
 namespace envlock::spec {
 
 const std::vector<std::string>& known_platforms() {
-  static const std::vector<std::string> k_platforms = {"linux-64",
-                                                       "linux-aarch64",
-                                                       "linux-ppc64le",
-                                                       "linux-s390x",
-                                                       "linux-armv7l",
-                                                       "linux-32",
-                                                       "linux-armv6l",
-                                                       "linux-ppc64",
-                                                       "linux-riscv64",
-                                                       "linux-riscv32",
-                                                       "osx-64",
-                                                       "osx-arm64",
-                                                       "win-64",
-                                                       "win-32",
-                                                       "win-arm64",
-                                                       "noarch",
-                                                       "emscripten-wasm32",
-                                                       "wasi-wasm32",
-                                                       "zos-z",
-                                                       "freebsd-64"};
+  static const std::vector<std::string> k_platforms = {
+      "linux-64", "linux-aarch64",     "linux-ppc64le", "linux-s390x",   "linux-armv7l",
+      "linux-32", "linux-armv6l",      "linux-ppc64",   "linux-riscv64", "linux-riscv32",
+      "osx-64",   "osx-arm64",         "win-64",        "win-32",        "win-arm64",
+      "noarch",   "emscripten-wasm32", "wasi-wasm32",   "zos-z",         "freebsd-64"};
   return k_platforms;
 }
 

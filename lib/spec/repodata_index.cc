@@ -12,6 +12,8 @@
 
 namespace envlock::spec {
 
+static_assert(k_json_padding >= simdjson::SIMDJSON_PADDING, "simdjson reads this far past the end");
+
 struct RepodataIndex::Impl {
   struct Entry {
     std::uint64_t offset = 0;      // of the record's '{'
@@ -149,16 +151,15 @@ Result<RepodataIndex> RepodataIndex::build(std::string_view json, std::size_t re
     e.length = static_cast<std::uint32_t>(end - e.offset);
     return true;
   };
-  // Reads one record value: its start, and its name (the rest is skipped, not parsed).
+  // Reads one record value: its start, and its name (the rest is skipped, not parsed). Like
+  // libsolv's reader, a record that is not an object or has no string name is passed over.
   auto index_record =
       [&](od::value value, std::size_t key_offset, std::size_t key_length) -> Result<void> {
     const char* start = nullptr;
     if (value.current_location().get(start)) return malformed();
     od::object record;
-    if (auto err = value.get_object().get(record)) {
-      if (err != simdjson::INCORRECT_TYPE) return malformed();
-      return impl->at(offset_of(start), "a package record must be an object");
-    }
+    if (auto err = value.get_object().get(record))
+      return err == simdjson::INCORRECT_TYPE ? Result<void>(Ok{}) : malformed();
     std::string_view name;
     for (auto field_result : record) {
       od::field field;
@@ -166,11 +167,10 @@ Result<RepodataIndex> RepodataIndex::build(std::string_view json, std::size_t re
       // A raw comparison: unescaping every key of every record would cost more than the rest.
       if (!field.key().unsafe_is_equal("name")) continue;
       if (auto err = field.value().get_string().get(name))
-        return err == simdjson::INCORRECT_TYPE
-                   ? impl->at(offset_of(start), "'name' must be a string")
-                   : malformed();
+        return err == simdjson::INCORRECT_TYPE ? Result<void>(Ok{}) : malformed();
       break;  // the other fields are read only if the record is needed
     }
+    if (name.empty()) return Ok{};
     Impl::Entry e;
     e.offset = offset_of(start);
     e.key_offset = key_offset;
@@ -207,8 +207,6 @@ Result<RepodataIndex> RepodataIndex::build(std::string_view json, std::size_t re
     od::json_type type;
     if (packages.type().get(type)) return malformed();
     if (type == od::json_type::null) continue;
-    const char* section_start = nullptr;
-    if (packages.current_location().get(section_start)) return malformed();
     if (type == od::json_type::object) {
       od::object records;
       if (packages.get_object().get(records)) return malformed();
@@ -231,9 +229,7 @@ Result<RepodataIndex> RepodataIndex::build(std::string_view json, std::size_t re
         if (!close_open(end_before(text, offset_of(start)))) return malformed();
         ENVLOCK_TRY_VOID(index_record(record, 0, 0));
       }
-    } else {
-      return impl->at(offset_of(section_start), "'" + std::string(key) + "' must be an object");
-    }
+    }  // any other type holds no records (libsolv skips it too)
     if (open != SIZE_MAX && !close_open(end_by_scan(text, impl->entries[open].offset)))
       return malformed();
   }
@@ -330,9 +326,12 @@ Result<RepodataIndex> RepodataIndex::deserialize(std::string_view bytes, std::st
     e.length = r.get<std::uint32_t>();
     e.key_length = r.get<std::uint32_t>();
     e.name = r.get<std::uint32_t>();
-    // A key's quotes are read too when it holds escapes: one byte before it and one after.
-    if (e.name >= name_count || e.length < 2 || e.offset + e.length > json.size() ||
-        (e.key_length > 0 && (e.key_offset == 0 || e.key_offset + e.key_length >= json.size())))
+    // Written so that no sum can wrap. A key's quotes are read too when it holds escapes: one
+    // byte before it and one after.
+    const std::uint64_t size = json.size();
+    if (e.name >= name_count || e.length < 2 || e.offset > size || e.length > size - e.offset ||
+        e.key_offset > size || e.key_length > size - e.key_offset ||
+        (e.key_length > 0 && (e.key_offset == 0 || e.key_length >= size - e.key_offset)))
       return bad();
   }
   if (!r.ok || !r.in.empty()) return bad();
@@ -354,6 +353,10 @@ std::size_t RepodataIndex::size() const {
 
 std::size_t RepodataIndex::name_count() const {
   return m_impl->names.size();
+}
+
+std::vector<std::string_view> RepodataIndex::names() const {
+  return {m_impl->names.begin(), m_impl->names.end()};
 }
 
 const std::string& RepodataIndex::subdir() const {
@@ -379,7 +382,9 @@ Result<PackageRecord> RepodataIndex::record(std::uint32_t ordinal) const {
   simdjson::dom::element element;
   if (auto err = m.parser.parse(m.json.data() + e.offset, e.length, false).get(element))
     return m.at(e.offset, "malformed JSON in record '" + fn + "': " + simdjson::error_message(err));
-  return detail::parse_record(fn, element, m.header, m.source);
+  auto record = detail::parse_record(fn, element, m.header, m.source);
+  if (!record.ok()) return m.at(e.offset, "record '" + fn + "': " + record.error().message);
+  return record;
 }
 
 std::string dependency_name(std::string_view dependency) {

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lib/spec/package_record.h"
 #include "lib/util/result.h"
@@ -24,9 +25,10 @@ class RepodataIndex {
  public:
   /// Indexes `json` ("packages" and "packages.conda", objects or legacy arrays, in file order).
   /// When `readable_past_end` < k_json_padding the index keeps a padded copy of the bytes;
-  /// otherwise it refers to `json`, which must then outlive the index.
-  /// Fails with ErrorKind::input naming `source` (and line:column when the JSON is malformed)
-  /// when the document or a record is not an object, or a name is not a string.
+  /// otherwise it refers to `json`, which must then outlive the index. As libsolv's reader
+  /// does, records that are not objects or have no string name are passed over.
+  /// Fails with ErrorKind::input naming `source` and line:column when the JSON is malformed,
+  /// or when the document is not an object.
   static Result<RepodataIndex> build(std::string_view json, std::size_t readable_past_end,
                                      const std::string& source);
 
@@ -44,11 +46,14 @@ class RepodataIndex {
   std::size_t size() const;
   /// Number of distinct names.
   std::size_t name_count() const;
+  /// The distinct names, in order of first appearance (views valid while the index lives).
+  std::vector<std::string_view> names() const;
   /// info.subdir, "" when absent.
   const std::string& subdir() const;
 
   /// Parses record `ordinal` as parse_repodata() would (fn from its key, subdir from info).
   /// Fails with ErrorKind::input naming the source, line and record when it is malformed.
+  /// Not thread-safe: one parser serves every call.
   Result<PackageRecord> record(std::uint32_t ordinal) const;
 
   RepodataIndex(RepodataIndex&&) noexcept;

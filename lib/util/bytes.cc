@@ -53,17 +53,14 @@ Result<Bytes> Bytes::map_file(const std::string& path) {
   // are safe to read (a file page beyond the end of the file raises SIGBUS).
   const std::size_t length = (size + k_read_padding + page - 1) / page * page;
   void* area = ::mmap(nullptr, length, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (area == MAP_FAILED) {
-    int err = errno;
-    ::close(fd);
-    return io_error(path, "cannot map", err);
-  }
-  void* file = ::mmap(area, size, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0);
-  int err = errno;
+  void* file = area == MAP_FAILED ? MAP_FAILED
+                                  : ::mmap(area, size, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0);
   ::close(fd);
   if (file == MAP_FAILED) {
-    ::munmap(area, length);
-    return io_error(path, "cannot map", err);
+    // Some file systems cannot be mapped (FUSE, 9p): read the file instead.
+    if (area != MAP_FAILED) ::munmap(area, length);
+    ENVLOCK_TRY(text, read_file(path));
+    return Bytes(std::move(text));
   }
   auto storage = std::make_shared<Storage>();
   storage->map = area;

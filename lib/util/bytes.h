@@ -18,8 +18,10 @@ class Bytes {
   Bytes(std::string text);  // NOLINT: implicit on purpose, a string is a kind of Bytes
 
   /// Maps the file at `path` read-only, with at least k_read_padding readable (zero) bytes
-  /// after its end. Fails with ErrorKind::io naming the path. The file must not be truncated
-  /// while mapped (files we replace are renamed over, which keeps the mapped inode intact).
+  /// after its end; files that cannot be mapped are read instead. Fails with ErrorKind::io
+  /// naming the path. The file must not be truncated in place while mapped (a later read of
+  /// the lost pages would raise SIGBUS); files we replace are renamed over, which keeps the
+  /// mapped inode intact.
   static Result<Bytes> map_file(const std::string& path);
 
   std::string_view view() const { return m_view; }

@@ -139,13 +139,15 @@ BOOST_AUTO_TEST_CASE(added_records_solve_like_repo_add_conda) {
   BOOST_TEST(installed == expected, boost::test_tools::per_element());
 }
 
-// Every record of real repodata (pkgs/r, pkgs/main noarch, pytorch) comes out of add_records
+// Every record of real repodata (pkgs/r, pkgs/main noarch, pytorch, and conda's legacy index4
+// test channel, whose old records carry "requires" beside "depends") comes out of add_records
 // with the same name, version, build, build number, depends, constrains and track_features
 // as out of libsolv's repo_add_conda, and the same .tar.bz2 records are shadowed by .conda ones.
 BOOST_AUTO_TEST_CASE(add_records_matches_repo_add_conda_on_corpus_repodata) {
   for (const char* file : {"conda__r_linux-64.repodata.json",
                            "conda__main_noarch.repodata.json",
-                           "rattler__pytorch_linux-64.repodata.json"}) {
+                           "rattler__pytorch_linux-64.repodata.json",
+                           "conda__index4.legacy-dict.json"}) {
     BOOST_TEST_CONTEXT(file) {
       auto json = read_file(testing::corpus_dir() + "/repodata/" + file);
       BOOST_REQUIRE(json.ok());
