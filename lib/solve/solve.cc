@@ -351,6 +351,209 @@ std::vector<solv::Id> feature_tainted(solv::Pool& pool, const std::vector<solv::
   return out;
 }
 
+// Names a spec can leave without candidates, for messages.
+struct Counts {
+  const std::unordered_map<std::string, size_t>& too_new;    // hidden by the date
+  const std::unordered_map<std::string, size_t>& malformed;  // unreadable
+};
+
+// The libsolv pool of a set of records: one repo per source, then the virtual packages that
+// describe the target system. Not movable: the repos point at the pool.
+struct Universe {
+  solv::Pool pool;
+  std::vector<solv::Repo> repos;
+  std::vector<spec::PackageRecord> virtual_records;
+  std::vector<const spec::PackageRecord*> record_of;  // by solvable Id; null for none
+  solv::Id first_virtual = 0;
+
+  Universe(const std::vector<RepodataSource>& sources,
+           const std::vector<std::vector<const spec::PackageRecord*>>& kept,
+           const std::vector<int>& priority_of_source,
+           const std::vector<VirtualPackage>& virtual_packages) {
+    repos.reserve(sources.size() + 1);
+    for (size_t i = 0; i < sources.size(); ++i) {
+      repos.emplace_back(pool, sources[i].channel + "/" + sources[i].subdir, static_cast<int>(i));
+      repos.back().set_priority(priority_of_source[i]);
+      add(repos.back(), kept[i]);
+    }
+    for (const auto& vp : virtual_packages) {
+      spec::PackageRecord r;
+      r.name = vp.name;
+      r.version = vp.version.empty() ? "0" : vp.version;
+      r.build = vp.build.empty() ? "0" : vp.build;
+      virtual_records.push_back(std::move(r));
+    }
+    first_virtual = static_cast<solv::Id>(pool.solvable_count());
+    std::vector<const spec::PackageRecord*> pointers;
+    for (const auto& r : virtual_records) pointers.push_back(&r);
+    add(repos.emplace_back(pool, "@virtual", -1), pointers);
+    record_of.resize(static_cast<size_t>(pool.solvable_count()), nullptr);
+    pool.create_whatprovides();
+  }
+  Universe(const Universe&) = delete;
+  Universe& operator=(const Universe&) = delete;
+
+  const spec::PackageRecord& record(solv::Id p) const { return *record_of[static_cast<size_t>(p)]; }
+
+  // The solvables of exactly this name (what_matches also lists other names' providers).
+  std::vector<solv::Id> named(const std::string& name) {
+    std::vector<solv::Id> out;
+    solv::Id id = pool.intern(name);
+    for (solv::Id p : pool.what_matches(id))
+      if (pool.name_id(p) == id && record_of[static_cast<size_t>(p)]) out.push_back(p);
+    return out;
+  }
+
+ private:
+  void add(solv::Repo& repo, const std::vector<const spec::PackageRecord*>& records) {
+    if (records.empty()) return;
+    solv::Id first = repo.add_records(records);
+    record_of.resize(static_cast<size_t>(first) + records.size(), nullptr);
+    for (size_t k = 0; k < records.size(); ++k)
+      record_of[static_cast<size_t>(first) + k] = records[k];
+  }
+};
+
+// The records that some solution of `request` could hold, when that is fewer than `kept`;
+// nullopt when nothing can be left out. A build is impossible when a dependency has no
+// possible provider: none at all, or none among the builds the request allows for a requested
+// name (a build for python 3.11 next to a request for python 3.12.*), and so on transitively.
+// Only what can never be installed is dropped, so every solution survives.
+std::optional<std::vector<std::vector<const spec::PackageRecord*>>> drop_impossible(
+    Universe& u, const Request& request,
+    const std::vector<std::vector<const spec::PackageRecord*>>& kept) {
+  const auto n = static_cast<size_t>(u.pool.solvable_count());
+  // Requested names: only the builds every spec on that name accepts can be installed.
+  std::unordered_map<solv::Id, std::vector<uint8_t>> allowed;
+  for (const auto& ms : request.specs) {
+    std::vector<uint8_t> accepts(n, 0);
+    bool any = false;
+    for (solv::Id p : u.named(ms.name))
+      if (ms.matches(u.record(p))) accepts[static_cast<size_t>(p)] = 1, any = true;
+    if (!any) return std::nullopt;  // unsatisfiable anyway: explained on the full pool
+    auto [it, fresh] = allowed.emplace(u.pool.intern(ms.name), accepts);
+    if (!fresh)
+      for (size_t k = 0; k < n; ++k) it->second[k] &= accepts[k];
+  }
+  std::vector<uint8_t> dead(n, 0);
+  size_t dropped = 0;
+  auto possible = [&](solv::Id dep) {
+    auto pin = allowed.find(u.pool.dep_name(dep));
+    for (const solv::Id* qp = u.pool.providers_ptr(dep); *qp; ++qp) {
+      auto q = static_cast<size_t>(*qp);
+      if (!dead[q] && (pin == allowed.end() || pin->second[q])) return true;
+    }
+    return false;
+  };
+  // To a fixed point: the rounds are as many as the longest chain of impossible builds.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (solv::Id p = 2; p < u.first_virtual; ++p) {
+      if (dead[static_cast<size_t>(p)] || !u.record_of[static_cast<size_t>(p)]) continue;
+      for (const solv::Id* dp = u.pool.requires_ptr(p); *dp; ++dp) {
+        if (solv::Pool::is_marker(*dp) || possible(*dp)) continue;
+        dead[static_cast<size_t>(p)] = 1;
+        ++dropped;
+        changed = true;
+        break;
+      }
+    }
+  }
+  if (dropped == 0) return std::nullopt;
+  std::unordered_set<const spec::PackageRecord*> gone;
+  for (solv::Id p = 2; p < u.first_virtual; ++p)
+    if (dead[static_cast<size_t>(p)]) gone.insert(u.record_of[static_cast<size_t>(p)]);
+  auto out = kept;
+  for (auto& records : out)
+    std::erase_if(records, [&](const spec::PackageRecord* r) { return gone.count(r) > 0; });
+  return out;
+}
+
+// Solves `request` over the pool `u` (steps 4 to 8 of solve()).
+Result<Outcome> solve_in(Universe& u, const Request& request, const Counts& counts) {
+  // 4. Jobs: each requested spec becomes "install one of" the candidates our own MatchSpec
+  //    accepts, so bracket keys, channels and build globs mean exactly what conda means.
+  solv::Request jobs;
+  std::vector<solv::Id> roots;
+  std::vector<std::string> job_names;
+  std::vector<std::string> missing;
+  for (const auto& ms : request.specs) {
+    std::vector<solv::Id> candidates;  // (also the roots of the feature-taint walk)
+    std::vector<const spec::PackageRecord*> near;
+    for (solv::Id p : u.named(ms.name)) {
+      if (ms.matches(u.record(p)))
+        candidates.push_back(p);
+      else
+        near.push_back(&u.record(p));
+    }
+    if (candidates.empty()) {
+      auto count = [&](const auto& map) {
+        auto it = map.find(ms.name);
+        return it == map.end() ? size_t{0} : it->second;
+      };
+      missing.push_back(nothing_provides(ms, near, count(counts.too_new), count(counts.malformed)));
+      continue;
+    }
+    roots.insert(roots.end(), candidates.begin(), candidates.end());
+    jobs.install_one_of(std::move(candidates));
+    job_names.push_back(spec_text(ms));
+  }
+  if (!missing.empty()) return Outcome{Unsatisfiable{std::move(missing)}};
+
+  // 5. Updated names: a solve without the held packages tells which build a full relock would
+  //    take; requiring it below moves NAME there, and the held packages that cannot stay with
+  //    it move too (a mere absence of its hold would let the others keep NAME where it was).
+  std::set<std::string> updating(request.update.begin(), request.update.end());
+  if (!updating.empty()) {
+    solv::Solver fresh(u.pool);
+    if (fresh.solve(jobs) == 0) {
+      for (solv::Id p : fresh.installed_solvables()) {
+        const auto& r = u.record(p);
+        if (!updating.count(r.name)) continue;
+        jobs.install_one_of({p});
+        job_names.push_back("--update " + r.name + " (to " + r.version + " " + r.build + ")");
+      }
+    }
+  }
+
+  // 6. Held packages: prefer what the lock has unless the name is being updated.
+  for (const auto& held : request.held) {
+    if (updating.count(held.name)) continue;
+    for (solv::Id p : u.named(held.name))
+      if (u.record(p).version == held.version && u.record(p).build == held.build)
+        jobs.favor_solvable(p);
+  }
+
+  // 7. conda deprioritises track_features (e.g. the `nomkl` blas). libsolv already prefers a
+  //    candidate without features, but not a build that merely *depends* on one; such builds
+  //    are disfavoured when a build of the same name and version without that taint exists.
+  std::vector<solv::Id> featured;
+  for (solv::Id p = 0; p < u.first_virtual; ++p)
+    if (u.record_of[static_cast<size_t>(p)] && !u.record(p).track_features.empty())
+      featured.push_back(p);
+  for (solv::Id p : feature_tainted(u.pool, featured, roots)) jobs.disfavor_solvable(p);
+
+  // 8. Solve; a failure is explained in terms of the requested specs.
+  solv::Solver solver(u.pool);
+  if (solver.solve(jobs) != 0) {
+    auto problems = solver.problem_texts([&](int item) {
+      if (item >= 0 && static_cast<size_t>(item) < job_names.size())
+        return "requested " + job_names[static_cast<size_t>(item)];
+      return std::string("a held package");
+    });
+    return Outcome{Unsatisfiable{std::move(problems)}};
+  }
+
+  Solution solution;
+  for (solv::Id p : solver.installed_solvables())
+    if (p < u.first_virtual)
+      solution.packages.push_back(u.record(p));  // virtual ones are not installed
+  std::sort(solution.packages.begin(), solution.packages.end(), [](const auto& a, const auto& b) {
+    return a.name < b.name;
+  });
+  return Outcome{std::move(solution)};
+}
+
 }  // namespace
 
 Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request& request) {
@@ -406,134 +609,23 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
       });
   }
 
-  // 3. The pool: one repo per channel and subdir (channel order decides priority), then the
-  //    virtual packages that describe the target system.
-  solv::Pool pool;
-  std::vector<const spec::PackageRecord*> record_of;  // by solvable Id
-  auto add = [&](solv::Repo& repo, const std::vector<const spec::PackageRecord*>& records) {
-    if (records.empty()) return;
-    solv::Id first = repo.add_records(records);
-    record_of.resize(static_cast<size_t>(first) + records.size(), nullptr);
-    for (size_t k = 0; k < records.size(); ++k)
-      record_of[static_cast<size_t>(first) + k] = records[k];
-  };
-  std::vector<solv::Repo> repos;
-  repos.reserve(sources.size());
-  for (size_t i = 0; i < sources.size(); ++i) {
-    repos.emplace_back(pool, sources[i].channel + "/" + sources[i].subdir, static_cast<int>(i));
-    repos.back().set_priority(static_cast<int>(channel_rank.size()) - rank_of_source[i]);
-    add(repos.back(), kept[i]);
-  }
-  std::vector<spec::PackageRecord> virtual_records;
-  for (const auto& vp : request.virtual_packages) {
-    spec::PackageRecord r;
-    r.name = vp.name;
-    r.version = vp.version.empty() ? "0" : vp.version;
-    r.build = vp.build.empty() ? "0" : vp.build;
-    virtual_records.push_back(std::move(r));
-  }
-  solv::Repo virtual_repo(pool, "@virtual", -1);
-  const auto first_virtual = static_cast<solv::Id>(pool.solvable_count());
-  {
-    std::vector<const spec::PackageRecord*> pointers;
-    for (const auto& r : virtual_records) pointers.push_back(&r);
-    add(virtual_repo, pointers);
-  }
-  record_of.resize(static_cast<size_t>(pool.solvable_count()), nullptr);
-  pool.create_whatprovides();
-  auto record = [&](solv::Id p) -> const spec::PackageRecord& {
-    return *record_of[static_cast<size_t>(p)];
-  };
-  // The solvables of exactly this name (what_matches also lists other names' providers).
-  auto named = [&](const std::string& name) {
-    std::vector<solv::Id> out;
-    solv::Id id = pool.intern(name);
-    for (solv::Id p : pool.what_matches(id))
-      if (pool.name_id(p) == id && record_of[static_cast<size_t>(p)]) out.push_back(p);
-    return out;
-  };
+  std::vector<int> priority_of_source;
+  for (int rank : rank_of_source)
+    priority_of_source.push_back(static_cast<int>(channel_rank.size()) - rank);
+  Counts counts{too_new, malformed};
 
-  // 4. Jobs: each requested spec becomes "install one of" the candidates our own MatchSpec
-  //    accepts, so bracket keys, channels and build globs mean exactly what conda means.
-  solv::Request jobs;
-  std::vector<solv::Id> roots;
-  std::vector<std::string> job_names;
-  std::vector<std::string> missing;
-  for (const auto& ms : request.specs) {
-    std::vector<solv::Id> candidates;  // (also the roots of the feature-taint walk)
-    std::vector<const spec::PackageRecord*> near;
-    for (solv::Id p : named(ms.name)) {
-      if (ms.matches(record(p)))
-        candidates.push_back(p);
-      else
-        near.push_back(&record(p));
-    }
-    if (candidates.empty()) {
-      auto count = [&](const auto& map) {
-        auto it = map.find(ms.name);
-        return it == map.end() ? size_t{0} : it->second;
-      };
-      missing.push_back(nothing_provides(ms, near, count(too_new), count(malformed)));
-      continue;
-    }
-    roots.insert(roots.end(), candidates.begin(), candidates.end());
-    jobs.install_one_of(std::move(candidates));
-    job_names.push_back(spec_text(ms));
+  // 3. Builds that no solution can hold are left out of the pool: libsolv writes a rule for
+  //    every pair of builds of a name, so dropping a name's builds for other pythons (say)
+  //    spares it most of its work. A request found unsatisfiable without them is solved again
+  //    with every build, so that the explanation is the one libsolv gives on everything.
+  Universe full(sources, kept, priority_of_source, request.virtual_packages);
+  auto possible = drop_impossible(full, request, kept);
+  if (possible) {
+    Universe pruned(sources, *possible, priority_of_source, request.virtual_packages);
+    ENVLOCK_TRY(outcome, solve_in(pruned, request, counts));
+    if (std::holds_alternative<Solution>(outcome)) return outcome;
   }
-  if (!missing.empty()) return Outcome{Unsatisfiable{std::move(missing)}};
-
-  // 5. Updated names: a solve without the held packages tells which build a full relock would
-  //    take; requiring it below moves NAME there, and the held packages that cannot stay with
-  //    it move too (a mere absence of its hold would let the others keep NAME where it was).
-  std::set<std::string> updating(request.update.begin(), request.update.end());
-  if (!updating.empty()) {
-    solv::Solver fresh(pool);
-    if (fresh.solve(jobs) == 0) {
-      for (solv::Id p : fresh.installed_solvables()) {
-        const auto& r = record(p);
-        if (!updating.count(r.name)) continue;
-        jobs.install_one_of({p});
-        job_names.push_back("--update " + r.name + " (to " + r.version + " " + r.build + ")");
-      }
-    }
-  }
-
-  // 6. Held packages: prefer what the lock has unless the name is being updated.
-  for (const auto& held : request.held) {
-    if (updating.count(held.name)) continue;
-    for (solv::Id p : named(held.name))
-      if (record(p).version == held.version && record(p).build == held.build)
-        jobs.favor_solvable(p);
-  }
-
-  // 7. conda deprioritises track_features (e.g. the `nomkl` blas). libsolv already prefers a
-  //    candidate without features, but not a build that merely *depends* on one; such builds
-  //    are disfavoured when a build of the same name and version without that taint exists.
-  std::vector<solv::Id> featured;
-  for (solv::Id p = 0; p < first_virtual; ++p)
-    if (record_of[static_cast<size_t>(p)] && !record(p).track_features.empty())
-      featured.push_back(p);
-  for (solv::Id p : feature_tainted(pool, featured, roots)) jobs.disfavor_solvable(p);
-
-  // 8. Solve; a failure is explained in terms of the requested specs.
-  solv::Solver solver(pool);
-  if (solver.solve(jobs) != 0) {
-    auto problems = solver.problem_texts([&](int item) {
-      if (item >= 0 && static_cast<size_t>(item) < job_names.size())
-        return "requested " + job_names[static_cast<size_t>(item)];
-      return std::string("a held package");
-    });
-    return Outcome{Unsatisfiable{std::move(problems)}};
-  }
-
-  Solution solution;
-  for (solv::Id p : solver.installed_solvables())
-    if (p < first_virtual)
-      solution.packages.push_back(record(p));  // virtual ones are not installed
-  std::sort(solution.packages.begin(), solution.packages.end(), [](const auto& a, const auto& b) {
-    return a.name < b.name;
-  });
-  return Outcome{std::move(solution)};
+  return solve_in(full, request, counts);
 }
 
 }  // namespace envlock::solve

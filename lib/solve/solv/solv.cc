@@ -159,6 +159,11 @@ const Id* Pool::providers_ptr(Id dep) {
   return pool_whatprovides_ptr(m_pool, dep);
 }
 
+Id Pool::dep_name(Id dep) const {
+  while (ISRELDEP(dep)) dep = GETRELDEP(m_pool, dep)->name;
+  return dep;
+}
+
 Repo::Repo(Pool& pool, const std::string& name, int index)
     : m_pool(&pool), m_repo(repo_create(pool.get(), name.c_str())) {
   // appdata holds index + 1 so that 0 keeps meaning "no index".

@@ -69,6 +69,8 @@ class Pool {
   static bool is_marker(Id dep);
   /// The zero-terminated solvables providing `dep` (after create_whatprovides()). No copy.
   const Id* providers_ptr(Id dep);
+  /// The package name a dependency Id is about ("python" for "python >=3.9").
+  Id dep_name(Id dep) const;
 
  private:
   s_Pool* m_pool;
