@@ -343,6 +343,35 @@ BOOST_AUTO_TEST_CASE(conda_format_is_preferred_to_tar_bz2) {
   BOOST_TEST(solved.at("b").fn == "b-1-0.tar.bz2");
 }
 
+// Builds for another python than the requested one never reach libsolv, and that changes
+// nothing: the solution is the one the full pool gives, and a conflict is still explained.
+BOOST_AUTO_TEST_CASE(builds_for_other_pythons_are_left_out_without_changing_the_answer) {
+  const std::string json = R"({"info": {"subdir": "noarch"}, "packages": {
+    "python-3.11.0-0.tar.bz2": {"name": "python", "version": "3.11.0", "build": "0"},
+    "python-3.12.0-0.tar.bz2": {"name": "python", "version": "3.12.0", "build": "0"},
+    "app-2-py311_0.tar.bz2": {"name": "app", "version": "2", "build": "py311_0",
+                              "depends": ["python >=3.11,<3.12.0a0", "lib"]},
+    "app-2-py312_0.tar.bz2": {"name": "app", "version": "2", "build": "py312_0",
+                              "depends": ["python >=3.12,<3.13.0a0", "lib >=2"]},
+    "app-1-py312_0.tar.bz2": {"name": "app", "version": "1", "build": "py312_0",
+                              "depends": ["python >=3.12,<3.13.0a0", "missing-lib"]},
+    "lib-1-0.tar.bz2": {"name": "lib", "version": "1", "build": "0"}
+  }})";
+  std::vector<RepodataSource> sources = {
+      {"c", "https://example.org/c", "noarch", json, "c/noarch"}};
+  auto py311 = by_name(*solve(sources, request_for({"python 3.11.*", "app"})));
+  BOOST_TEST(py311.at("app").build == "py311_0");
+  BOOST_TEST(py311.at("lib").version == "1");
+  // app needs python 3.12, whose only builds need lib >=2 or a package that does not exist.
+  auto conflict = solve(sources, request_for({"python 3.12.*", "app"}));
+  BOOST_REQUIRE(conflict.ok());
+  BOOST_REQUIRE(std::holds_alternative<Unsatisfiable>(*conflict));
+  std::string text;
+  for (const auto& problem : std::get<Unsatisfiable>(*conflict).problems) text += problem + "\n";
+  BOOST_TEST(text.find("lib") != std::string::npos);
+  BOOST_TEST(text.find("app") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace envlock::solve
