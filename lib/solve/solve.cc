@@ -20,6 +20,7 @@
 #include "lib/solve/solv/solv.h"
 #include "lib/spec/repodata_index.h"
 #include "lib/spec/version.h"
+#include "lib/spec/version_spec.h"
 #include "lib/util/file.h"
 
 namespace envlock::solve {
@@ -132,25 +133,11 @@ bool is_name_pattern(const std::string& name) {
          (name.size() > 1 && name.front() == '^' && name.back() == '$');
 }
 
-bool glob_matches(std::string_view glob, std::string_view text) {
-  // Iterative '*' matching with backtracking to the last star.
-  size_t g = 0, t = 0, star = std::string_view::npos, mark = 0;
-  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-  while (t < text.size()) {
-    if (g < glob.size() && glob[g] == '*') {
-      star = g++;
-      mark = t;
-    } else if (g < glob.size() && lower(glob[g]) == lower(text[t])) {
-      ++g, ++t;
-    } else if (star != std::string_view::npos) {
-      g = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (g < glob.size() && glob[g] == '*') ++g;
-  return g == glob.size();
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
 }
 
 // The package names of `indexes` that the pattern `name` stands for.
@@ -167,7 +154,8 @@ std::vector<std::string> names_matching(const std::string& pattern,
   }
   for (const auto& index : indexes)
     for (std::string_view name : index.names())
-      if (re ? std::regex_match(name.begin(), name.end(), *re) : glob_matches(pattern, name))
+      if (re ? std::regex_match(name.begin(), name.end(), *re)
+             : spec::glob_match(pattern, lowercase(name)))  // the pattern is lower case already
         out.emplace_back(name);
   return out;
 }
