@@ -134,7 +134,7 @@ Result<Inputs> read_inputs(const Options& options, const std::string& cwd) {
 
 // Step 2: repodata of every channel for the platform and noarch, in priority order.
 struct Fetched {
-  std::vector<Bytes> json;  // owns the bytes the sources view
+  std::vector<Bytes> json;  // owns the bytes the sources view (Bytes storage never moves)
   std::vector<solve::RepodataSource> sources;
 };
 
@@ -145,7 +145,6 @@ Result<void> fetch_platform(const Inputs& in, const Options& options, const std:
   fetch.offline = options.offline == Offline::yes ? channel::Offline::yes : channel::Offline::no;
   fetch.cache_dir = cache_root;
   fetch.mirrors = in.channel_config.mirrors;
-  out.json.reserve(in.hash_input.channels.size() * 4);
   for (const auto& lc : in.hash_input.channels) {
     ENVLOCK_TRY(channels, channel::Channel::parse(lc.url, in.channel_config));
     for (const auto& ch : channels) {
