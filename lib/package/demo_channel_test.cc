@@ -24,7 +24,8 @@ BOOST_AUTO_TEST_CASE(every_demo_package_matches_repodata_and_paths_json) {
   int archives = 0, files = 0, text_placeholders = 0, binary_placeholders = 0, symlinks = 0;
   std::map<std::string, int> per_subdir;
   for (const std::string subdir : {"linux-64", "osx-64", "noarch"}) {
-    json repodata = json::parse(envlock::testing::read_text(channel + "/" + subdir + "/repodata.json"));
+    json repodata =
+        json::parse(envlock::testing::read_text(channel + "/" + subdir + "/repodata.json"));
     BOOST_TEST(repodata["info"]["subdir"] == subdir);
     BOOST_TEST(repodata["packages"].size() == repodata["packages.conda"].size());
     for (const std::string key : {"packages", "packages.conda"}) {
@@ -68,7 +69,9 @@ BOOST_AUTO_TEST_CASE(every_demo_package_matches_repodata_and_paths_json) {
               ++files;
             }
             if (!p.prefix_placeholder.empty()) {
-              BOOST_TEST(envlock::testing::read_text(path).find(p.prefix_placeholder) != std::string::npos, p.path);
+              BOOST_TEST(
+                  envlock::testing::read_text(path).find(p.prefix_placeholder) != std::string::npos,
+                  p.path);
               (p.file_mode == FileMode::binary ? binary_placeholders : text_placeholders)++;
             }
           }
@@ -92,7 +95,8 @@ BOOST_AUTO_TEST_CASE(every_demo_package_matches_repodata_and_paths_json) {
 }
 
 BOOST_AUTO_TEST_CASE(rebuild_and_upgrade_candidates_are_present) {
-  json linux = json::parse(envlock::testing::read_text(envlock::testing::demo_channel_dir() + "/linux-64/repodata.json"));
+  json linux = json::parse(envlock::testing::read_text(envlock::testing::demo_channel_dir() +
+                                                       "/linux-64/repodata.json"));
   const json& conda = linux["packages.conda"];
   BOOST_TEST(conda.contains("libfoo-1.2.0-h1234567_0.conda"));
   BOOST_TEST(conda.contains("libfoo-1.2.0-h1234567_1.conda"));

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <memory>
 
+#include "lib/hash/hash.h"
 #include "lib/package/package.h"
 #include "lib/testing/testing.h"
 
@@ -275,6 +276,134 @@ BOOST_AUTO_TEST_CASE(a_hand_made_package_extracts_with_links) {
   auto info = read_package_info(tmp / "fine-1.0-0.conda");
   BOOST_TEST_REQUIRE(info.ok());
   BOOST_TEST(info->index.name == "evil");
+}
+
+// info/paths.json declaring each (path, size, sha256 of `content`) as a hardlink.
+std::string paths_json(const std::vector<std::tuple<std::string, uint64_t, std::string>>& files) {
+  std::string out = R"({"paths_version": 1, "paths": [)";
+  for (size_t i = 0; i < files.size(); ++i) {
+    const auto& [path, size, content] = files[i];
+    out += (i ? ", " : "") + std::string(R"({"_path": ")") + path +
+           R"(", "path_type": "hardlink", "size_in_bytes": )" + std::to_string(size) +
+           R"(, "sha256": ")" + hash::hex_digest(hash::Algorithm::sha256, content) + "\"}";
+  }
+  return out + "]}";
+}
+
+// A .conda with paths.json in its info tarball (read before the payload).
+std::string make_conda_with_paths(const std::string& paths, const std::vector<Item>& payload) {
+  std::string info =
+      make_tar({{"info/index.json", Kind::file, k_index}, {"info/paths.json", Kind::file, paths}},
+               Filter::zstd);
+  std::string pkg = make_tar(payload, Filter::zstd);
+  return make_zip({{"metadata.json", R"({"conda_pkg_format_version": 2})"},
+                   {"pkg-evil-1.0-0.tar.zst", pkg},
+                   {"info-evil-1.0-0.tar.zst", info}});
+}
+
+BOOST_AUTO_TEST_CASE(a_member_larger_than_paths_json_says_stops_extraction) {
+  const std::string big(1 << 20, 'A');
+  // paths.json first (.tar.bz2) and in the info tarball after the payload (.conda).
+  expect_refused("evil-1.0-0.tar.bz2",
+                 make_tar({{"info/index.json", Kind::file, k_index},
+                           {"info/paths.json", Kind::file, paths_json({{"lib/x", 3, "abc"}})},
+                           {"lib/x", Kind::file, big}},
+                          Filter::bzip2),
+                 "lib/x",
+                 "holds more than the 3 bytes that info/paths.json declares");
+  expect_refused(
+      "evil-1.0-0.conda",
+      make_conda_with_paths(paths_json({{"lib/x", 3, "abc"}}), {{"lib/x", Kind::file, big}}),
+      "lib/x",
+      "holds more than the 3 bytes that info/paths.json declares");
+}
+
+BOOST_AUTO_TEST_CASE(a_member_whose_bytes_differ_from_paths_json_is_refused) {
+  expect_refused(
+      "evil-1.0-0.conda",
+      make_conda_with_paths(paths_json({{"lib/x", 3, "abc"}}), {{"lib/x", Kind::file, "abd"}}),
+      "lib/x",
+      "that info/paths.json declares");
+  // Payload before paths.json in a .tar.bz2: checked once paths.json is known.
+  expect_refused("evil-1.0-0.tar.bz2",
+                 make_tar({{"lib/x", Kind::file, "abd"},
+                           {"info/index.json", Kind::file, k_index},
+                           {"info/paths.json", Kind::file, paths_json({{"lib/x", 3, "abc"}})}},
+                          Filter::bzip2),
+                 "lib/x",
+                 "differs from the");
+  expect_refused("evil-1.0-0.tar.bz2",
+                 make_tar({{"info/index.json", Kind::file, k_index},
+                           {"info/paths.json", Kind::file, paths_json({{"lib/x", 3, "abc"}})},
+                           {"lib/x", Kind::file, "ab"}},
+                          Filter::bzip2),
+                 "lib/x",
+                 "holds 2 bytes, but info/paths.json declares 3 bytes");
+}
+
+BOOST_AUTO_TEST_CASE(the_total_extracted_size_is_capped) {
+  envlock::testing::TempDir tmp;
+  write_bytes(tmp / "evil-1.0-0.tar.bz2",
+              make_tar_bz2({{"a", Kind::file, std::string(600, 'a')},
+                            {"b", Kind::file, std::string(600, 'b')}}));
+  fs::create_directories(tmp / "out");
+  auto capped = extract_package(tmp / "evil-1.0-0.tar.bz2", tmp / "out/evil", {1000});
+  BOOST_TEST_REQUIRE(!capped.ok());
+  BOOST_TEST((capped.error().kind == ErrorKind::input));
+  BOOST_TEST(capped.error().to_string().find("more than 1000 bytes") != std::string::npos,
+             capped.error().to_string());
+  BOOST_TEST(fs::is_empty(tmp / "out"));
+  auto fits = extract_package(tmp / "evil-1.0-0.tar.bz2", tmp / "out/evil", {1300});
+  BOOST_TEST(fits.ok());
+}
+
+BOOST_AUTO_TEST_CASE(a_component_over_255_bytes_is_an_input_error) {
+  const std::string long_name(256, 'n');
+  expect_refused("evil-1.0-0.tar.bz2",
+                 make_tar_bz2({{"lib/" + long_name, Kind::file, "x"}}),
+                 "lib/nnn",
+                 "longer than 255 bytes");
+}
+
+BOOST_AUTO_TEST_CASE(a_symlink_with_an_empty_target_is_refused) {
+  expect_refused("evil-1.0-0.conda",
+                 make_conda({{"lib/libz.so.1", Kind::symlink, ""}}),
+                 "lib/libz.so.1",
+                 "symlink with an empty target refused");
+}
+
+BOOST_AUTO_TEST_CASE(paths_json_paths_and_site_packages_must_stay_inside) {
+  envlock::testing::TempDir tmp;
+  for (const std::string& bad : {"../../x", "/etc/passwd", "a//b", "lib/./x", ""}) {
+    std::string paths =
+        R"({"paths_version": 1, "paths": [{"_path": ")" + bad + R"(", "path_type": "hardlink"}]})";
+    write_bytes(tmp / "evil-1.0-0.conda", make_conda_with_paths(paths, {}));
+    auto info = read_package_info(tmp / "evil-1.0-0.conda");
+    BOOST_TEST_REQUIRE(!info.ok(), bad);
+    BOOST_TEST(info.error().to_string().find("not a relative path inside") != std::string::npos,
+               info.error().to_string());
+  }
+  for (const auto& [value, ok] : std::vector<std::pair<std::string, bool>>{
+           {"lib/python3.13t/site-packages", true}, {"../site-packages", false}}) {
+    std::string index = R"({"name": "python", "version": "3.13.0", "build": "0",
+                            "python_site_packages_path": ")" +
+                        value + "\"}";
+    std::string info_tar = make_tar({{"info/index.json", Kind::file, index}}, Filter::zstd);
+    write_bytes(tmp / "python-3.13.0-0.conda",
+                make_zip({{"info-python-3.13.0-0.tar.zst", info_tar}}));
+    auto info = read_package_info(tmp / "python-3.13.0-0.conda");
+    BOOST_TEST(info.ok() == ok, value);
+    if (ok) BOOST_TEST(info->index.python_site_packages_path == value);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(safe_path_components) {
+  for (const std::string& good :
+       std::vector<std::string>{"zlib", "1.3.1", "h4d5e6f7_0", "py_0", std::string(255, 'a')})
+    BOOST_TEST(is_safe_path_component(good), good);
+  for (const std::string& bad : std::vector<std::string>{
+           "", ".", "..", "a/b", "..\\x", "x\ny", std::string(256, 'a'), std::string("a\0b", 3)})
+    BOOST_TEST(!is_safe_path_component(bad), bad);
 }
 
 }  // namespace

@@ -68,6 +68,15 @@ const char* to_string(FileMode mode) {
   return mode == FileMode::text ? "text" : "binary";
 }
 
+bool is_safe_path_component(std::string_view text) {
+  if (text.empty() || text.size() > 255 || text == "." || text == "..") return false;
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '/' || c == '\\' || u < 0x20 || u == 0x7f) return false;
+  }
+  return true;
+}
+
 std::optional<ArchiveFormat> archive_format_of(const std::string& path) {
   auto ends_with = [&](std::string_view suffix) {
     return path.size() >= suffix.size() &&
@@ -281,6 +290,11 @@ Result<std::vector<std::string>> split_member_path(const std::string& archive_pa
     if (part == "..") {
       return input_error(archive_path, label + ": path with a '..' component refused");
     }
+    if (part.size() > 255) {
+      return input_error(archive_path,
+                         label + ": a path component is longer than 255 bytes (" +
+                             std::to_string(part.size()) + ")");
+    }
     if (!part.empty() && part != ".") parts.push_back(std::move(part));
     start = end + 1;
   }
@@ -329,6 +343,19 @@ struct InfoFiles {
 bool is_wanted_info(const std::string& path) {
   return path == "info/index.json" || path == "info/paths.json" || path == "info/files" ||
          path == "info/has_prefix" || path == "info/no_link" || path == "info/link.json";
+}
+
+// A '/'-separated relative path whose every component is safe (no "", ".", ".." or long ones).
+bool is_safe_relative_path(std::string_view path) {
+  if (path.empty()) return false;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    if (!is_safe_path_component(path.substr(start, end - start))) return false;
+    start = end + 1;
+  }
+  return true;
 }
 
 Result<json> parse_json(const std::string& where, const std::string& text) {
@@ -406,6 +433,13 @@ Result<IndexJson> parse_index(const std::string& where, const std::string& text)
       index.noarch.empty() && it != doc.end() && it->is_boolean() && it->get<bool>()) {
     index.noarch = "python";
   }
+  ENVLOCK_TRY(site_packages, string_field(where, doc, "python_site_packages_path", false));
+  if (!site_packages.empty() && !is_safe_relative_path(site_packages)) {
+    return field_error(where,
+                       "python_site_packages_path",
+                       "'" + site_packages + "' is not a relative path inside the prefix");
+  }
+  index.python_site_packages_path = std::move(site_packages);
   if (auto it = doc.find("track_features"); it != doc.end()) {
     if (it->is_string()) {
       index.track_features = it->get<std::string>();
@@ -442,6 +476,10 @@ Result<std::vector<PathEntry>> parse_paths_json(const std::string& where, const 
     ENVLOCK_TRY(sha, string_field(where, item, "sha256", false));
     ENVLOCK_TRY(placeholder, string_field(where, item, "prefix_placeholder", false));
     ENVLOCK_TRY(mode, string_field(where, item, "file_mode", false));
+    if (!is_safe_relative_path(path)) {
+      return field_error(
+          where, at + "._path", "'" + path + "' is not a relative path inside the package");
+    }
     e.path = std::move(path);
     e.path_type = type.empty() ? PathType::hardlink : path_type_from_string(type);
     if (e.path_type == PathType::unknown) {
@@ -645,13 +683,29 @@ struct Seen {
   std::string target;  ///< symlinks
 };
 
-// Writes members below one root folder, refusing anything that would leave it.
+// What info/paths.json says one regular file is.
+struct Declared {
+  std::optional<uint64_t> size;
+  std::string sha256;  ///< normalised hex; empty when not recorded
+};
+
+std::string bytes_text(uint64_t n) {
+  return std::to_string(n) + (n == 1 ? " byte" : " bytes");
+}
+
+// Writes members below one root folder, refusing anything that would leave it or that is not
+// what info/paths.json declares.
 class TreeWriter {
  public:
-  TreeWriter(std::string archive_path, int root_fd)
-      : m_archive(std::move(archive_path)), m_root(root_fd) {}
+  TreeWriter(std::string archive_path, int root_fd, const ExtractOptions& options)
+      : m_archive(std::move(archive_path)), m_root(root_fd), m_max_total(options.max_total_bytes) {}
 
+  /// From now on, regular files are checked against `paths` while they are written.
+  void expect(const std::vector<PathEntry>& paths);
   Result<void> add(const Member& m);
+  /// Checks, once every member is known, that every file paths.json describes matches it
+  /// (members that came before paths.json were not checked while written).
+  Result<void> check_declared() const;
   /// Checks, once every member is known, that no symlink resolves outside the root.
   Result<void> check_symlinks() const;
   std::vector<ExtractedEntry> take_entries() { return std::move(m_entries); }
@@ -668,9 +722,15 @@ class TreeWriter {
   Error refuse(const std::string& label, const std::string& why) const {
     return input_error(m_archive, label + ": " + why);
   }
+  Result<void> check_file(const std::string& path, uint64_t size, const std::string& sha256,
+                          const std::string& label) const;
 
   std::string m_archive;
   int m_root;
+  uint64_t m_max_total;
+  uint64_t m_total = 0;  ///< bytes of regular files read so far
+  bool m_expecting = false;
+  std::map<std::string, Declared> m_declared;
   std::map<std::string, Seen> m_seen;
   std::map<std::string, std::string> m_symlinks;  ///< path -> target
   std::vector<ExtractedEntry> m_entries;
@@ -704,6 +764,40 @@ Result<Fd> TreeWriter::open_parent(const std::vector<std::string>& parts,
     dir.reset(fd);
   }
   return dir;
+}
+
+void TreeWriter::expect(const std::vector<PathEntry>& paths) {
+  m_expecting = true;
+  for (const auto& e : paths) {
+    if (e.path_type != PathType::hardlink || (e.sha256.empty() && !e.size_in_bytes)) continue;
+    m_declared[e.path] = Declared{e.size_in_bytes, hash::normalize_hex(e.sha256)};
+  }
+}
+
+Result<void> TreeWriter::check_file(const std::string& path, uint64_t size,
+                                    const std::string& sha256, const std::string& label) const {
+  auto it = m_declared.find(path);
+  if (it == m_declared.end()) return Ok{};
+  const Declared& d = it->second;
+  if (d.size && *d.size != size) {
+    return refuse(
+        label,
+        "holds " + bytes_text(size) + ", but info/paths.json declares " + bytes_text(*d.size));
+  }
+  if (!d.sha256.empty() && d.sha256 != sha256) {
+    return refuse(
+        label,
+        "sha256 " + sha256 + " differs from the " + d.sha256 + " that info/paths.json declares");
+  }
+  return Ok{};
+}
+
+Result<void> TreeWriter::check_declared() const {
+  for (const auto& e : m_entries) {
+    if (e.type != PathType::hardlink) continue;
+    ENVLOCK_TRY_VOID(check_file(e.path, e.size, e.sha256, "member " + quote_member(e.path)));
+  }
+  return Ok{};
 }
 
 Result<void> TreeWriter::add(const Member& m) {
@@ -742,6 +836,11 @@ Result<void> TreeWriter::add_file(const Member& m, const std::vector<std::string
   uint64_t size = 0;
   std::array<char, 1 << 16> buffer;
   auto existing = m_seen.find(path);
+  std::optional<uint64_t> limit;
+  if (auto d = m_declared.find(path); d != m_declared.end()) limit = d->second.size;
+  // paths.json met inside the archive (.tar.bz2): kept to check the members after it.
+  const bool is_paths_json = !m_expecting && path == "info/paths.json";
+  std::string paths_json;
   Fd file;
   Fd parent;
   if (existing == m_seen.end()) {
@@ -762,6 +861,18 @@ Result<void> TreeWriter::add_file(const Member& m, const std::vector<std::string
     std::string_view chunk(buffer.data(), static_cast<size_t>(n));
     hasher.update(chunk);
     size += chunk.size();
+    m_total += chunk.size();
+    // Stop a bomb while it is written, not after.
+    if (limit && size > *limit) {
+      return refuse(label,
+                    "holds more than the " + bytes_text(*limit) + " that info/paths.json declares");
+    }
+    if (m_total > m_max_total) {
+      return refuse(label,
+                    "the package extracts to more than " + bytes_text(m_max_total) +
+                        " (the limit for one package; see --max-package-size)");
+    }
+    if (is_paths_json) paths_json.append(chunk);
     while (file.get() >= 0 && !chunk.empty()) {
       ssize_t w = ::write(file.get(), chunk.data(), chunk.size());
       if (w < 0) {
@@ -778,6 +889,11 @@ Result<void> TreeWriter::add_file(const Member& m, const std::vector<std::string
       return refuse(label, "path appears twice in the archive with different contents");
     }
     return Ok{};
+  }
+  ENVLOCK_TRY_VOID(check_file(path, size, sha, label));
+  if (is_paths_json) {
+    ENVLOCK_TRY(paths, parse_paths_json(m_archive + ": info/paths.json", paths_json));
+    expect(paths);
   }
   mode_t mode = (archive_entry_perm(m.entry) & 0111) ? 0755 : 0644;
   if (::fchmod(file.get(), mode) != 0) return io_error(m_archive, "chmod " + path, errno);
@@ -813,9 +929,9 @@ Result<void> TreeWriter::add_symlink(const Member& m, const std::vector<std::str
   std::string path = join(parts);
   const char* raw_target = archive_entry_symlink(m.entry);
   std::string target = raw_target ? raw_target : "";
-  // Some converted packages carry symlinks with an empty target (their .tar.bz2 twin holds an
-  // empty file there). Such a link cannot point anywhere; it becomes that empty file.
-  if (target.empty()) return add_file(m, parts, label);
+  // conda cannot create such a link either (symlink("") fails), so it refuses the package;
+  // writing an empty file instead would install something the package does not say.
+  if (target.empty()) return refuse(label, "symlink with an empty target refused");
   if (target.front() == '/') {
     return refuse(label, "symlink to the absolute path '" + target + "' refused");
   }
@@ -881,6 +997,7 @@ Result<void> TreeWriter::add_hardlink(const Member& m, const std::vector<std::st
   for (const auto& e : m_entries) {
     if (e.path == target) size = e.size;
   }
+  ENVLOCK_TRY_VOID(check_file(path, size, sha, label));
   m_seen[path] = Seen{PathType::hardlink, sha, ""};
   m_entries.push_back(ExtractedEntry{path, PathType::hardlink, size, std::move(sha), target});
   return Ok{};
@@ -955,7 +1072,8 @@ class TreeGuard {
 }  // namespace
 
 Result<ExtractedPackage> extract_package(const std::string& archive_path,
-                                         const std::string& dest_dir) {
+                                         const std::string& dest_dir,
+                                         const ExtractOptions& options) {
   ENVLOCK_TRY(format, format_or_error(archive_path));
   fs::path dest = fs::path(dest_dir).lexically_normal();
   if (dest.filename().empty()) dest = dest.parent_path();
@@ -966,6 +1084,13 @@ Result<ExtractedPackage> extract_package(const std::string& archive_path,
   fs::path parent = dest.parent_path().empty() ? fs::path(".") : dest.parent_path();
   fs::create_directories(parent, ec);
   if (ec) return io_error(parent.string(), "create folder", ec.value());
+  // A .conda's info tarball is cheap to read on its own: its paths.json then checks every
+  // payload member while it is written, whatever order the zip has.
+  std::optional<PackageInfo> info;
+  if (format == ArchiveFormat::conda) {
+    ENVLOCK_TRY(read, read_package_info(archive_path));
+    info = std::move(read);
+  }
   std::string tmp_template = (parent / ("." + dest.filename().string() + ".tmp-XXXXXX")).string();
   std::vector<char> tmp_name(tmp_template.begin(), tmp_template.end());
   tmp_name.push_back('\0');
@@ -978,10 +1103,12 @@ Result<ExtractedPackage> extract_package(const std::string& archive_path,
   Fd root(::open(tmp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (root.get() < 0) return io_error(tmp, "open", errno);
 
-  TreeWriter writer(archive_path, root.get());
+  TreeWriter writer(archive_path, root.get(), options);
+  if (info && info->paths_source == PathsSource::paths_json) writer.expect(info->paths);
   ENVLOCK_TRY_VOID(visit_members(
       archive_path, format, Parts::all, [&](const Member& m) { return writer.add(m); }));
   ENVLOCK_TRY_VOID(writer.check_symlinks());
+  ENVLOCK_TRY_VOID(writer.check_declared());
   root.reset();
   if (::rename(tmp.c_str(), dest.c_str()) != 0) {
     return io_error(dest.string(), "rename the extracted folder into place", errno);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lib/util/result.h"
@@ -65,6 +66,9 @@ struct IndexJson {
   std::string license;
   std::optional<int64_t> timestamp;  ///< as written (milliseconds in modern packages)
   std::string track_features;        ///< space-separated, as conda writes it
+  /// CEP 17: where a python package puts `site-packages` (e.g. "lib/python3.13t/site-packages");
+  /// empty when the record does not say. Checked to be a relative path without "..".
+  std::string python_site_packages_path;
 };
 
 /// `info/link.json`, present for noarch packages.
@@ -90,6 +94,11 @@ struct PackageInfo {
   std::optional<LinkJson> link;
 };
 
+/// True when `text` can be used as one file name component: not empty, at most 255 bytes, not
+/// "." or "..", and free of '/', '\\', NUL and other control characters. Every name, version
+/// and build is checked with it before it becomes part of a path.
+bool is_safe_path_component(std::string_view text);
+
 /// The archive format named by `path`'s extension, or nullopt for anything else.
 std::optional<ArchiveFormat> archive_format_of(const std::string& path);
 
@@ -113,6 +122,15 @@ struct ExtractedEntry {
   std::string link_target;             ///< symlink target, or the hard link's source path
 };
 
+/// The default cap on the bytes one package may extract to: far above any real package.
+inline constexpr uint64_t k_default_max_extracted_bytes = uint64_t{8} << 30;  // 8 GiB
+
+/// Limits for extract_package.
+struct ExtractOptions {
+  /// The most bytes of regular files one package may write; past it extraction stops.
+  uint64_t max_total_bytes = k_default_max_extracted_bytes;
+};
+
 struct ExtractedPackage {
   std::string directory;  ///< the destination folder
   std::vector<ExtractedEntry> entries;
@@ -125,11 +143,17 @@ struct ExtractedPackage {
 /// Refused with ErrorKind::input, naming the archive and the member: absolute member paths,
 /// `..` components, symlinks whose target leaves the package, hard links to anything but an
 /// earlier regular file of the package, members written through a symlink, device files,
-/// fifos and sockets, and a path repeated with different contents. A corrupt or truncated
-/// archive is ErrorKind::input; file system failures are ErrorKind::io. A symlink member with
-/// an empty target (seen in early converted .conda files, whose .tar.bz2 twin holds an empty
-/// file there) is written as an empty regular file.
+/// fifos and sockets, a path repeated with different contents, a path component longer than
+/// 255 bytes, and a symlink with an empty target (conda cannot create one either). Every
+/// regular file that `info/paths.json` lists as a hardlink is checked while it is written:
+/// extraction stops as soon as it grows past the declared `size_in_bytes`, and a size or
+/// sha256 that differs from paths.json is refused (a .conda's paths.json is read first; in a
+/// .tar.bz2 that stores payload before info/, those members are checked once paths.json is
+/// seen). More than `options.max_total_bytes` of regular files is refused too. All of these
+/// are ErrorKind::input; a corrupt or truncated archive is ErrorKind::input; file system
+/// failures are ErrorKind::io.
 Result<ExtractedPackage> extract_package(const std::string& archive_path,
-                                         const std::string& dest_dir);
+                                         const std::string& dest_dir,
+                                         const ExtractOptions& options = {});
 
 }  // namespace envlock::package

@@ -43,7 +43,7 @@ BOOST_AUTO_TEST_CASE(every_corpus_archive_extracts_and_matches_its_paths_json) {
   auto archives = corpus_archives();
   BOOST_TEST(archives.size() >= 100u);
   envlock::testing::TempDir tmp;
-  int checked_files = 0, with_paths_json = 0, info_only = 0, n = 0;
+  int checked_files = 0, with_paths_json = 0, info_only = 0, n = 0, refused_empty_links = 0;
   for (const auto& archive : archives) {
     BOOST_TEST_CONTEXT(archive) {
       auto info = read_package_info(archive);
@@ -51,6 +51,19 @@ BOOST_AUTO_TEST_CASE(every_corpus_archive_extracts_and_matches_its_paths_json) {
       BOOST_TEST(!info->index.name.empty());
       std::string dest = tmp / ("pkg" + std::to_string(n++));
       auto extracted = extract_package(archive, dest);
+      if (archive.find("/conda_format_repo/linux-64/") != std::string::npos ||
+          archive.find("/conda_format_repo/osx-64/") != std::string::npos) {
+        if (archive_format_of(archive) == ArchiveFormat::conda) {
+          // conda's conda_format_repo .conda files lost their link targets in conversion:
+          // symlinks with an empty target, which conda cannot create either.
+          BOOST_TEST_REQUIRE(!extracted.ok());
+          ++refused_empty_links;
+          BOOST_TEST(extracted.error().to_string().find("symlink with an empty target refused") !=
+                     std::string::npos);
+          BOOST_TEST(!fs::exists(dest));
+          continue;
+        }
+      }
       BOOST_TEST_REQUIRE(extracted.ok(), (extracted.ok() ? "" : extracted.error().to_string()));
       BOOST_TEST(fs::is_regular_file(dest + "/info/index.json"));
       // The folder's own metadata reads back the same.
@@ -80,7 +93,7 @@ BOOST_AUTO_TEST_CASE(every_corpus_archive_extracts_and_matches_its_paths_json) {
               BOOST_TEST(fs::is_symlink(dest + "/" + p.path));
             } else {
               // conda's conda_format_repo test packages lost their link targets in
-              // conversion: an empty file in the .tar.bz2, an empty-target link in the .conda.
+              // conversion: the .tar.bz2 holds an empty file there.
               BOOST_TEST(archive.find("/conda_format_repo/") != std::string::npos);
               BOOST_TEST(e->size == 0u);
             }
@@ -103,6 +116,7 @@ BOOST_AUTO_TEST_CASE(every_corpus_archive_extracts_and_matches_its_paths_json) {
   BOOST_TEST(with_paths_json >= 80);
   BOOST_TEST(info_only <= 5);
   BOOST_TEST(checked_files >= 100);
+  BOOST_TEST(refused_empty_links == 2);
 }
 
 using TreeItem = std::tuple<std::string, int, std::string, std::string>;
@@ -121,10 +135,6 @@ std::vector<TreeItem> tree_of(const ExtractedPackage& pkg) {
 
 BOOST_AUTO_TEST_CASE(both_formats_of_a_package_extract_to_identical_trees) {
   const std::vector<std::string> stems = {
-      "conda_format_repo/linux-64/zlib-1.2.11-h7b6447c_3",
-      "conda_format_repo/osx-64/zlib-1.2.11-h1de35cc_3",
-      "conda_format_repo/win-32/zlib-1.2.11-h62dcd97_3",
-      "conda_format_repo/win-64/zlib-1.2.11-h62dcd97_3",
       "cph/mock-2.0.0-py37_1000",
       "conda-index/archives/conda-index-pkg-a-1.0-py27h5e241af_0",
       "conda-index/index_hotfix_pkgs/osx-64/revoke_test-1.0-0",
