@@ -5,8 +5,10 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 
+#include "lib/channel/url.h"
 #include "lib/hash/hash.h"
 #include "lib/install/fs_util.h"
 #include "lib/util/file.h"
@@ -35,6 +37,122 @@ struct Digests {
   uint64_t size = 0;
 };
 
+// Size and mtime of one extracted file: what it takes to notice, without reading it, that a
+// file was changed through a hard link after extraction.
+struct FileStamp {
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+using Stamps = std::map<std::string, FileStamp>;
+
+std::optional<FileStamp> stamp_of(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  return FileStamp{static_cast<uint64_t>(st.st_size),
+                   static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+}
+
+// The regular files the package lists, stamped as they are now.
+Stamps stamp_files(const std::string& dir, const package::PackageInfo& info) {
+  Stamps out;
+  for (const auto& e : info.paths) {
+    if (e.path_type != package::PathType::hardlink) continue;
+    if (auto stamp = stamp_of(dir + "/" + e.path)) out[e.path] = *stamp;
+  }
+  return out;
+}
+
+enum class Trust { intact, intact_restamped, changed };
+
+// Whether every regular file of an extraction is still the package's: an unchanged stamp is
+// trusted; a changed one is hashed against paths.json (an mtime touched by a copy or a backup
+// tool is not a change of bytes).
+Trust check_extraction(const std::string& dir, const package::PackageInfo& info, Stamps& stamps) {
+  Trust trust = Trust::intact;
+  for (const auto& e : info.paths) {
+    if (e.path_type != package::PathType::hardlink) continue;
+    auto now = stamp_of(dir + "/" + e.path);
+    auto recorded = stamps.find(e.path);
+    if (recorded == stamps.end()) {
+      if (now) return Trust::changed;  // not a regular file at extraction
+      continue;
+    }
+    if (!now) return Trust::changed;
+    if (*now == recorded->second) continue;
+    if (e.sha256.empty() || (e.size_in_bytes && *e.size_in_bytes != now->size)) {
+      return Trust::changed;
+    }
+    auto digest = hash::hex_digest_file(hash::Algorithm::sha256, dir + "/" + e.path);
+    if (!digest.ok() || *digest != hash::normalize_hex(e.sha256)) return Trust::changed;
+    recorded->second = *now;
+    trust = Trust::intact_restamped;
+  }
+  return trust;
+}
+
+json marker_json(const Digests& d, const std::string& url, const Stamps& stamps) {
+  json files = json::object();
+  for (const auto& [path, stamp] : stamps) files[path] = {stamp.size, stamp.mtime_ns};
+  return {{"sha256", d.sha256},
+          {"md5", d.md5},
+          {"size", d.size},
+          {"url", url_for_disk(url)},
+          {"files", std::move(files)}};
+}
+
+Error not_safe(const std::string& label, const std::string& where, const char* field,
+               const std::string& value) {
+  return Error{ErrorKind::input,
+               label,
+               where + " " + field + " '" + value +
+                   "' is not a safe file name; refusing to use it in a path"};
+}
+
+// The lock's name, version and build must be usable as file name components.
+Result<void> check_locked_identity(const lockfile::LockedPackage& p, const std::string& label) {
+  for (const auto& [field, value] : {std::pair<const char*, const std::string&>{"name", p.name},
+                                     {"version", p.version},
+                                     {"build", p.build}}) {
+    if (!value.empty() && !package::is_safe_path_component(value)) {
+      return not_safe(label, "the lock's", field, value);
+    }
+  }
+  return Ok{};
+}
+
+// The package must say it is what the lock says it is, with names safe for paths.
+Result<void> check_package_identity(const lockfile::LockedPackage& p, const package::IndexJson& ix,
+                                    const std::string& label) {
+  for (const auto& [field, value] : {std::pair<const char*, const std::string&>{"name", ix.name},
+                                     {"version", ix.version},
+                                     {"build", ix.build}}) {
+    if (!package::is_safe_path_component(value)) {
+      return not_safe(label, "the package's info/index.json", field, value);
+    }
+  }
+  if ((!p.name.empty() && ix.name != p.name) || (!p.version.empty() && ix.version != p.version) ||
+      (!p.build.empty() && ix.build != p.build)) {
+    return Error{ErrorKind::input,
+                 label,
+                 "the package says it is " + ix.name + "-" + ix.version + "-" + ix.build +
+                     ", not what the lock names; refusing it"};
+  }
+  return Ok{};
+}
+
+Stamps read_stamps(const json& doc) {
+  Stamps out;
+  auto files = doc.find("files");
+  if (files == doc.end() || !files->is_object()) return out;
+  for (const auto& [path, v] : files->items()) {
+    if (!v.is_array() || v.size() != 2 || !v[0].is_number_unsigned() || !v[1].is_number_integer())
+      continue;
+    out[path] = FileStamp{v[0].get<uint64_t>(), v[1].get<int64_t>()};
+  }
+  return out;
+}
+
 // Whether `actual` is the artifact the lock names: sha256 when the lock has one, else md5;
 // the size too when the lock records it.
 bool matches(const lockfile::LockedPackage& p, const Digests& actual) {
@@ -43,11 +161,12 @@ bool matches(const lockfile::LockedPackage& p, const Digests& actual) {
   return hash::normalize_hex(p.md5) == actual.md5;
 }
 
-std::optional<Digests> read_marker(const std::string& extracted_dir) {
+std::optional<Digests> read_marker(const std::string& extracted_dir, Stamps& stamps) {
   auto text = read_file(extracted_dir + k_marker);
   if (!text.ok()) return std::nullopt;
   json doc = json::parse(*text, nullptr, false);
   if (!doc.is_object()) return std::nullopt;
+  stamps = read_stamps(doc);
   Digests d;
   d.sha256 = doc.value("sha256", "");
   d.md5 = doc.value("md5", "");
@@ -66,6 +185,12 @@ bool is_file_url(const std::string& url) {
 }
 
 }  // namespace
+
+std::string url_for_disk(const std::string& url) {
+  // conda-lock's ${VAR} form names a variable, not a secret.
+  if (url.find("${") != std::string::npos) return url;
+  return channel::redact_url(url);
+}
 
 std::string default_pkgs_dir() {
   if (const char* dir = std::getenv("ENVLOCK_CACHE_DIR"); dir && *dir) {
@@ -99,10 +224,14 @@ Result<CachedPackage> ensure_package(const lockfile::LockedPackage& p,
                  label,
                  "the lock records no sha256 or md5; refusing to install unverified bytes"};
   }
+  ENVLOCK_TRY_VOID(check_locked_identity(p, label));
   const std::string file_name = lockfile::url_filename(p.url);
   const std::string stem = strip_extension(file_name);
-  if (stem.empty()) {
-    return Error{ErrorKind::input, label, "URL does not name a .conda or .tar.bz2 file: " + p.url};
+  if (stem.empty() || !package::is_safe_path_component(file_name) ||
+      !package::is_safe_path_component(stem)) {
+    return Error{ErrorKind::input,
+                 label,
+                 "URL does not name a .conda or .tar.bz2 file: " + url_for_disk(p.url)};
   }
   ENVLOCK_TRY_VOID(fsu::make_dirs(options.pkgs_dir));
   CachedPackage out;
@@ -110,10 +239,19 @@ Result<CachedPackage> ensure_package(const lockfile::LockedPackage& p,
   out.extracted_dir = options.pkgs_dir + "/" + stem;
   ENVLOCK_TRY(lock, fsu::FileLock::acquire(out.archive_path + ".lock"));
 
-  // 1. A finished extraction of exactly this archive.
-  if (auto marker = read_marker(out.extracted_dir); marker && matches(p, *marker)) {
+  // 1. A finished extraction of exactly this archive, with every file still as extracted.
+  Stamps stamps;
+  if (auto marker = read_marker(out.extracted_dir, stamps); marker && matches(p, *marker)) {
     auto info = package::read_package_info_dir(out.extracted_dir);
-    if (info.ok()) {
+    Trust trust = info.ok() ? check_extraction(out.extracted_dir, *info, stamps) : Trust::changed;
+    if (trust != Trust::changed) {
+      ENVLOCK_TRY_VOID(check_package_identity(p, info->index, label));
+      if (trust == Trust::intact_restamped) {
+        // Best effort: a stale stamp only costs one more hash next time.
+        (void)write_file_atomic(out.extracted_dir + k_marker,
+                                marker_json(*marker, p.url, stamps).dump(2),
+                                Durability::no_fsync);
+      }
       out.sha256 = marker->sha256;
       out.md5 = marker->md5;
       out.size = marker->size;
@@ -165,14 +303,23 @@ Result<CachedPackage> ensure_package(const lockfile::LockedPackage& p,
 
   // Extract afresh: whatever is at the folder is not known to belong to this archive.
   ENVLOCK_TRY_VOID(fsu::remove_tree(out.extracted_dir));
-  auto extracted = package::extract_package(out.archive_path, out.extracted_dir);
+  auto extracted = package::extract_package(out.archive_path, out.extracted_dir, options.extract);
   if (!extracted.ok()) return extracted.take_error().wrapped(label);
-  json marker = {{"sha256", out.sha256}, {"md5", out.md5}, {"size", out.size}, {"url", p.url}};
+  auto info = package::read_package_info_dir(out.extracted_dir);
+  if (!info.ok()) {
+    (void)fsu::remove_tree(out.extracted_dir);
+    return info.take_error().wrapped(label);
+  }
+  if (auto identity = check_package_identity(p, info->index, label); !identity.ok()) {
+    (void)fsu::remove_tree(out.extracted_dir);
+    return identity.take_error();
+  }
+  // The marker last: without it the folder is never trusted.
   ENVLOCK_TRY_VOID(fsu::make_dirs(out.extracted_dir + "/info"));
   ENVLOCK_TRY_VOID(
-      write_file_atomic(out.extracted_dir + k_marker, marker.dump(2), Durability::no_fsync));
-  auto info = package::read_package_info_dir(out.extracted_dir);
-  if (!info.ok()) return info.take_error().wrapped(label);
+      write_file_atomic(out.extracted_dir + k_marker,
+                        marker_json(*digests, p.url, stamp_files(out.extracted_dir, *info)).dump(2),
+                        Durability::no_fsync));
   out.info = std::move(info).value();
   return out;
 }

@@ -4,7 +4,8 @@
 // that a stale or partial extraction is redone.
 //
 // Layout: `<pkgs>/<file name>` (the archive), `<pkgs>/<stem>/` (extracted; `info/` holds
-// `envlock_extracted.json`, the marker), `<pkgs>/<file name>.lock` (per-package flock).
+// `envlock_extracted.json`, the marker: the archive's digests, its credential-free URL and the
+// size and mtime of every file at extraction), `<pkgs>/<file name>.lock` (per-package flock).
 
 #include <cstdint>
 #include <functional>
@@ -27,6 +28,7 @@ struct CacheOptions {
   std::string pkgs_dir;
   Offline offline = Offline::no;
   channel::DownloadOptions download;
+  package::ExtractOptions extract;  ///< the size cap of one extracted package
 };
 
 /// Where a package came from this time.
@@ -44,19 +46,29 @@ struct CachedPackage {
   package::PackageInfo info;
 };
 
+/// `url` as it may be written to disk (conda-meta, cache markers): credentials redacted with
+/// channel::redact_url; conda-lock's `${VAR}` form is kept as it is.
+std::string url_for_disk(const std::string& url);
+
 /// "<name>-<version>-<build>" for messages.
 std::string package_label(const lockfile::LockedPackage& package);
 
 /// Makes `package` available in the cache and returns its extracted form:
-/// 1. an extraction whose marker matches the lock's sha256 (else md5) is used as is;
+/// 1. an extraction whose marker matches the lock's sha256 (else md5) is used when every file
+///    it holds is still the package's: a file whose size or mtime differs from the marker's
+///    record is hashed against info/paths.json, and one that differs (an edit through a hard
+///    link in some prefix) makes the whole extraction untrusted, deleted and made again;
 /// 2. else a cached archive is hashed and used when its sha256 (else md5) and size match the
 ///    lock, otherwise it is deleted;
 /// 3. else the archive is downloaded (hash-checked while streaming) and extracted.
+/// The package's name, version and build (from the lock and from its info/index.json) must
+/// each be one safe path component (package::is_safe_path_component) and must agree.
 /// Fails with ErrorKind::input when the lock has no digest or a URL without a package file
-/// name, when the downloaded bytes disagree with the lock (naming the package, the expected
-/// and the actual digest) or the archive is malformed or hostile; ErrorKind::network when the
-/// download fails or --offline forbids it; ErrorKind::io for local file failures.
-/// Safe to call from several threads and processes at once (a flock per package).
+/// name, a name, version or build is not a safe file name, the package is not the one the
+/// lock names, the downloaded bytes disagree with the lock (naming the package, the expected
+/// and the actual digest) or the archive is malformed or hostile (see extract_package);
+/// ErrorKind::network when the download fails or --offline forbids it; ErrorKind::io for local file
+/// failures. Safe to call from several threads and processes at once (a flock per package).
 Result<CachedPackage> ensure_package(const lockfile::LockedPackage& package,
                                      const CacheOptions& options);
 

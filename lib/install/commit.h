@@ -22,12 +22,15 @@
 
 namespace envlock::install {
 
-/// Shared with a signal handler: the handler sets `requested`; while `critical` is true the
+/// Shared with a signal handler: the handler sets `requested`. While `critical` is true the
 /// install is in its commit step and must not be abandoned (the handler then only records the
-/// request; the install finishes the commit and returns).
+/// request; the install finishes the commit and returns). While `cleanup` is true the install
+/// is staging and stops itself at the next file, removing its staging folder, and returns an
+/// "interrupted" error (the handler then only records the request too).
 struct InterruptState {
   std::atomic<bool> requested{false};
   std::atomic<bool> critical{false};
+  std::atomic<bool> cleanup{false};
 };
 
 /// The staging folder of updates: `<prefix>/conda-meta/.envlock-txn`.

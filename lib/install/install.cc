@@ -108,6 +108,26 @@ std::string python_version_of(const std::vector<lockfile::LockedPackage>& locked
   return "";
 }
 
+// CEP 17: the python record's python_site_packages_path, from the python this install links
+// or, failing that, the one installed; "" when neither says.
+std::string site_packages_of(const std::vector<lockfile::LockedPackage>& link,
+                             const std::vector<CachedPackage>& cached,
+                             const std::vector<prefix::PrefixRecord>& installed) {
+  for (size_t i = 0; i < link.size() && i < cached.size(); ++i) {
+    if (link[i].name == "python") return cached[i].info.index.python_site_packages_path;
+  }
+  for (const auto& r : installed) {
+    if (r.name != "python") continue;
+    // A record is prefix content, not a package: use it only when it names a path inside.
+    const auto& p = r.python_site_packages_path;
+    if (p.empty() || p.front() == '/' || ("/" + p + "/").find("/../") != std::string::npos) {
+      return "";
+    }
+    return p;
+  }
+  return "";
+}
+
 bool is_empty_dir(const std::string& path) {
   DIR* dir = ::opendir(path.c_str());
   if (!dir) return false;
@@ -132,6 +152,7 @@ Result<std::vector<CachedPackage>> fetch_all(const std::vector<lockfile::LockedP
   cache.pkgs_dir = o.pkgs_dir.empty() ? default_pkgs_dir() : o.pkgs_dir;
   cache.offline = o.offline;
   cache.download.http = o.http;
+  cache.extract.max_total_bytes = o.max_package_bytes;
   std::vector<std::optional<Result<CachedPackage>>> results(link.size());
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
@@ -307,7 +328,12 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
       ENVLOCK_TRY_VOID(
           write_file_atomic(root + "/conda-meta/.envlock.lock", "", Durability::no_fsync));
     }
-    LinkTarget target{root, prefix_dir, report.platform, python_version_of(locked)};
+    LinkTarget target{root,
+                      prefix_dir,
+                      report.platform,
+                      python_version_of(locked),
+                      site_packages_of(t.link, cached, installed),
+                      o.interrupt};
     prefix::Revision revision;
     revision.date = now_for_history();
     revision.cmd = o.command_line;
@@ -340,16 +366,25 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
     history += prefix::format_revision(revision);
     return write_file_atomic(root + "/conda-meta/history", history, Durability::no_fsync);
   };
+  // An interrupt while staging stops at the next file and removes what was staged.
+  if (o.interrupt) o.interrupt->cleanup = true;
   auto staged = stage();
+  if (staged.ok() && o.interrupt && o.interrupt->requested) {
+    staged = Error{ErrorKind::io, prefix_dir, "interrupted"};
+  }
   if (!staged.ok()) {
     (void)fsu::remove_tree(fresh ? root : txn_dir(prefix_dir));
+    if (o.interrupt) o.interrupt->cleanup = false;
     return staged.take_error();
   }
 
   // The commit: renames only.
   if (progress) progress({ProgressEvent::Stage::commit, "", 0, 0, 0, 0});
+  if (o.interrupt) {
+    o.interrupt->critical = true;  // before cleanup ends: no moment where a signal exits
+    o.interrupt->cleanup = false;
+  }
   if (fresh) {
-    if (o.interrupt) o.interrupt->critical = true;
     auto committed = commit_fresh(root, prefix_dir);
     if (o.interrupt) o.interrupt->critical = false;
     ENVLOCK_TRY_VOID(std::move(committed));

@@ -24,6 +24,8 @@ struct Options {
   Offline offline = Offline::no;
   std::string pkgs_dir;  ///< "" = default_pkgs_dir()
   int jobs = 4;          ///< parallel downloads and extractions
+  /// The most bytes one package may extract to (a bomb stops there).
+  uint64_t max_package_bytes = package::k_default_max_extracted_bytes;
   /// Network settings for downloads (tests shorten the timeouts).
   channel::HttpOptions http;
   /// Written as the history entry's `# cmd:` line.
@@ -61,11 +63,12 @@ struct Report {
   bool up_to_date = false;                 ///< nothing to do: the prefix matched the lock
   Recovery recovered = Recovery::nothing;  ///< an interrupted earlier install was finished/undone
   std::vector<Change> changes;             ///< by name
-  std::vector<std::string> link_scripts_not_run;  ///< prefix-relative paths
-  std::vector<Skipped> skipped;                   ///< pip packages (not installed by envlock)
-  size_t downloaded = 0;                          ///< archives fetched
-  size_t from_cache = 0;                          ///< packages served by the cache
-  size_t files_linked = 0;                        ///< hard links
+  /// Link scripts of the linked packages, none of them run: prefix-relative paths.
+  std::vector<std::string> link_scripts_not_run;
+  std::vector<Skipped> skipped;  ///< pip packages (not installed by envlock)
+  size_t downloaded = 0;         ///< archives fetched
+  size_t from_cache = 0;         ///< packages served by the cache
+  size_t files_linked = 0;       ///< hard links
   size_t files_copied = 0;
   size_t files_relocated = 0;
 };
@@ -76,8 +79,11 @@ struct Report {
 /// Fails with ErrorKind::usage for a platform or environment the lock lacks, a prefix that
 /// exists but is not a conda prefix, or a binary placeholder shorter than the prefix;
 /// ErrorKind::input for a malformed lock or package, or bytes that disagree with the lock
-/// (the message names the package, expected and actual digest); ErrorKind::network for
-/// download failures; ErrorKind::io for local failures. On failure the prefix is as before.
+/// (the message names the package, expected and actual digest), a package that is not what
+/// the lock names or whose files are not what its paths.json says; ErrorKind::network for
+/// download failures; ErrorKind::io for local failures and for an interrupt requested while
+/// staging (message "interrupted"; the staging folder is removed first). On failure the prefix
+/// is as before.
 Result<Report> run(const Options& options, const ProgressSink& progress = {});
 
 /// The report for people: one line per change and a summary, or "already up to date".

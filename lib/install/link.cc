@@ -74,7 +74,9 @@ class FolderMaker {
 bool is_link_script(const std::string& path, const std::string& name) {
   for (const char* kind : {"pre-link", "post-link", "pre-unlink"}) {
     std::string base = "." + name + "-" + kind;
-    if (path == "bin/" + base + ".sh" || path == "Scripts/" + base + ".bat") return true;
+    for (const char* folder : {"bin/", "Scripts/", "python-scripts/"}) {
+      if (path == folder + base + ".sh" || path == folder + base + ".bat") return true;
+    }
   }
   return false;
 }
@@ -89,7 +91,15 @@ std::string channel_of(const std::string& url) {
     base.resize(slash);
   }
   auto parsed = channel::Channel::parse_one(base, channel::ChannelConfig{});
-  return parsed.ok() ? parsed->base_url() : base;
+  return parsed.ok() ? parsed->base_url() : url_for_disk(base);
+}
+
+Error changed_in_cache(const std::string& label, const std::string& path) {
+  return Error{ErrorKind::input,
+               label,
+               "the package cache's copy of '" + path +
+                   "' differs from the package's info/paths.json; run the install again to "
+                   "extract it afresh"};
 }
 
 std::string canonical_channel(const std::string& channel_url) {
@@ -100,9 +110,12 @@ std::string canonical_channel(const std::string& channel_url) {
 }  // namespace
 
 std::string target_path(const std::string& path, bool noarch_python,
-                        const std::string& python_version) {
+                        const std::string& python_version, const std::string& site_packages) {
   if (!noarch_python) return path;
-  if (path.rfind("site-packages/", 0) == 0) return "lib/python" + python_version + "/" + path;
+  if (path.rfind("site-packages/", 0) == 0) {
+    if (!site_packages.empty()) return site_packages + path.substr(13);
+    return "lib/python" + python_version + "/" + path;
+  }
   if (path.rfind("python-scripts/", 0) == 0) return "bin/" + path.substr(15);
   return path;
 }
@@ -119,7 +132,7 @@ Result<std::string> entry_point_script(const std::string& entry_point, const std
   std::string func = trim(std::string_view(entry_point).substr(colon + 1));
   if (size_t bracket = func.find('['); bracket != std::string::npos)
     func = trim(func.substr(0, bracket));
-  if (name->empty() || module.empty() || func.empty() || name->find('/') != std::string::npos) {
+  if (!package::is_safe_path_component(*name) || module.empty() || func.empty()) {
     return Error{ErrorKind::input, entry_point, "entry point is not 'name = module:function'"};
   }
   std::string import_name = func.substr(0, func.find('.'));
@@ -164,7 +177,11 @@ Result<LinkedPackage> link_package(const lockfile::LockedPackage& package,
 
   for (const package::PathEntry& e : info.paths) {
     const std::string src = cached.extracted_dir + "/" + e.path;
-    const std::string rel = target_path(e.path, noarch_python, target.python_version);
+    if (target.interrupt && target.interrupt->requested) {
+      return Error{ErrorKind::io, label, "interrupted"};
+    }
+    const std::string rel =
+        target_path(e.path, noarch_python, target.python_version, target.site_packages);
     const std::string dst = target.root + "/" + rel;
     if (is_link_script(e.path, info.index.name)) out.link_scripts.push_back(rel);
     struct stat st;
@@ -195,6 +212,10 @@ Result<LinkedPackage> link_package(const lockfile::LockedPackage& package,
       if (!e.prefix_placeholder.empty()) {
         // Relocated files are always new copies: the cache must keep the placeholder.
         ENVLOCK_TRY(data, read_file(src));
+        if (e.path_type == PathType::hardlink && !e.sha256.empty() &&
+            hash::hex_digest(hash::Algorithm::sha256, data) != hash::normalize_hex(e.sha256)) {
+          return changed_in_cache(label, e.path);
+        }
         std::string rewritten;
         if (e.file_mode == package::FileMode::binary) {
           ENVLOCK_TRY(b,
@@ -226,11 +247,15 @@ Result<LinkedPackage> link_package(const lockfile::LockedPackage& package,
           ++out.copied;
           if (!e.no_link) all_hardlinked = false;
         }
+        if (e.path_type == PathType::hardlink && e.size_in_bytes &&
+            *e.size_in_bytes != static_cast<uint64_t>(st.st_size)) {
+          return changed_in_cache(label, e.path);  // ensure_package checked it moments ago
+        }
         if (!pd.size_in_bytes) pd.size_in_bytes = static_cast<uint64_t>(st.st_size);
-        // The package's digest describes this file unless the file is not what paths.json
-        // says (old converted packages hold some symlinks as empty files): then hash it.
-        const bool described = e.path_type == PathType::hardlink && !pd.sha256.empty() &&
-                               *pd.size_in_bytes == static_cast<uint64_t>(st.st_size);
+        // The package's digest describes this file (ensure_package checked the cache copy)
+        // unless the file is not what paths.json says (old converted packages hold some
+        // symlinks as empty files): then hash it.
+        const bool described = e.path_type == PathType::hardlink && !pd.sha256.empty();
         if (described) {
           pd.sha256_in_prefix = pd.sha256;
         } else {
@@ -276,10 +301,11 @@ Result<LinkedPackage> link_package(const lockfile::LockedPackage& package,
   r.constrains = ix.constrains;
   r.subdir = ix.subdir.empty() ? package.subdir : ix.subdir;
   r.noarch = noarch_python ? "python" : ix.noarch;
+  r.python_site_packages_path = ix.python_site_packages_path;
   r.license = ix.license;
   r.timestamp = ix.timestamp;
   r.track_features = ix.track_features;
-  r.url = package.url;
+  r.url = url_for_disk(package.url);
   r.fn = lockfile::url_filename(package.url);
   r.channel = channel_of(package.url);
   r.md5 = cached.md5;

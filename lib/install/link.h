@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "lib/install/cache.h"
+#include "lib/install/commit.h"
 #include "lib/lockfile/lock.h"
 #include "lib/prefix/prefix.h"
 #include "lib/util/result.h"
@@ -21,6 +22,11 @@ struct LinkTarget {
   std::string platform;  ///< the lock platform (shebang length limit)
   /// "X.Y" of the locked python, for noarch:python packages; "" when the lock has none.
   std::string python_version;
+  /// Where noarch:python `site-packages/` goes: the python record's CEP 17
+  /// `python_site_packages_path` when it has one; "" = `lib/pythonX.Y/site-packages`.
+  std::string site_packages;
+  /// Checked between files: a requested interrupt stops linking (may be null).
+  const InterruptState* interrupt = nullptr;
 };
 
 /// What linking one package produced.
@@ -33,13 +39,18 @@ struct LinkedPackage {
 };
 
 /// The path a package file lands at: for noarch:python, `site-packages/…` goes to
-/// `lib/pythonX.Y/site-packages/…` and `python-scripts/…` to `bin/…`.
+/// `site_packages/…` (`lib/pythonX.Y/site-packages/…` when `site_packages` is empty) and
+/// `python-scripts/…` to `bin/…`.
 std::string target_path(const std::string& path, bool noarch_python,
-                        const std::string& python_version);
+                        const std::string& python_version, const std::string& site_packages = "");
 
 /// Links `cached` (the locked `package`) under `target.root`, replacing parent folders' absent
-/// entries as needed and overwriting files already there. Fails with ErrorKind::input when a
-/// noarch:python package has no python version to go with, or an entry point is malformed;
+/// entries as needed and overwriting files already there. Every link script (`.NAME-pre-link`,
+/// `-post-link`, `-pre-unlink` in `bin/` as .sh or `Scripts/` as .bat, also where a noarch:python
+/// package's `python-scripts/` lands) is listed in `link_scripts`; none is run. Fails with
+/// ErrorKind::input when a noarch:python package has no python version to go with, an entry
+/// point is malformed, or a cached file is no longer the package's bytes (paths.json's size or
+/// sha256; the cache entry changed after it was checked); ErrorKind::io when interrupted;
 /// ErrorKind::usage when a binary placeholder is shorter than the prefix; ErrorKind::io for
 /// file system failures. Files under `target.root` may be left behind on failure (the caller
 /// owns that folder).

@@ -194,6 +194,8 @@ void parse_field(std::string_view key, Element v, PrefixRecord& r) {
     } else {
       r.noarch = text_of(v, "noarch");
     }
+  } else if (key == "python_site_packages_path") {
+    r.python_site_packages_path = text_of(v, "python_site_packages_path");
   } else if (key == "license") {
     r.license = text_of(v, "license");
   } else if (key == "license_family") {
@@ -571,6 +573,7 @@ std::string write_prefix_record(const PrefixRecord& r) {
   put_text(doc, "track_features", r.track_features, false);
   put_text(doc, "features", r.features, false);
   put_text(doc, "noarch", r.noarch, false);
+  put_text(doc, "python_site_packages_path", r.python_site_packages_path, false);
   put_text(doc, "license", r.license, false);
   put_text(doc, "license_family", r.license_family, false);
   if (r.timestamp) doc["timestamp"] = *r.timestamp;

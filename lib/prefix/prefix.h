@@ -56,6 +56,8 @@ struct PrefixRecord {
   std::string track_features;  ///< space-separated (a JSON list is joined)
   std::string features;
   std::string noarch;  ///< "", "python" or "generic"
+  /// CEP 17 (python records): where site-packages is, e.g. "lib/python3.13t/site-packages".
+  std::string python_site_packages_path;
   std::string license;
   std::string license_family;
   std::optional<int64_t> timestamp;

@@ -4,7 +4,10 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cctype>
+#include <cstdlib>
 #include <iostream>
+#include <optional>
 
 #include "lib/install/install.h"
 #include "lib/util/errors.h"
@@ -16,11 +19,39 @@ namespace {
 
 install::InterruptState g_interrupt;
 
-// Before the commit nothing in the prefix has changed: leave at once (the next run deletes the
-// staging leftovers). During the commit, let it finish.
+// Before staging nothing in the prefix has changed: leave at once. While staging, the install
+// stops at the next file and removes its staging folder; during the commit, it finishes.
 void on_signal(int) {
   g_interrupt.requested = true;
-  if (!g_interrupt.critical) ::_exit(static_cast<int>(ExitCode::interrupted));
+  if (!g_interrupt.critical && !g_interrupt.cleanup) {
+    ::_exit(static_cast<int>(ExitCode::interrupted));
+  }
+}
+
+// "8G", "512M", "100k" or plain bytes; nullopt when malformed.
+std::optional<uint64_t> parse_size(const std::string& text) {
+  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text.front()))) return std::nullopt;
+  size_t end = 0;
+  uint64_t value = 0;
+  try {
+    value = std::stoull(text, &end);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  std::string unit = text.substr(end);
+  int shift = 0;
+  if (unit == "k" || unit == "K")
+    shift = 10;
+  else if (unit == "M")
+    shift = 20;
+  else if (unit == "G")
+    shift = 30;
+  else if (unit == "T")
+    shift = 40;
+  else if (!unit.empty())
+    return std::nullopt;
+  if (value > (UINT64_MAX >> shift)) return std::nullopt;
+  return value << shift;
 }
 
 void install_signal_handlers() {
@@ -57,8 +88,24 @@ int install_command(const std::string& tool, std::vector<std::string> args) {
         ->capture_default_str()
         ->check(CLI::Range(1, 64));
     app.add_flag("--json", json, "print a JSON report of what changed");
+    std::string max_size;
+    if (const char* env = std::getenv("ENVLOCK_MAX_PACKAGE_SIZE"); env && *env) max_size = env;
+    app.add_option("--max-package-size",
+                   max_size,
+                   "the most one package may extract to, e.g. 8G (default: "
+                   "$ENVLOCK_MAX_PACKAGE_SIZE, else 8G)");
     if (auto rc = cli::parse(app, tool, std::move(args))) return *rc;
     o.offline = offline ? install::Offline::yes : install::Offline::no;
+    if (!max_size.empty()) {
+      auto bytes = parse_size(max_size);
+      if (!bytes || *bytes == 0) {
+        throw ToolError(
+            Error{ErrorKind::usage,
+                  "--max-package-size",
+                  "expected a size such as 8G, 512M or a number of bytes, got '" + max_size + "'"});
+      }
+      o.max_package_bytes = *bytes;
+    }
     o.command_line = command_line;
     o.interrupt = &g_interrupt;
     install_signal_handlers();
@@ -69,7 +116,14 @@ int install_command(const std::string& tool, std::vector<std::string> args) {
         std::cerr << "\r\033[K" << to_string(e) << std::flush;
       };
     }
-    auto report = value_or_throw(install::run(o, progress));
+    auto result = install::run(o, progress);
+    if (!result.ok() && g_interrupt.requested) {
+      // Staging stopped and cleaned up after itself: the answer is "interrupted", not a failure.
+      if (progress) std::cerr << "\r\033[K" << std::flush;
+      std::cerr << format_error(tool, result.error()) << "\n";
+      return static_cast<int>(ExitCode::interrupted);
+    }
+    auto report = value_or_throw(std::move(result));
     if (progress) std::cerr << "\r\033[K" << std::flush;
     std::cout << (json ? install::render_json(report) : install::render_text(report));
     return 0;
