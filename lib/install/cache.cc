@@ -53,11 +53,10 @@ std::optional<FileStamp> stamp_of(const std::string& path) {
                    static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
 }
 
-// The regular files the package lists, stamped as they are now.
+// The regular files the package lists (whatever paths.json calls them), stamped as they are.
 Stamps stamp_files(const std::string& dir, const package::PackageInfo& info) {
   Stamps out;
   for (const auto& e : info.paths) {
-    if (e.path_type != package::PathType::hardlink) continue;
     if (auto stamp = stamp_of(dir + "/" + e.path)) out[e.path] = *stamp;
   }
   return out;
@@ -71,7 +70,6 @@ enum class Trust { intact, intact_restamped, changed };
 Trust check_extraction(const std::string& dir, const package::PackageInfo& info, Stamps& stamps) {
   Trust trust = Trust::intact;
   for (const auto& e : info.paths) {
-    if (e.path_type != package::PathType::hardlink) continue;
     auto now = stamp_of(dir + "/" + e.path);
     auto recorded = stamps.find(e.path);
     if (recorded == stamps.end()) {
@@ -80,7 +78,9 @@ Trust check_extraction(const std::string& dir, const package::PackageInfo& info,
     }
     if (!now) return Trust::changed;
     if (*now == recorded->second) continue;
-    if (e.sha256.empty() || (e.size_in_bytes && *e.size_in_bytes != now->size)) {
+    // Only a file paths.json describes can be re-checked by its bytes.
+    if (e.path_type != package::PathType::hardlink || e.sha256.empty() ||
+        (e.size_in_bytes && *e.size_in_bytes != now->size)) {
       return Trust::changed;
     }
     auto digest = hash::hex_digest_file(hash::Algorithm::sha256, dir + "/" + e.path);

@@ -260,7 +260,12 @@ Result<LinkedPackage> link_package(const lockfile::LockedPackage& package,
           pd.sha256_in_prefix = pd.sha256;
         } else {
           ENVLOCK_TRY(digest, hash::hex_digest_file(hash::Algorithm::sha256, src));
-          if (pd.sha256.empty()) pd.sha256 = digest;
+          if (pd.sha256.empty() || e.path_type != PathType::hardlink) {
+            // paths.json's digest and size describe another file (a link's target): the
+            // record describes the archive's own bytes instead.
+            pd.sha256 = digest;
+            pd.size_in_bytes = static_cast<uint64_t>(st.st_size);
+          }
           pd.sha256_in_prefix = digest;
         }
       }
