@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -20,6 +21,7 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* k_marker = "/info/envlock_extracted.json";
+constexpr const char* k_stamps = "/info/envlock_stamps";
 
 std::string strip_extension(const std::string& file_name) {
   for (const char* ext : {".conda", ".tar.bz2"}) {
@@ -44,7 +46,8 @@ struct FileStamp {
   int64_t mtime_ns = 0;
   bool operator==(const FileStamp&) const = default;
 };
-using Stamps = std::map<std::string, FileStamp>;
+// One per paths.json entry, in its order; nullopt where the entry was no regular file.
+using Stamps = std::vector<std::optional<FileStamp>>;
 
 std::optional<FileStamp> stamp_of(const std::string& path) {
   struct stat st;
@@ -53,12 +56,46 @@ std::optional<FileStamp> stamp_of(const std::string& path) {
                    static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
 }
 
-// The regular files the package lists (whatever paths.json calls them), stamped as they are.
 Stamps stamp_files(const std::string& dir, const package::PackageInfo& info) {
   Stamps out;
-  for (const auto& e : info.paths) {
-    if (auto stamp = stamp_of(dir + "/" + e.path)) out[e.path] = *stamp;
+  out.reserve(info.paths.size());
+  for (const auto& e : info.paths) out.push_back(stamp_of(dir + "/" + e.path));
+  return out;
+}
+
+// A line per entry, "<size> <mtime ns>" or "-": plain text, because a JSON object per file
+// made reading the marker of a 10,000-file package cost more than the stats it saves.
+std::string stamps_text(const Stamps& stamps) {
+  std::string out;
+  for (const auto& s : stamps) {
+    out += s ? std::to_string(s->size) + " " + std::to_string(s->mtime_ns) + "\n" : "-\n";
   }
+  return out;
+}
+
+// The stamps written at extraction; empty when absent or not one line per entry.
+Stamps read_stamps(const std::string& dir, size_t count) {
+  auto text = read_file(dir + k_stamps);
+  if (!text.ok()) return {};
+  Stamps out;
+  out.reserve(count);
+  const char* p = text->c_str();
+  const char* end = p + text->size();
+  while (p < end) {
+    const char* eol = static_cast<const char*>(std::memchr(p, '\n', end - p));
+    if (!eol) return {};
+    if (*p == '-') {
+      out.push_back(std::nullopt);
+    } else {
+      char* next = nullptr;
+      uint64_t size = std::strtoull(p, &next, 10);
+      int64_t mtime = std::strtoll(next, &next, 10);
+      if (next != eol) return {};
+      out.push_back(FileStamp{size, mtime});
+    }
+    p = eol + 1;
+  }
+  if (out.size() != count) return {};
   return out;
 }
 
@@ -68,16 +105,18 @@ enum class Trust { intact, intact_restamped, changed };
 // trusted; a changed one is hashed against paths.json (an mtime touched by a copy or a backup
 // tool is not a change of bytes).
 Trust check_extraction(const std::string& dir, const package::PackageInfo& info, Stamps& stamps) {
+  if (stamps.size() != info.paths.size()) return Trust::changed;
   Trust trust = Trust::intact;
-  for (const auto& e : info.paths) {
+  for (size_t i = 0; i < info.paths.size(); ++i) {
+    const package::PathEntry& e = info.paths[i];
     auto now = stamp_of(dir + "/" + e.path);
-    auto recorded = stamps.find(e.path);
-    if (recorded == stamps.end()) {
+    auto& recorded = stamps[i];
+    if (!recorded) {
       if (now) return Trust::changed;  // not a regular file at extraction
       continue;
     }
     if (!now) return Trust::changed;
-    if (*now == recorded->second) continue;
+    if (*now == *recorded) continue;
     // Only a file paths.json describes can be re-checked by its bytes.
     if (e.path_type != package::PathType::hardlink || e.sha256.empty() ||
         (e.size_in_bytes && *e.size_in_bytes != now->size)) {
@@ -85,20 +124,14 @@ Trust check_extraction(const std::string& dir, const package::PackageInfo& info,
     }
     auto digest = hash::hex_digest_file(hash::Algorithm::sha256, dir + "/" + e.path);
     if (!digest.ok() || *digest != hash::normalize_hex(e.sha256)) return Trust::changed;
-    recorded->second = *now;
+    recorded = now;
     trust = Trust::intact_restamped;
   }
   return trust;
 }
 
-json marker_json(const Digests& d, const std::string& url, const Stamps& stamps) {
-  json files = json::object();
-  for (const auto& [path, stamp] : stamps) files[path] = {stamp.size, stamp.mtime_ns};
-  return {{"sha256", d.sha256},
-          {"md5", d.md5},
-          {"size", d.size},
-          {"url", url_for_disk(url)},
-          {"files", std::move(files)}};
+json marker_json(const Digests& d, const std::string& url) {
+  return {{"sha256", d.sha256}, {"md5", d.md5}, {"size", d.size}, {"url", url_for_disk(url)}};
 }
 
 Error not_safe(const std::string& label, const std::string& where, const char* field,
@@ -141,18 +174,6 @@ Result<void> check_package_identity(const lockfile::LockedPackage& p, const pack
   return Ok{};
 }
 
-Stamps read_stamps(const json& doc) {
-  Stamps out;
-  auto files = doc.find("files");
-  if (files == doc.end() || !files->is_object()) return out;
-  for (const auto& [path, v] : files->items()) {
-    if (!v.is_array() || v.size() != 2 || !v[0].is_number_unsigned() || !v[1].is_number_integer())
-      continue;
-    out[path] = FileStamp{v[0].get<uint64_t>(), v[1].get<int64_t>()};
-  }
-  return out;
-}
-
 // Whether `actual` is the artifact the lock names: sha256 when the lock has one, else md5;
 // the size too when the lock records it.
 bool matches(const lockfile::LockedPackage& p, const Digests& actual) {
@@ -161,12 +182,11 @@ bool matches(const lockfile::LockedPackage& p, const Digests& actual) {
   return hash::normalize_hex(p.md5) == actual.md5;
 }
 
-std::optional<Digests> read_marker(const std::string& extracted_dir, Stamps& stamps) {
+std::optional<Digests> read_marker(const std::string& extracted_dir) {
   auto text = read_file(extracted_dir + k_marker);
   if (!text.ok()) return std::nullopt;
   json doc = json::parse(*text, nullptr, false);
   if (!doc.is_object()) return std::nullopt;
-  stamps = read_stamps(doc);
   Digests d;
   d.sha256 = doc.value("sha256", "");
   d.md5 = doc.value("md5", "");
@@ -240,17 +260,16 @@ Result<CachedPackage> ensure_package(const lockfile::LockedPackage& p,
   ENVLOCK_TRY(lock, fsu::FileLock::acquire(out.archive_path + ".lock"));
 
   // 1. A finished extraction of exactly this archive, with every file still as extracted.
-  Stamps stamps;
-  if (auto marker = read_marker(out.extracted_dir, stamps); marker && matches(p, *marker)) {
+  if (auto marker = read_marker(out.extracted_dir); marker && matches(p, *marker)) {
     auto info = package::read_package_info_dir(out.extracted_dir);
+    Stamps stamps = info.ok() ? read_stamps(out.extracted_dir, info->paths.size()) : Stamps{};
     Trust trust = info.ok() ? check_extraction(out.extracted_dir, *info, stamps) : Trust::changed;
     if (trust != Trust::changed) {
       ENVLOCK_TRY_VOID(check_package_identity(p, info->index, label));
       if (trust == Trust::intact_restamped) {
         // Best effort: a stale stamp only costs one more hash next time.
-        (void)write_file_atomic(out.extracted_dir + k_marker,
-                                marker_json(*marker, p.url, stamps).dump(2),
-                                Durability::no_fsync);
+        (void)write_file_atomic(
+            out.extracted_dir + k_stamps, stamps_text(stamps), Durability::no_fsync);
       }
       out.sha256 = marker->sha256;
       out.md5 = marker->md5;
@@ -316,10 +335,11 @@ Result<CachedPackage> ensure_package(const lockfile::LockedPackage& p,
   }
   // The marker last: without it the folder is never trusted.
   ENVLOCK_TRY_VOID(fsu::make_dirs(out.extracted_dir + "/info"));
-  ENVLOCK_TRY_VOID(
-      write_file_atomic(out.extracted_dir + k_marker,
-                        marker_json(*digests, p.url, stamp_files(out.extracted_dir, *info)).dump(2),
-                        Durability::no_fsync));
+  ENVLOCK_TRY_VOID(write_file_atomic(out.extracted_dir + k_stamps,
+                                     stamps_text(stamp_files(out.extracted_dir, *info)),
+                                     Durability::no_fsync));
+  ENVLOCK_TRY_VOID(write_file_atomic(
+      out.extracted_dir + k_marker, marker_json(*digests, p.url).dump(2), Durability::no_fsync));
   out.info = std::move(info).value();
   return out;
 }

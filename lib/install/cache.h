@@ -4,8 +4,9 @@
 // that a stale or partial extraction is redone.
 //
 // Layout: `<pkgs>/<file name>` (the archive), `<pkgs>/<stem>/` (extracted; `info/` holds
-// `envlock_extracted.json`, the marker: the archive's digests, its credential-free URL and the
-// size and mtime of every file at extraction), `<pkgs>/<file name>.lock` (per-package flock).
+// `envlock_extracted.json`, the marker: the archive's digests and credential-free URL, and
+// `envlock_stamps`: the size and mtime of every file at extraction), `<pkgs>/<file name>.lock`
+// (per-package flock).
 
 #include <cstdint>
 #include <functional>
