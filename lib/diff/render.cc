@@ -1,13 +1,13 @@
 #include "lib/diff/render.h"
 
+#include "lib/channel/channel.h"
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace envlock::diff {
 namespace {
-
-constexpr const char* k_anaconda = "https://conda.anaconda.org/";
 
 std::string identity(const PackageSide& s) {
   return s.build.empty() ? s.version : s.version + " " + s.build;
@@ -284,11 +284,9 @@ nlohmann::ordered_json json_info(const LockInfo& info) {
 }  // namespace
 
 std::string short_channel(const std::string& channel) {
-  std::string_view prefix = k_anaconda;
-  if (channel.size() > prefix.size() && channel.compare(0, prefix.size(), prefix) == 0) {
-    return channel.substr(prefix.size());
-  }
-  return channel;
+  if (channel.find("***") != std::string::npos) return channel;  // already redacted: show as is
+  auto parsed = channel::Channel::parse_one(channel, {});
+  return parsed ? parsed->canonical_name() : channel;
 }
 
 std::string render_text(const DiffReport& report, Color color) {

@@ -27,7 +27,8 @@ inline constexpr size_t k_fold_rows = 10;
 /// JSON with stable field names (schemas/diff-report.schema.json), two-space indented.
 [[nodiscard]] std::string render_json(const DiffReport& report);
 
-/// "https://conda.anaconda.org/conda-forge" → "conda-forge"; other channels unchanged.
+/// The name conda gives a channel URL (lib/channel): "https://conda.anaconda.org/conda-forge" →
+/// "conda-forge", "https://repo.anaconda.com/pkgs/main" → "pkgs/main"; other channels unchanged.
 std::string short_channel(const std::string& channel);
 
 }  // namespace envlock::diff
