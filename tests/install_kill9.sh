@@ -150,13 +150,19 @@ while read -r delay cache moment <&3; do
     python3 - "$pid" "$env/conda-meta/.envlock-txn/journal.json" "$delay" <<'PY'
 import os, signal, sys, time
 pid, path, delay = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]) / 20000.0
-def running():
-    with open("/proc/%d/stat" % pid) as f:
-        return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+def running():  # bash may reap the finished install before its `wait`
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 while running() and not os.path.exists(path):
     time.sleep(0.0005)
 time.sleep(delay)
-os.kill(pid, signal.SIGKILL)
+try:
+    os.kill(pid, signal.SIGKILL)
+except ProcessLookupError:
+    pass
 PY
   else
     sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
