@@ -121,7 +121,7 @@ echo "an update takes ${update_ms} ms; kills land in [0, $(( update_ms * 13 / 10
 
 # The plan, from the seed: per iteration a kill moment (ms), whether to evict cached packages
 # first (then the kill may land in a download or an extraction), and whether the moment counts
-# from the start ("any") or, scaled down 20 times, from the commit's journal ("commit": a
+# from the start ("any") or, scaled down 100 times, from the commit's journal ("commit": a
 # uniform moment rarely falls inside the short commit).
 python3 - "$seed" "$n" "$(( update_ms * 13 / 10 + 20 ))" >"$scratch/plan" <<'PY'
 import random, sys
@@ -146,10 +146,10 @@ while read -r delay cache moment <&3; do
     </dev/null >"$scratch/killed.out" 2>&1 &
   pid=$!
   if [ "$moment" = commit ]; then
-    # Wait for the commit's journal, then kill within the next `delay` / 20 ms.
+    # Wait for the commit's journal, then kill within the next `delay` / 100 ms.
     python3 - "$pid" "$env/conda-meta/.envlock-txn/journal.json" "$delay" <<'PY'
 import os, signal, sys, time
-pid, path, delay = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]) / 20000.0
+pid, path, delay = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]) / 100000.0
 def running():  # bash may reap the finished install before its `wait`
     try:
         with open("/proc/%d/stat" % pid) as f:
