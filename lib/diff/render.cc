@@ -333,7 +333,7 @@ std::vector<std::string> md_summary_rows(const DiffReport& report, std::string& 
   };
   std::vector<std::string> rows;
   for (const auto& env : report.environments) {
-    const std::string name = "`" + env.name + "`";
+    const std::string name = md_code(env.name);
     if (env.presence != Presence::both) {
       const bool old = env.presence == Presence::old_only;
       rows.push_back("| " + name + " | all | only in " + (old ? "old" : "new") + " (" +
@@ -437,7 +437,8 @@ std::string render_text(const DiffReport& report, Color color, size_t max_lines)
 std::string render_markdown(const DiffReport& report, size_t max_bytes) {
   // Room for the closing note (its longest form is under 400 bytes).
   constexpr size_t k_note_reserve = 512;
-  Budget out(std::max<size_t>(max_bytes, 2048), k_note_reserve);
+  max_bytes = std::max<size_t>(max_bytes, 2048);
+  Budget out(max_bytes, k_note_reserve);
   std::ostringstream head;
   head << "### envlock diff\n\n";
   head << "**old** " << md_code(report.old_lock.path) << " ("
