@@ -9,6 +9,8 @@
 #include <tuple>
 #include <unordered_set>
 
+#include "lib/channel/channel.h"
+#include "lib/channel/identity.h"
 #include "lib/lockfile/lockfile.h"
 #include "lib/spec/version.h"
 
@@ -161,17 +163,29 @@ std::string match_name(const LockedPackage& p) {
   return out;
 }
 
-// The channel of a package: from its URL when it has one, else its channel field (a bare
-// name like "conda-forge" means anaconda.org's channel).
-std::string channel_of(const LockedPackage& p) {
+// The channel of a package as written: from its URL when it has one, else its channel field.
+std::string written_channel(const LockedPackage& p) {
   if (!p.url.empty()) return channel_of_url(p.url, p.manager);
-  if (p.channel.empty()) return {};
-  std::string c = p.channel;
+  return redact_url(p.channel);
+}
+
+// The channel of a package for people: a bare conda name ("conda-forge", "pkgs/main") becomes
+// its URL as conda resolves it; `defaults` (several channels) stays a name.
+std::string channel_of(const LockedPackage& p) {
+  std::string c = written_channel(p);
   while (!c.empty() && c.back() == '/') c.pop_back();
-  if (c.find("://") == std::string::npos && p.manager == Manager::conda) {
-    c = "https://conda.anaconda.org/" + c;
+  if (p.url.empty() && p.manager == Manager::conda && c.find("://") == std::string::npos) {
+    if (auto resolved = channel::Channel::parse_one(c, {})) return resolved->base_url();
   }
-  return redact_url(c);
+  return c;
+}
+
+// Whether two entries come from one channel: pip compares hosts, conda asks lib/channel (one
+// channel under two names is no move). An unknown channel matches.
+bool same_channel(const LockedPackage& a, const LockedPackage& b) {
+  std::string ca = written_channel(a), cb = written_channel(b);
+  if (a.manager == Manager::pip) return ca.empty() || cb.empty() || ca == cb;
+  return channel::same_channel(ca, cb);
 }
 
 bool records_depends(SourceFormat format) {
@@ -264,8 +278,7 @@ std::optional<PackageChange> compare(const Side& o, const Side& n, bool both_rec
   bool same_artifact = true;
   // The same URL is the same channel and file (the common case, so it is checked first).
   if (a.url != b.url || a.url.empty()) {
-    std::string channel_a = channel_of(a), channel_b = channel_of(b);
-    if (!channel_a.empty() && !channel_b.empty() && channel_a != channel_b) set(Aspect::channel);
+    if (!same_channel(a, b)) set(Aspect::channel);
     std::string file_a = a.url.empty() ? std::string() : lockfile::url_filename(a.url);
     std::string file_b = b.url.empty() ? std::string() : lockfile::url_filename(b.url);
     if (!file_a.empty() && !file_b.empty() && file_a != file_b) {

@@ -151,6 +151,48 @@ BOOST_AUTO_TEST_CASE(channel_change_is_moved_and_format_change_is_repackaged) {
   BOOST_TEST(!re.has(Aspect::hash));
 }
 
+// One channel under two names is no move (lib/channel's identity): the defaults host's former
+// name, http against https, a trailing slash, the main label, and a channel recorded only by
+// name against its URL. The same bytes, so nothing to report; other bytes stay suspicious.
+BOOST_AUTO_TEST_CASE(channel_aliases_are_not_a_move) {
+  auto with_url = [](LockedPackage p, const std::string& url) {
+    p.url = url;
+    return p;
+  };
+  const std::string main_file = "/linux-64/a-1-h_0.conda";
+  const std::vector<std::pair<std::string, std::string>> pairs = {
+      {"https://repo.continuum.io/pkgs/main" + main_file,
+       "https://repo.anaconda.com/pkgs/main" + main_file},
+      {std::string(k_cf) + main_file, "http://conda.anaconda.org/conda-forge" + main_file},
+      {std::string(k_cf) + main_file,
+       "https://conda.anaconda.org/conda-forge/label/main" + main_file},
+      {std::string(k_cf) + main_file, "https://user:pw@conda.anaconda.org/conda-forge" + main_file},
+  };
+  for (const auto& [before, after] : pairs) {
+    BOOST_TEST_CONTEXT(before << " -> " << after) {
+      DiffReport r = run(lock_of({with_url(pkg("a", "1", "h_0"), before)}),
+                         lock_of({with_url(pkg("a", "1", "h_0"), after)}));
+      BOOST_TEST(r.same());
+      LockedPackage other_bytes = with_url(pkg("a", "1", "h_0"), after);
+      other_bytes.sha256 = std::string(64, 'd');
+      DiffReport s = run(lock_of({with_url(pkg("a", "1", "h_0"), before)}), lock_of({other_bytes}));
+      BOOST_TEST(only_change(s).kind == ChangeKind::hash_changed);
+      BOOST_TEST(!only_change(s).has(Aspect::channel));
+    }
+  }
+  // An environment export names the channel only: `defaults` and `pkgs/main` are its members.
+  LockedPackage named = pkg("a", "1", "h_0");
+  named.url.clear();
+  named.channel = "defaults";
+  LockedPackage main =
+      with_url(pkg("a", "1", "h_0"), "https://repo.anaconda.com/pkgs/main" + main_file);
+  BOOST_TEST(run(lock_of({named}), lock_of({main})).same());
+  named.channel = "pkgs/main";
+  BOOST_TEST(run(lock_of({named}), lock_of({main})).same());
+  named.channel = "conda-forge";
+  BOOST_TEST(only_change(run(lock_of({named}), lock_of({main}))).kind == ChangeKind::moved);
+}
+
 BOOST_AUTO_TEST_CASE(mirror_with_other_bytes_at_same_identity_is_still_suspicious) {
   LockedPackage mirror = pkg("a", "1", "h_0");
   mirror.url = "https://mirror.example/conda-forge/linux-64/a-1-h_0.conda";

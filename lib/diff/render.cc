@@ -1,13 +1,13 @@
 #include "lib/diff/render.h"
 
+#include "lib/channel/channel.h"
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace envlock::diff {
 namespace {
-
-constexpr const char* k_anaconda = "https://conda.anaconda.org/";
 
 std::string identity(const PackageSide& s) {
   return s.build.empty() ? s.version : s.version + " " + s.build;
@@ -228,34 +228,140 @@ std::string md_identity(const std::optional<PackageSide>& s) {
   return s->build.empty() ? md_escape(s->version) : md_escape(s->version) + " " + md_code(s->build);
 }
 
-void md_platform(std::ostringstream& out, const std::string& env, const PlatformDiff& p) {
-  const std::string where = "`" + env + "` · " + platform_name(p.platform);
-  if (p.presence != Presence::both) {
-    const bool old = p.presence == Presence::old_only;
-    out << "- " << where << ": only in " << (old ? "old" : "new") << " ("
-        << (old ? p.old_packages : p.new_packages) << " packages)\n\n";
-    return;
+std::string md_row(const PackageChange& c) {
+  std::string kind = c.suspicious() ? "**hash changed** ⚠️" : label(c.kind);
+  std::string name = (c.manager == lockfile::Manager::pip ? "pip: " : "") + md_escape(c.name);
+  std::string after = keeps_identity(c.kind) ? md_escape(detail(c)) : md_identity(c.after);
+  std::string note = extra_note(c);
+  if (!note.empty()) after += " (" + md_escape(note) + ")";
+  return "| " + kind + " | " + name + " | " + md_identity(c.before) + " | " + after + " |\n";
+}
+
+std::string md_where(const std::string& env, const PlatformDiff& p) {
+  return "`" + env + "` · " + platform_name(p.platform);
+}
+
+// Output that must stay under a size: pieces are added whole or not at all, and `reserve`
+// bytes are kept for the closing note.
+class Budget {
+ public:
+  Budget(size_t max_bytes, size_t reserve) : m_max(max_bytes), m_reserve(reserve) {}
+  bool fits(size_t more) const { return m_out.size() + more + m_reserve <= m_max; }
+  bool add(const std::string& piece) {
+    if (!fits(piece.size())) return false;
+    m_out += piece;
+    return true;
   }
-  if (p.changes.empty()) return;
-  const std::string head = where + ": " + std::to_string(p.old_packages) + " → " +
+  void force(const std::string& piece) { m_out += piece; }
+  /// Bytes that can still be added.
+  size_t room() const {
+    return m_out.size() + m_reserve >= m_max ? 0 : m_max - m_out.size() - m_reserve;
+  }
+  const std::string& text() const { return m_out; }
+
+ private:
+  size_t m_max, m_reserve;
+  std::string m_out;
+};
+
+// What was left out of the Markdown.
+struct Cut {
+  size_t changes = 0;  // change rows not shown
+  size_t tables = 0;   // platform tables not shown at all
+  size_t summary_rows = 0;
+  size_t warnings = 0;
+  bool any() const { return changes || tables || summary_rows || warnings; }
+};
+
+// One platform's table, as many rows as the budget takes; `cut` counts what did not fit.
+// Returns false when nothing of it fitted.
+bool md_platform(Budget& out, const std::string& env, const PlatformDiff& p, Cut& cut) {
+  if (p.presence != Presence::both || p.changes.empty()) return true;
+  const std::string head = md_where(env, p) + ": " + std::to_string(p.old_packages) + " → " +
                            std::to_string(p.new_packages) + " packages, " + kind_counts(p.changes);
   const bool fold = p.changes.size() > k_fold_rows;
-  if (fold) {
-    out << "<details><summary>" << head << "</summary>\n\n";
-  } else {
-    out << "#### " << head << "\n\n";
-  }
-  out << "| change | package | before | after |\n|---|---|---|---|\n";
+  const std::string open =
+      (fold ? "<details><summary>" + head + "</summary>\n\n" : "#### " + head + "\n\n") +
+      "| change | package | before | after |\n|---|---|---|---|\n";
+  const std::string close = fold ? "\n</details>\n\n" : "\n";
+  // The longest the row counting what was left out can be.
+  const std::string cut_row = "| … | " + std::to_string(p.changes.size()) +
+                              " more not shown (cut to fit a comment) | | |\n";
+  std::vector<std::string> rows;
+  std::string whole = open;
   for (const auto& c : p.changes) {
-    std::string kind = c.suspicious() ? "**hash changed** ⚠️" : label(c.kind);
-    std::string name = (c.manager == lockfile::Manager::pip ? "pip: " : "") + md_escape(c.name);
-    std::string after = keeps_identity(c.kind) ? md_escape(detail(c)) : md_identity(c.after);
-    std::string note = extra_note(c);
-    if (!note.empty()) after += " (" + md_escape(note) + ")";
-    out << "| " << kind << " | " << name << " | " << md_identity(c.before) << " | " << after
-        << " |\n";
+    rows.push_back(md_row(c));
+    whole += rows.back();
   }
-  out << (fold ? "\n</details>\n\n" : "\n");
+  if (out.add(whole + close)) return true;
+  // Too big: as many rows as fit, then a row counting the rest.
+  if (!out.fits(open.size() + cut_row.size() + close.size())) {
+    ++cut.tables;
+    cut.changes += p.changes.size();
+    return false;
+  }
+  std::string block = open;
+  size_t shown = 0;
+  while (shown < rows.size() &&
+         out.fits(block.size() + rows[shown].size() + cut_row.size() + close.size())) {
+    block += rows[shown++];
+  }
+  const size_t left = rows.size() - shown;
+  cut.changes += left;
+  block += "| … | " + std::to_string(left) + " more not shown (cut to fit a comment) | | |\n";
+  out.force(block + close);
+  return false;
+}
+
+// The summary table: one row per environment and platform, one column per kind that occurs.
+std::vector<std::string> md_summary_rows(const DiffReport& report, std::string& header) {
+  std::vector<size_t> kinds;
+  for (size_t k = 0; k < k_change_kinds; ++k) {
+    if (report.summary.changes[k]) kinds.push_back(k);
+  }
+  header = "| environment | platform | packages |";
+  std::string rule = "|---|---|---|";
+  for (size_t k : kinds) {
+    header += std::string(" ") + label(static_cast<ChangeKind>(k)) + " |";
+    rule += "---:|";
+  }
+  header += "\n" + rule + "\n";
+  auto blanks = [&] {
+    std::string b;
+    for (size_t i = 0; i < kinds.size(); ++i) b += "  |";
+    return b;
+  };
+  std::vector<std::string> rows;
+  for (const auto& env : report.environments) {
+    const std::string name = md_code(env.name);
+    if (env.presence != Presence::both) {
+      const bool old = env.presence == Presence::old_only;
+      rows.push_back("| " + name + " | all | only in " + (old ? "old" : "new") + " (" +
+                     std::to_string(env.platforms.size()) + " platforms) |" + blanks() + "\n");
+      continue;
+    }
+    for (const auto& p : env.platforms) {
+      std::string row = "| " + name + " | " + platform_name(p.platform) + " | ";
+      if (p.presence != Presence::both) {
+        const bool old = p.presence == Presence::old_only;
+        rows.push_back(row + "only in " + (old ? "old" : "new") + " (" +
+                       std::to_string(old ? p.old_packages : p.new_packages) + " packages) |" +
+                       blanks() + "\n");
+        continue;
+      }
+      std::array<size_t, k_change_kinds> n{};
+      for (const auto& c : p.changes) ++n[static_cast<size_t>(c.kind)];
+      row += std::to_string(p.old_packages) + " → " + std::to_string(p.new_packages) + " |";
+      for (size_t k : kinds) row += " " + (n[k] ? std::to_string(n[k]) : std::string()) + " |";
+      rows.push_back(row + "\n");
+    }
+  }
+  if (rows.size() > 1) {
+    std::string total = "| **total** | | |";
+    for (size_t k : kinds) total += " **" + std::to_string(report.summary.changes[k]) + "** |";
+    rows.push_back(total + "\n");
+  }
+  return rows;
 }
 
 nlohmann::ordered_json json_side(const std::optional<PackageSide>& s) {
@@ -281,17 +387,31 @@ nlohmann::ordered_json json_info(const LockInfo& info) {
   return j;
 }
 
+// The first `max_lines` - 2 lines of `text`, a line counting the others, and the last line.
+std::string limit_lines(const std::string& text, size_t max_lines) {
+  std::vector<size_t> ends;  // offset just past each '\n'
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n') ends.push_back(i + 1);
+  }
+  if (ends.size() <= max_lines) return text;
+  const size_t keep = max_lines - 2;
+  const size_t left_out = ends.size() - keep - 1;
+  std::string out = text.substr(0, ends[keep - 1]);
+  out += "… " + std::to_string(left_out) + " more lines not shown (--max-lines " +
+         std::to_string(max_lines) + ")\n";
+  out += text.substr(ends[ends.size() - 2]);
+  return out;
+}
+
 }  // namespace
 
 std::string short_channel(const std::string& channel) {
-  std::string_view prefix = k_anaconda;
-  if (channel.size() > prefix.size() && channel.compare(0, prefix.size(), prefix) == 0) {
-    return channel.substr(prefix.size());
-  }
-  return channel;
+  if (channel.find("***") != std::string::npos) return channel;  // already redacted: show as is
+  auto parsed = channel::Channel::parse_one(channel, {});
+  return parsed ? parsed->canonical_name() : channel;
 }
 
-std::string render_text(const DiffReport& report, Color color) {
+std::string render_text(const DiffReport& report, Color color, size_t max_lines) {
   std::ostringstream out;
   out << "old: " << describe(report.old_lock) << "\n";
   out << "new: " << describe(report.new_lock) << "\n";
@@ -311,49 +431,100 @@ std::string render_text(const DiffReport& report, Color color) {
   out << "\n"
       << (report.same() ? "no differences; " : "")
       << "summary: " << summary_counts(report.summary, ", ") << "\n";
-  return out.str();
+  return max_lines == 0 ? out.str() : limit_lines(out.str(), std::max<size_t>(max_lines, 3));
 }
 
-std::string render_markdown(const DiffReport& report) {
-  std::ostringstream out;
-  out << "### envlock diff\n\n";
-  out << "**old** " << md_code(report.old_lock.path) << " ("
-      << lockfile::to_string(report.old_lock.format) << ", " << report.old_lock.distinct_packages
-      << " packages) → **new** " << md_code(report.new_lock.path) << " ("
-      << lockfile::to_string(report.new_lock.format) << ", " << report.new_lock.distinct_packages
-      << " packages)\n\n";
-  out << "**Summary:** " << (report.same() ? "no differences; " : "")
-      << summary_counts(report.summary, " · ") << "\n\n";
+std::string render_markdown(const DiffReport& report, size_t max_bytes) {
+  // Room for the closing note (its longest form is under 400 bytes).
+  constexpr size_t k_note_reserve = 512;
+  max_bytes = std::max<size_t>(max_bytes, 2048);
+  Budget out(max_bytes, k_note_reserve);
+  std::ostringstream head;
+  head << "### envlock diff\n\n";
+  head << "**old** " << md_code(report.old_lock.path) << " ("
+       << lockfile::to_string(report.old_lock.format) << ", " << report.old_lock.distinct_packages
+       << " packages) → **new** " << md_code(report.new_lock.path) << " ("
+       << lockfile::to_string(report.new_lock.format) << ", " << report.new_lock.distinct_packages
+       << " packages)\n\n";
+  head << "**Summary:** " << (report.same() ? "no differences; " : "")
+       << summary_counts(report.summary, " · ") << "\n\n";
+  out.force(head.str());
+  Cut cut;
+
+  std::string table_head;
+  std::vector<std::string> rows = md_summary_rows(report, table_head);
+  if (!rows.empty() && out.add(table_head)) {
+    size_t shown = 0;
+    while (shown < rows.size() && out.add(rows[shown])) ++shown;
+    cut.summary_rows = rows.size() - shown;
+    out.force("\n");
+  } else {
+    cut.summary_rows = rows.size();
+  }
 
   std::vector<std::string> suspicious;
   for (const auto& env : report.environments) {
     for (const auto& p : env.platforms) {
       for (const auto& c : p.changes) {
         if (c.suspicious()) {
-          suspicious.push_back("`" + env.name + "` · " + platform_name(p.platform) + ": " +
-                               md_escape(c.name) + " " + md_identity(c.before) + " (" +
-                               md_escape(hash_detail(c)) + ")");
+          suspicious.push_back("> - " + md_where(env.name, p) + ": " + md_escape(c.name) + " " +
+                               md_identity(c.before) + " (" + md_escape(hash_detail(c)) + ")\n");
         }
       }
     }
   }
   if (!suspicious.empty()) {
-    out << "> [!WARNING]\n> **" << suspicious.size()
-        << " package(s) changed hash at the same name-version-build** (the bytes behind an "
-           "identical identity changed):\n";
-    for (const auto& s : suspicious) out << "> - " << s << "\n";
-    out << "\n";
-  }
-  for (const auto& env : report.environments) {
-    if (env.presence != Presence::both) {
-      out << "- environment `" << env.name << "`: only in "
-          << (env.presence == Presence::old_only ? "old" : "new") << " (" << env.platforms.size()
-          << " platforms)\n\n";
-      continue;
+    std::ostringstream warn;
+    warn << "> [!WARNING]\n> **" << suspicious.size()
+         << " package(s) changed hash at the same name-version-build** (the bytes behind an "
+            "identical identity changed):\n";
+    // At most half of the room left, so that some tables still show what else changed.
+    const size_t warn_limit =
+        out.text().size() +
+        (out.room() > warn.str().size() ? out.room() - warn.str().size() : 0) / 2;
+    if (out.add(warn.str())) {
+      size_t shown = 0;
+      while (shown < suspicious.size() &&
+             out.text().size() + suspicious[shown].size() <= warn_limit &&
+             out.add(suspicious[shown])) {
+        ++shown;
+      }
+      cut.warnings = suspicious.size() - shown;
+      if (cut.warnings) out.force("> - … " + std::to_string(cut.warnings) + " more\n");
+    } else {
+      cut.warnings = suspicious.size();
     }
-    for (const auto& p : env.platforms) md_platform(out, env.name, p);
+    out.force("\n");
   }
-  return out.str();
+
+  bool room = true;
+  for (const auto& env : report.environments) {
+    if (env.presence != Presence::both) continue;  // in the summary table
+    for (const auto& p : env.platforms) {
+      if (p.presence != Presence::both || p.changes.empty()) continue;
+      if (!room) {
+        ++cut.tables;
+        cut.changes += p.changes.size();
+        continue;
+      }
+      room = md_platform(out, env.name, p, cut);
+    }
+  }
+  if (cut.any()) {
+    std::ostringstream note;
+    note << "> [!NOTE]\n> **Cut to fit a comment** (" << max_bytes << " bytes):";
+    if (cut.changes) {
+      note << " " << cut.changes << " of " << report.summary.total_changes()
+           << " changes not listed";
+      if (cut.tables) note << " (" << cut.tables << " tables left out)";
+      note << ";";
+    }
+    if (cut.summary_rows) note << " " << cut.summary_rows << " summary rows left out;";
+    if (cut.warnings) note << " " << cut.warnings << " hash changes not listed;";
+    note << " `envlock diff` (text) or `--format json` lists everything.\n";
+    out.force(note.str());
+  }
+  return out.text();
 }
 
 std::string render_json(const DiffReport& report) {

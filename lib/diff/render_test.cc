@@ -119,6 +119,110 @@ BOOST_AUTO_TEST_CASE(markdown_has_a_table_a_warning_and_folds_long_sections) {
   BOOST_TEST(long_md.find("</details>") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(markdown_starts_with_a_summary_table) {
+  const std::string md = render_markdown(sample());
+  const size_t table = md.find(
+      "| environment | platform | packages | added | removed | upgraded "
+      "| hash changed |\n|---|---|---|---:|---:|---:|---:|\n");
+  BOOST_REQUIRE(table != std::string::npos);
+  BOOST_TEST(md.find("| `default` | linux-64 | 4 → 4 | 1 | 1 | 1 | 1 |\n") != std::string::npos);
+  BOOST_TEST(md.find("| `default` | osx-64 | only in new (7 packages) |  |  |  |  |\n") !=
+             std::string::npos);
+  BOOST_TEST(md.find("| **total** | | | **1** | **1** | **1** | **1** |") != std::string::npos);
+  BOOST_TEST(table < md.find("> [!WARNING]"));
+  BOOST_TEST(md.find("> [!WARNING]") < md.find("#### `default` · linux-64"));
+  BOOST_TEST(md.find("Cut to fit") == std::string::npos);
+}
+
+// A diff far over GitHub's comment limit: 3 environments × 4 platforms × 1,500 changes, one in
+// ten a hash change (18,000 changes, 1,800 of them hash changes).
+DiffReport huge() {
+  DiffReport r;
+  r.old_lock = LockInfo{"old/pixi.lock", lockfile::SourceFormat::pixi_v6, 3, 6000};
+  r.new_lock = LockInfo{"new/pixi.lock", lockfile::SourceFormat::pixi_v6, 3, 6000};
+  for (const char* env : {"default", "docs", "test"}) {
+    EnvironmentDiff e{env, Presence::both, {}};
+    for (const char* platform : {"linux-64", "osx-64", "osx-arm64", "win-64"}) {
+      PlatformDiff p;
+      p.platform = platform;
+      p.old_packages = p.new_packages = 1500;
+      for (size_t i = 0; i < 1500; ++i) {
+        const std::string name = "package-with-a-long-name-" + std::to_string(i);
+        if (i % 10 == 0) {
+          p.changes.push_back(change(ChangeKind::hash_changed,
+                                     name,
+                                     side("1.0", "h_0"),
+                                     side("1.0", "h_0", std::string(64, 'c')),
+                                     static_cast<unsigned>(Aspect::hash)));
+        } else {
+          p.changes.push_back(change(ChangeKind::upgraded,
+                                     name,
+                                     side("1.0", "h_0"),
+                                     side("2.0", "h_0"),
+                                     static_cast<unsigned>(Aspect::version)));
+        }
+        ++r.summary.changes[static_cast<size_t>(p.changes.back().kind)];
+      }
+      e.platforms.push_back(std::move(p));
+    }
+    r.environments.push_back(std::move(e));
+  }
+  return r;
+}
+
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+BOOST_AUTO_TEST_CASE(markdown_of_a_huge_diff_is_cut_to_fit_a_github_comment) {
+  const DiffReport r = huge();
+  BOOST_TEST(render_text(r).size() > 10 * k_github_comment_limit);
+  for (size_t limit : {k_markdown_max_bytes, size_t{20000}, size_t{3000}}) {
+    BOOST_TEST_CONTEXT("limit " << limit) {
+      const std::string md = render_markdown(r, limit);
+      BOOST_TEST(md.size() <= limit);
+      BOOST_TEST(md.size() > limit - 1200);  // the room is used, not wasted
+      BOOST_TEST(md.starts_with("### envlock diff\n"));
+      // The summary table is whole and first, then the warning, then the tables.
+      BOOST_TEST(md.find("| **total** | | | **16200** | **1800** |") != std::string::npos);
+      BOOST_TEST(md.find("| **total** |") < md.find("> [!WARNING]"));
+      BOOST_TEST(count(md, "<details>") == count(md, "</details>"));
+      // What is shown and what the note counts add up to every change.
+      const size_t shown =
+          count(md, "| upgraded | package-") + count(md, "| **hash changed** ⚠️ | package-");
+      const std::string note = "changes not listed";
+      BOOST_REQUIRE(md.find(note) != std::string::npos);
+      const size_t of = md.rfind(" of ", md.find(note));
+      const size_t start = md.rfind(": ", of) + 2;
+      const size_t not_listed = std::stoul(md.substr(start, of - start));
+      BOOST_TEST(shown + not_listed == 18000u);
+      BOOST_TEST(md.ends_with("`--format json` lists everything.\n"));
+    }
+  }
+  // The hash changes are listed before any table, in at most half the room; at the smallest
+  // size they are cut too.
+  const std::string big = render_markdown(r);
+  BOOST_TEST(count(big, "> - `") > 100u);
+  BOOST_TEST(count(big, "| upgraded | package-") > 100u);
+  BOOST_TEST(big.find("> - `") < big.find("<details>"));
+  BOOST_TEST(render_markdown(r, 3000).find("hash changes not listed") != std::string::npos);
+  BOOST_TEST(render_markdown(r) == render_markdown(r));
+}
+
+BOOST_AUTO_TEST_CASE(text_max_lines_keeps_the_head_and_the_summary) {
+  const std::string all = render_text(sample(20));
+  BOOST_TEST(render_text(sample(20), Color::no, 1000) == all);
+  BOOST_TEST(render_text(sample(20), Color::no, count(all, "\n")) == all);
+  const std::string cut = render_text(sample(20), Color::no, 6);
+  BOOST_TEST(count(cut, "\n") == 6u);
+  BOOST_TEST(cut.starts_with("old: old/conda-lock.yml"));
+  BOOST_TEST(cut.find("\n… 26 more lines not shown (--max-lines 6)\nsummary: 1 added") !=
+             std::string::npos);
+  BOOST_TEST(count(render_text(sample(20), Color::no, 1), "\n") == 3u);  // at least 3
+}
+
 BOOST_AUTO_TEST_CASE(json_has_stable_fields) {
   auto j = nlohmann::json::parse(render_json(sample()));
   BOOST_TEST(j["version"] == 1);

@@ -133,6 +133,42 @@ BOOST_AUTO_TEST_CASE(edits_of_a_real_lock_give_exactly_their_finding) {
   }
 }
 
+// conda installed these records from repo.continuum.io (the defaults host until 2018); a lock
+// written today names repo.anaconda.com, `defaults`, or the channel with a trailing slash. One
+// channel, one artifact: no finding. A real move is still one.
+BOOST_AUTO_TEST_CASE(channel_aliases_are_not_drift) {
+  std::string dir = testing::corpus_dir() + "/conda-meta/conda-env_metadata/envpy27osx";
+  auto state = prefix::read_conda_meta(dir);
+  BOOST_REQUIRE(state.ok());
+  auto lock = capture::lock_of_prefix(*state);
+  BOOST_REQUIRE(lock.ok());
+  auto v = lock->environments["default"].packages.begin()->second;
+  size_t continuum = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    auto& p = v[i];
+    const std::string old_host = "https://repo.continuum.io/";
+    if (p.url.starts_with(old_host)) {
+      ++continuum;
+      p.url = "https://repo.anaconda.com/" + p.url.substr(old_host.size());
+    } else {
+      p.url.insert(p.url.find("://") + 3, i % 2 ? "" : "user:pw@");
+      p.url.replace(0, p.url.find("://"), "http");
+    }
+    p.channel = i % 3 == 0 ? "defaults" : i % 3 == 1 ? "pkgs/main" : p.channel + "/";
+  }
+  BOOST_TEST(continuum > 5u);
+  BOOST_TEST(codes(compare_packages(state->records, v)) == std::vector<std::string>{},
+             boost::test_tools::per_element());
+
+  auto moved = v;
+  moved.front().url =
+      "https://conda.anaconda.org/conda-forge/osx-64/" + lockfile::url_filename(moved.front().url);
+  moved.front().channel = "conda-forge";
+  BOOST_TEST(codes(compare_packages(state->records, moved)) ==
+                 std::vector<std::string>{"channel-differs " + moved.front().name},
+             boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(corrupt_conda_meta_is_an_input_error_naming_the_file) {
   std::string lock = testing::corpus_dir() + "/lockfiles/conda-lock";
   testing::TempDir tmp;

@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "lib/capture/capture.h"
+#include "lib/channel/identity.h"
 #include "lib/hash/hash.h"
 #include "lib/lockfile/lockfile.h"
 #include "lib/prefix/summary.h"
@@ -38,42 +39,6 @@ bool is_bytecode(const std::string& path) {
 
 std::string label(const std::string& version, const std::string& build) {
   return build.empty() ? version : version + " " + build;
-}
-
-// A url without credentials, token and query: "https://user:pw@host/t/TOKEN/ch/..." and
-// "https://host/ch/..." name the same artifact.
-std::string normalize_url(const std::string& url) {
-  std::string u = url.substr(0, url.find_first_of("?#"));
-  size_t scheme = u.find("://");
-  if (scheme != std::string::npos) {
-    size_t host = scheme + 3;
-    size_t slash = u.find('/', host);
-    size_t at = u.rfind('@', slash == std::string::npos ? u.size() : slash);
-    if (at != std::string::npos && at >= host) u.erase(host, at + 1 - host);
-    slash = u.find('/', host);
-    if (slash != std::string::npos && u.compare(slash, 3, "/t/") == 0) {
-      size_t end = u.find('/', slash + 3);
-      if (end != std::string::npos) u.erase(slash, end - slash);
-    }
-  }
-  return u;
-}
-
-std::string normalize_channel(std::string channel) {
-  channel = normalize_url(channel);
-  while (!channel.empty() && channel.back() == '/') channel.pop_back();
-  return channel;
-}
-
-// "conda-forge" and "https://conda.anaconda.org/conda-forge" are the same channel.
-bool same_channel(const std::string& a_in, const std::string& b_in) {
-  std::string a = normalize_channel(a_in), b = normalize_channel(b_in);
-  if (a.empty() || b.empty() || a == b) return true;
-  bool a_url = a.find("://") != std::string::npos, b_url = b.find("://") != std::string::npos;
-  if (a_url == b_url) return false;
-  const std::string& url = a_url ? a : b;
-  const std::string& name = a_url ? b : a;
-  return ends_with(url, "/" + name);
 }
 
 Finding package_finding(std::string code, const std::string& package, std::string expected,
@@ -330,8 +295,8 @@ std::vector<Finding> compare_packages(const std::vector<prefix::PrefixRecord>& r
     }
     bool same_artifact = true;  // whether the archive hashes are comparable
     std::string r_channel = capture::channel_of(r);
-    if (!l.url.empty() && !r.url.empty() && normalize_url(l.url) != normalize_url(r.url)) {
-      if (!same_channel(l.channel, r_channel)) {
+    if (!l.url.empty() && !r.url.empty() && !channel::same_package_url(l.url, r.url)) {
+      if (!channel::same_channel(l.channel, r_channel)) {
         out.push_back(
             package_finding("channel-differs",
                             name,
@@ -343,7 +308,7 @@ std::vector<Finding> compare_packages(const std::vector<prefix::PrefixRecord>& r
             "url-differs", name, l.url, r.url, "lock has " + l.url + ", prefix has " + r.url));
       }
       same_artifact = lockfile::url_filename(l.url) == lockfile::url_filename(r.url);
-    } else if ((l.url.empty() || r.url.empty()) && !same_channel(l.channel, r_channel)) {
+    } else if ((l.url.empty() || r.url.empty()) && !channel::same_channel(l.channel, r_channel)) {
       out.push_back(package_finding("channel-differs",
                                     name,
                                     l.channel,

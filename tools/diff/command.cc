@@ -24,6 +24,7 @@ int diff_command(const std::string& tool, std::vector<std::string> args) {
     std::string format = "text", color = "auto", environment;
     diff::Filter filter;
     bool textconv = false;
+    size_t max_lines = 0;
     app.add_option("files", files, "OLD NEW (or FILE with --textconv)");
     app.add_option("--format", format, "text, markdown or json")
         ->check(CLI::IsMember({"text", "markdown", "json"}))
@@ -36,6 +37,10 @@ int diff_command(const std::string& tool, std::vector<std::string> args) {
     app.add_option("--color", color, "auto, always or never (text format)")
         ->check(CLI::IsMember({"auto", "always", "never"}))
         ->capture_default_str();
+    app.add_option("--max-lines",
+                   max_lines,
+                   "text: at most N lines (the first ones, a count of the rest, the summary)")
+        ->check(CLI::Range(size_t{3}, size_t{1} << 30));
     app.add_flag("--textconv",
                  textconv,
                  "print FILE as canonical one-line-per-package text (a git textconv driver)");
@@ -50,6 +55,10 @@ int diff_command(const std::string& tool, std::vector<std::string> args) {
     }
     if (files.size() != 2)
       throw ToolError(Error{ErrorKind::usage, "", "expected OLD and NEW locks"});
+    if (max_lines != 0 && format != "text")
+      throw ToolError(Error{ErrorKind::usage,
+                            "--max-lines",
+                            "applies to --format text (markdown is cut to fit a comment)"});
     auto report = value_or_throw(diff::diff_files(files[0], files[1], filter));
     if (format == "json") {
       std::cout << diff::render_json(report);
@@ -58,7 +67,8 @@ int diff_command(const std::string& tool, std::vector<std::string> args) {
     } else {
       const bool tty = ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
       const bool colored = color == "always" || (color == "auto" && tty);
-      std::cout << diff::render_text(report, colored ? diff::Color::yes : diff::Color::no);
+      std::cout << diff::render_text(
+          report, colored ? diff::Color::yes : diff::Color::no, max_lines);
     }
     return diff::exit_code(report);
   });
