@@ -171,13 +171,27 @@ Result<void> download_file(std::string_view url, const std::string& dest_path,
     };
     sink.chunk = [&](std::string_view chunk) -> Result<void> {
       if (open_error) return *open_error;
+      if (expected.size && digests.size + chunk.size() > *expected.size) {
+        return Error{ErrorKind::network,
+                     redacted,
+                     "the server sends more than the " + std::to_string(*expected.size) +
+                         " bytes expected; stopped"};
+      }
       digests.update(chunk);
       return temp.write(chunk);
     };
-    auto response =
-        detail::http_get({fetch_url, redacted, {}}, options.http, sink, options.progress);
+    // Package archives are compressed already: take the bytes as stored, never a server's
+    // transfer encoding, which could unfold a small answer into gigabytes on disk.
+    detail::HttpRequest request{fetch_url, redacted, {}, detail::ContentDecoding::no};
+    auto response = detail::http_get(request, options.http, sink, options.progress);
     if (!response) return response.take_error();
     if (open_error) return *open_error;
+    if (response->status == 200 && !response->content_encoding.empty()) {
+      return Error{ErrorKind::network,
+                   redacted,
+                   "the server sent the file with Content-Encoding: " + response->content_encoding +
+                       " though the bytes as stored were asked for"};
+    }
     if (response->status != 200) {
       std::string why = detail::status_text(response->status);
       if (response->status == 401 || response->status == 403) {

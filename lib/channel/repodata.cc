@@ -36,6 +36,11 @@ uint64_t parse_hex64(const std::string& hex) {
   return std::strtoull(hex.c_str(), nullptr, 16);
 }
 
+std::string too_large(uint64_t limit) {
+  return "larger than the limit of " + std::to_string(limit) +
+         " bytes for repodata (ENVLOCK_MAX_REPODATA_SIZE)";
+}
+
 // Streaming zstd decompression into a string.
 class ZstdDecoder {
  public:
@@ -50,8 +55,9 @@ class ZstdDecoder {
     m_any = false;
   }
 
-  /// Appends the decompressed bytes of `chunk` to `out`; false (with `error`) on a bad frame.
-  bool feed(std::string_view chunk, std::string* out, std::string* error) {
+  /// Appends the decompressed bytes of `chunk` to `out`; false (with `error`) on a bad frame or
+  /// when `out` would grow past `limit` bytes (checked per 64 KiB, so a bomb never lands).
+  bool feed(std::string_view chunk, std::string* out, std::string* error, uint64_t limit) {
     ZSTD_inBuffer in{chunk.data(), chunk.size(), 0};
     char buf[1 << 16];
     for (;;) {
@@ -60,6 +66,10 @@ class ZstdDecoder {
       size_t r = ZSTD_decompressStream(m_stream, &o, &in);
       if (ZSTD_isError(r)) {
         *error = std::string("bad zstd data: ") + ZSTD_getErrorName(r);
+        return false;
+      }
+      if (out->size() + o.pos > limit) {
+        *error = too_large(limit);
         return false;
       }
       out->append(buf, o.pos);
@@ -82,11 +92,12 @@ class ZstdDecoder {
   bool m_any = false;
 };
 
-Result<std::string> decompress_zst(std::string_view data, const std::string& where) {
+Result<std::string> decompress_zst(std::string_view data, const std::string& where,
+                                   uint64_t limit) {
   ZstdDecoder decoder;
   decoder.reset();
   std::string out, error;
-  if (!decoder.feed(data, &out, &error)) return Error{ErrorKind::input, where, error};
+  if (!decoder.feed(data, &out, &error, limit)) return Error{ErrorKind::input, where, error};
   if (!decoder.complete()) return Error{ErrorKind::input, where, "truncated zstd stream"};
   return out;
 }
@@ -117,7 +128,7 @@ std::optional<int64_t> max_age(const std::string& cache_control) {
 }
 
 Result<FetchedRepodata> read_local(const std::string& folder, std::string_view platform,
-                                   FetchedRepodata out) {
+                                   uint64_t limit, FetchedRepodata out) {
   std::string json_file = folder + "/repodata.json";
   std::string zst_file = json_file + ".zst";
   std::error_code ec;
@@ -126,7 +137,7 @@ Result<FetchedRepodata> read_local(const std::string& folder, std::string_view p
     out.json = std::move(bytes);
   } else if (fs::exists(zst_file, ec)) {
     ENVLOCK_TRY(bytes, Bytes::map_file(zst_file));
-    auto decoded = decompress_zst(bytes, zst_file);
+    auto decoded = decompress_zst(bytes, zst_file, limit);
     if (!decoded) return decoded.take_error();
     out.json = Bytes(std::move(decoded).value());
   } else if (platform != "noarch") {
@@ -183,12 +194,17 @@ class Fetcher {
       body.clear();
       decoder.reset();
     };
+    const uint64_t limit = m_options.http.max_body_bytes;
     sink.chunk = [&](std::string_view chunk) -> Result<void> {
       if (variant != "zst") {
+        // After any gzip/br transfer decoding: the size that lands in memory.
+        if (body.size() + chunk.size() > limit) {
+          return Error{ErrorKind::network, request.redacted_url, too_large(limit)};
+        }
         body.append(chunk);
         return Ok{};
       }
-      if (!decoder.feed(chunk, &body, &decode_error)) {
+      if (!decoder.feed(chunk, &body, &decode_error, limit)) {
         return Error{ErrorKind::network, request.redacted_url, decode_error};
       }
       return Ok{};
@@ -374,13 +390,15 @@ Result<FetchedRepodata> fetch_repodata(const Channel& channel, std::string_view 
   base.subdir_url = channel.subdir_url(platform);
   base.url = base.subdir_url + "/repodata.json";
   if (channel.is_local())
-    return read_local(
-        channel.local_path() + "/" + std::string(platform), platform, std::move(base));
+    return read_local(channel.local_path() + "/" + std::string(platform),
+                      platform,
+                      options.http.max_body_bytes,
+                      std::move(base));
 
   FetchLocation location =
       apply_mirrors(channel.credential_url() + "/" + std::string(platform), options.mirrors);
   if (auto folder = file_url_to_path(location.url)) {
-    return read_local(*folder, platform, std::move(base));
+    return read_local(*folder, platform, options.http.max_body_bytes, std::move(base));
   }
 
   RepodataCache cache(options.cache_dir.empty() ? RepodataCache::default_dir() : options.cache_dir);
