@@ -179,6 +179,11 @@ class Watchdog {
         uint64_t got = m_bytes - bytes_at_start;
         auto window_ms = static_cast<uint64_t>(
             std::chrono::duration_cast<std::chrono::milliseconds>(m_window).count());
+        if (got == 0) {
+          m_reason = "timed out: nothing received in " +
+                     seconds_text(std::chrono::milliseconds(window_ms));
+          break;
+        }
         if (got * 1000 < m_min_speed * window_ms) {
           m_reason = "slower than " + std::to_string(m_min_speed) + " bytes/s over " +
                      seconds_text(std::chrono::milliseconds(window_ms)) + " (" +

@@ -145,6 +145,7 @@ Result<void> fetch_platform(const Inputs& in, const Options& options, const std:
   fetch.offline = options.offline == Offline::yes ? channel::Offline::yes : channel::Offline::no;
   fetch.cache_dir = cache_root;
   fetch.mirrors = in.channel_config.mirrors;
+  fetch.http = options.http;
   for (const auto& lc : in.hash_input.channels) {
     ENVLOCK_TRY(channels, channel::Channel::parse(lc.url, in.channel_config));
     for (const auto& ch : channels) {
