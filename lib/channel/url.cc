@@ -39,6 +39,24 @@ std::string authority(const UrlParts& u, std::string_view user, std::string_view
   return out + u.host;
 }
 
+// "${NAME}" or "$NAME" and nothing else: a reference to a secret, not a secret.
+bool is_template(std::string_view text) {
+  if (text.size() < 2 || text[0] != '$') return false;
+  std::string_view name = text.substr(1);
+  if (name.front() == '{') {
+    if (name.size() < 3 || name.back() != '}') return false;
+    name = name.substr(1, name.size() - 2);
+  }
+  for (char c : name) {
+    if (!is_var_char(c)) return false;
+  }
+  return true;
+}
+
+std::string redacted_part(const std::string& value, std::string_view mask) {
+  return is_template(value) ? value : std::string(mask);
+}
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -111,8 +129,9 @@ std::string UrlParts::stripped() const {
 }
 
 std::string UrlParts::redacted() const {
-  std::string out = authority(*this, "***", password.empty() ? "" : "***");
-  if (!token.empty()) out += "/t/<TOKEN>";
+  std::string out = authority(
+      *this, redacted_part(user, "***"), password.empty() ? "" : redacted_part(password, "***"));
+  if (!token.empty()) out += "/t/" + redacted_part(token, "<TOKEN>");
   return out + path;
 }
 

@@ -30,7 +30,10 @@ BOOST_AUTO_TEST_CASE(redacts_every_credential_form) {
   BOOST_TEST(redact_url("https://u:secret@h/c") == "https://***:***@h/c");
   BOOST_TEST(redact_url("https://tokenonly@h/c") == "https://***@h/c");
   BOOST_TEST(redact_url("https://h/t/abc123/c/linux-64") == "https://h/t/<TOKEN>/c/linux-64");
-  BOOST_TEST(redact_url("https://h/t/${MY_TOKEN}/c") == "https://h/t/<TOKEN>/c");
+  // conda-lock's ${VAR} form names a secret without holding it: kept as it is.
+  BOOST_TEST(redact_url("https://h/t/${MY_TOKEN}/c") == "https://h/t/${MY_TOKEN}/c");
+  BOOST_TEST(redact_url("https://${U}:$PW@h/c") == "https://${U}:$PW@h/c");
+  BOOST_TEST(redact_url("https://${U}x:pw${P}@h/t/a${T}/c") == "https://***:***@h/t/<TOKEN>/c");
   BOOST_TEST(redact_url("conda-forge") == "conda-forge");
   BOOST_TEST(strip_credentials("https://u:p@h/t/x/c") == "https://h/c");
   // "/t/" inside a local path is a folder, not a token.
