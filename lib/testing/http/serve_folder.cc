@@ -11,6 +11,7 @@
 //   --redirect=LOCATION  302 to LOCATION ("self" = the request's own path: a loop)
 //   --gzip-bomb=BYTES    BYTES zeros, gzip Content-Encoding
 //   --zst-bomb=BYTES     a zstd frame of BYTES zeros
+// Access control (every request): --basic-auth=USER:PASSWORD, --token=TOKEN (paths /t/TOKEN/...).
 
 #include <signal.h>
 
@@ -46,6 +47,12 @@ void arm(HttpServer& server, const std::string& flag, const std::string& value, 
     server.redirect_next(count, value == "self" ? "" : value, suffix);
   } else if (flag == "--gzip-bomb") {
     server.gzip_bomb_next(count, std::stoull(value), suffix);
+  } else if (flag == "--basic-auth") {
+    size_t colon = value.find(':');
+    if (colon == std::string::npos) throw std::invalid_argument("--basic-auth=USER:PASSWORD");
+    server.require_basic_auth(value.substr(0, colon), value.substr(colon + 1));
+  } else if (flag == "--token") {
+    server.require_token(value);
   } else if (flag == "--zst-bomb") {
     server.zst_bomb_next(count, std::stoull(value), suffix);
   } else {
