@@ -147,9 +147,35 @@ std::string strip_credentials(std::string_view url) {
 }
 
 std::string redact_url(std::string_view url) {
-  if (!has_scheme(url)) return std::string(url);
-  auto parts = split_url(url);
-  return parts ? parts->redacted() : std::string(url);
+  constexpr std::string_view k_ends = " \t\r\n'\"<>`";
+  if (has_scheme(url) && url.find_first_of(k_ends) == std::string_view::npos) {
+    auto parts = split_url(url);
+    return parts ? parts->redacted() : std::string(url);
+  }
+  // Free text (a message quoting a spec, say): every "scheme://..." in it that holds a credential.
+  std::string out;
+  size_t pos = 0;
+  for (size_t sep; (sep = url.find("://", pos)) != std::string_view::npos;) {
+    size_t begin = sep;
+    while (begin > pos &&
+           (std::isalnum(static_cast<unsigned char>(url[begin - 1])) || url[begin - 1] == '+' ||
+            url[begin - 1] == '-' || url[begin - 1] == '.')) {
+      --begin;
+    }
+    size_t end = url.find_first_of(k_ends, sep);
+    if (end == std::string_view::npos) end = url.size();
+    std::string_view candidate = url.substr(begin, end - begin);
+    out.append(url.substr(pos, begin - pos));
+    auto parts = begin < sep ? split_url(candidate) : Result<UrlParts>(Error{});
+    if (parts && (parts->has_userinfo || !parts->token.empty())) {
+      out += parts->redacted();
+    } else {
+      out.append(candidate);
+    }
+    pos = end;
+  }
+  out.append(url.substr(pos));
+  return out;
 }
 
 std::vector<std::string> env_references(std::string_view text) {

@@ -49,7 +49,8 @@ bool has_scheme(std::string_view text);
 std::string strip_credentials(std::string_view url);
 
 /// `url` with credentials replaced by "***" (user:password) and "<TOKEN>" (token), "${VAR}"
-/// templates kept; text that is not a URL is returned unchanged. The one redaction of envlock:
+/// templates kept. In other text (a message, a quoted spec) each URL holding a credential is
+/// redacted the same way and the rest is kept byte for byte. The one redaction of envlock:
 /// use it for every URL that reaches a message, a log line, a report or a file.
 std::string redact_url(std::string_view url);
 
