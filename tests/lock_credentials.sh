@@ -44,6 +44,16 @@ run "$LOCK" -f "$scratch/basic.yml" -p linux-64 -o "$scratch/basic/conda-lock.ym
 expect_rc 0
 expect_in out "(inputs unchanged, kept)"
 
+# A lock written elsewhere with a secret in a package URL: a relock that keeps the package drops it.
+sed -i "s#  url: http://$host/linux-64/python#  url: http://alice:$secret@$host/linux-64/python#" \
+  "$scratch/basic/conda-lock.yml"
+grep -qF "$secret" "$scratch/basic/conda-lock.yml"
+run "$LOCK" -f "$scratch/basic.yml" -p linux-64 -o "$scratch/basic/conda-lock.yml" \
+  --cache-dir "$scratch/cache1"
+expect_rc 0
+no_secret "$scratch/basic"
+cmp "$scratch/basic/conda-lock.yml" "$scratch/basic-first.yml"
+
 # The same with -c (fetched with the real password, not the redacted one).
 mkdir -p "$scratch/dash_c"
 run "$LOCK" -f "$DEMO_ENV" -c "http://alice:$secret@$host" -p linux-64 \

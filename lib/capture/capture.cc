@@ -115,18 +115,10 @@ std::vector<std::string> root_prefixes(const std::map<std::string, std::string>&
   return roots;
 }
 
-// `url` without user:password@ or /t/<token>/; byte for byte the same when it has neither.
-std::string without_credentials(const std::string& url) {
-  if (!channel::has_scheme(url)) return url;
-  auto parts = channel::split_url(url);
-  if (!parts || (!parts->has_userinfo && parts->token.empty())) return url;
-  return parts->stripped();
-}
-
 // A channel as a lock records it: a credential becomes a ${VAR} template when the environment
 // holds it, else it is redacted (Channel::lock_url); conda-meta may hold literal secrets.
 lockfile::Channel lock_channel(const std::string& channel) {
-  if (without_credentials(channel) == channel) return {channel, {}};
+  if (channel::without_credentials(channel) == channel) return {channel, {}};
   auto parsed = channel::Channel::parse_one(channel, {});
   std::string url = parsed ? parsed->lock_url() : channel::redact_url(channel);
   return {url, channel::env_references(url)};
@@ -187,11 +179,11 @@ Result<lockfile::LockedPackage> locked_package_of(const prefix::PrefixRecord& re
   p.build_number = record.build_number;
   // Package URLs are stored without credentials, as conda-lock does; the channel keeps them as
   // ${VAR} templates (lock_channel).
-  const std::string channel = without_credentials(channel_of(record));
+  const std::string channel = channel::without_credentials(channel_of(record));
   p.channel = channel;
   p.subdir = record.subdir;
   p.platform = platform;
-  p.url = without_credentials(record.url);
+  p.url = channel::without_credentials(record.url);
   if (p.url.empty() && !channel.empty() && !record.subdir.empty() && !record.fn.empty()) {
     std::string base = channel.find("://") == std::string::npos
                            ? "https://conda.anaconda.org/" + channel

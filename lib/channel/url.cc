@@ -146,6 +146,13 @@ std::string strip_credentials(std::string_view url) {
   return parts ? parts->stripped() : std::string(url);
 }
 
+std::string without_credentials(std::string_view url) {
+  if (!has_scheme(url)) return std::string(url);
+  auto parts = split_url(url);
+  if (!parts || (!parts->has_userinfo && parts->token.empty())) return std::string(url);
+  return parts->stripped();
+}
+
 std::string redact_url(std::string_view url) {
   constexpr std::string_view k_ends = " \t\r\n'\"<>`";
   if (has_scheme(url) && url.find_first_of(k_ends) == std::string_view::npos) {

@@ -48,6 +48,10 @@ bool has_scheme(std::string_view text);
 /// `url` with credentials removed; text that is not a URL is returned unchanged.
 std::string strip_credentials(std::string_view url);
 
+/// `url` without user:password@ or /t/<token>/ (what a package URL in a lock must be); byte for
+/// byte the same when it holds neither or is not a URL.
+std::string without_credentials(std::string_view url);
+
 /// `url` with credentials replaced by "***" (user:password) and "<TOKEN>" (token), "${VAR}"
 /// templates kept. In other text (a message, a quoted spec) each URL holding a credential is
 /// redacted the same way and the rest is kept byte for byte. The one redaction of envlock:

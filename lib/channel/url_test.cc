@@ -35,6 +35,8 @@ BOOST_AUTO_TEST_CASE(redacts_every_credential_form) {
   BOOST_TEST(redact_url("https://${U}:$PW@h/c") == "https://${U}:$PW@h/c");
   BOOST_TEST(redact_url("https://${U}x:pw${P}@h/t/a${T}/c") == "https://***:***@h/t/<TOKEN>/c");
   BOOST_TEST(redact_url("conda-forge") == "conda-forge");
+  BOOST_TEST(without_credentials("https://u:p@h/t/tok/c/x.conda") == "https://h/c/x.conda");
+  BOOST_TEST(without_credentials("HTTPS://h/c/") == "HTTPS://h/c/");  // untouched
   // Inside free text, only the URLs with credentials change.
   BOOST_TEST(redact_url("bad channel 'ht tp://u:pw@h/c' and https://h/x/") ==
              "bad channel 'ht tp://***:***@h/c' and https://h/x/");

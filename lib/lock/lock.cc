@@ -362,7 +362,10 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
   }
   if (report.outcome == Report::Outcome::unsatisfiable) return report;
 
-  // 5. Write the lock (and @EXPLICIT files) atomically; nothing is written on failure.
+  // 5. Write the lock (and @EXPLICIT files) atomically; nothing is written on failure. Package
+  //    URLs kept from an older lock lose any credential they carried, as new ones have none.
+  for (auto& [platform, packages] : environment.packages)
+    for (auto& p : packages) p.url = channel::without_credentials(p.url);
   if (auto dir = fs::path(in.lockfile).parent_path(); !fs::exists(dir)) {
     fs::create_directories(dir, ec);
     if (ec) return io_error(dir.string(), "cannot create the folder", ec.value());
