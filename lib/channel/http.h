@@ -58,8 +58,9 @@ using ProgressSink = std::function<void(const ProgressEvent&)>;
 
 /// `options` with the limits that the environment overrides: ENVLOCK_DEADLINE (seconds, 0 = no
 /// limit), ENVLOCK_MIN_SPEED (bytes per second, 0 = no minimum), ENVLOCK_MAX_REPODATA_SIZE
-/// (bytes, or with a K, M or G suffix). `lookup` returns a variable's value, std::nullopt when
-/// unset. Fails with ErrorKind::usage naming the variable when a value is not a number.
+/// (bytes, or with a K, M or G suffix); an empty value counts as unset. `lookup` returns a
+/// variable's value, std::nullopt when unset. Fails with ErrorKind::usage naming the variable when
+/// a value is not a number.
 Result<HttpOptions> with_environment_limits(
     HttpOptions options,
     const std::function<std::optional<std::string>(const std::string&)>& lookup);

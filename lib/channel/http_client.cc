@@ -438,17 +438,17 @@ Result<HttpOptions> with_environment_limits(
   auto bad = [](const std::string& name, const std::string& what) {
     return Error{ErrorKind::usage, name, "expected " + what};
   };
-  if (auto v = lookup("ENVLOCK_DEADLINE")) {
+  if (auto v = lookup("ENVLOCK_DEADLINE"); v && !v->empty()) {
     auto n = number(*v, false);
     if (!n || *n > 10'000'000) return bad("ENVLOCK_DEADLINE", "a number of seconds");
     options.deadline = std::chrono::seconds(*n);
   }
-  if (auto v = lookup("ENVLOCK_MIN_SPEED")) {
+  if (auto v = lookup("ENVLOCK_MIN_SPEED"); v && !v->empty()) {
     auto n = number(*v, true);
     if (!n) return bad("ENVLOCK_MIN_SPEED", "bytes per second, e.g. 1024 or 1K");
     options.min_speed = *n;
   }
-  if (auto v = lookup("ENVLOCK_MAX_REPODATA_SIZE")) {
+  if (auto v = lookup("ENVLOCK_MAX_REPODATA_SIZE"); v && !v->empty()) {
     auto n = number(*v, true);
     if (!n || *n == 0) return bad("ENVLOCK_MAX_REPODATA_SIZE", "a size in bytes, e.g. 2G");
     options.max_body_bytes = *n;
