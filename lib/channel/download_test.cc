@@ -201,6 +201,15 @@ BOOST_FIXTURE_TEST_CASE(a_stalled_download_times_out, PackageFixture) {
   BOOST_TEST(server.request_count("/linux-64/" + file_name) == 2);
 }
 
+BOOST_FIXTURE_TEST_CASE(without_deadline_or_minimum_speed_a_download_still_completes,
+                        PackageFixture) {
+  options.http.deadline = std::chrono::milliseconds(0);
+  options.http.min_speed = 0;
+  auto r = download_file(url(), dir / "pkgs/x.conda", expected, options);
+  BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().to_string()));
+  BOOST_TEST(read_file(dir / "pkgs/x.conda").value() == original_bytes());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace

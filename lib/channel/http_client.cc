@@ -168,6 +168,12 @@ class Watchdog {
     while (!m_done) {
       Clock::time_point wake = m_deadline;
       if (m_min_speed > 0) wake = std::min(wake, window_start + m_window);
+      if (wake == Clock::time_point::max()) {
+        // No deadline and no minimum speed: nothing to watch (and no far-future wait_until,
+        // whose conversion may overflow).
+        m_cv.wait(lock, [&] { return m_done; });
+        return;
+      }
       if (m_cv.wait_until(lock, wake, [&] { return m_done; })) return;
       Clock::time_point now = Clock::now();
       if (now >= m_deadline) {
@@ -187,7 +193,7 @@ class Watchdog {
         if (got * 1000 < m_min_speed * window_ms) {
           m_reason = "slower than " + std::to_string(m_min_speed) + " bytes/s over " +
                      seconds_text(std::chrono::milliseconds(window_ms)) + " (" +
-                     std::to_string(got) + " bytes received)";
+                     std::to_string(got) + (got == 1 ? " byte" : " bytes") + " received)";
           break;
         }
         window_start = now;
