@@ -54,6 +54,16 @@ expect_rc 0
 no_secret "$scratch/basic"
 cmp "$scratch/basic/conda-lock.yml" "$scratch/basic-first.yml"
 
+# --check reporting a lock whose channel holds a literal secret: the report does not repeat it.
+sed "s#  - url: http://\*\*\*:\*\*\*@$host#  - url: http://alice:$secret@$host#" \
+  "$scratch/basic-first.yml" >"$scratch/basic/foreign.yml"
+grep -qF "$secret" "$scratch/basic/foreign.yml"
+run "$LOCK" -f "$scratch/basic.yml" -p linux-64 -o "$scratch/basic/foreign.yml" --check --json
+expect_rc 1
+expect_in out "channels-changed"
+no_secret "$scratch/out" "$scratch/err"
+rm "$scratch/basic/foreign.yml"
+
 # The same with -c (fetched with the real password, not the redacted one).
 mkdir -p "$scratch/dash_c"
 run "$LOCK" -f "$DEMO_ENV" -c "http://alice:$secret@$host" -p linux-64 \
