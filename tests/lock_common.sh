@@ -15,10 +15,11 @@ stop_all_servers() {
 }
 trap stop_all_servers EXIT
 
-# start_server FOLDER: serves FOLDER; sets $server_url and $server_pid.
+# start_server FOLDER [FAULT...]: serves FOLDER (with serve_folder's fault flags, e.g.
+# --only=.zst --stall=60000); sets $server_url and $server_pid.
 start_server() {
   local log="$scratch/server.${#server_pids[@]}"
-  "$SERVE" "$1" >"$log" 2>&1 &
+  "$SERVE" "$@" >"$log" 2>&1 &
   server_pid=$!
   server_pids+=("$server_pid")
   local i

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <set>
 
+#include "lib/channel/channel.h"
+#include "lib/channel/url.h"
 #include "lib/hash/hash.h"
 #include "lib/lockfile/lockfile.h"
 #include "lib/spec/platform.h"
@@ -113,6 +115,15 @@ std::vector<std::string> root_prefixes(const std::map<std::string, std::string>&
   return roots;
 }
 
+// A channel as a lock records it: a credential becomes a ${VAR} template when the environment
+// holds it, else it is redacted (Channel::lock_url); conda-meta may hold literal secrets.
+lockfile::Channel lock_channel(const std::string& channel) {
+  if (channel::without_credentials(channel) == channel) return {channel, {}};
+  auto parsed = channel::Channel::parse_one(channel, {});
+  std::string url = parsed ? parsed->lock_url() : channel::redact_url(channel);
+  return {url, channel::env_references(url)};
+}
+
 std::string sha256_of_packages(const std::vector<lockfile::LockedPackage>& packages) {
   std::vector<std::string> lines;
   for (const auto& p : packages) lines.push_back(p.url + "#" + p.sha256 + "#" + p.md5);
@@ -166,14 +177,17 @@ Result<lockfile::LockedPackage> locked_package_of(const prefix::PrefixRecord& re
   p.version = record.version;
   p.build = record.build;
   p.build_number = record.build_number;
-  p.channel = channel_of(record);
+  // Package URLs are stored without credentials, as conda-lock does; the channel keeps them as
+  // ${VAR} templates (lock_channel).
+  const std::string channel = channel::without_credentials(channel_of(record));
+  p.channel = channel;
   p.subdir = record.subdir;
   p.platform = platform;
-  p.url = record.url;
-  if (p.url.empty() && !p.channel.empty() && !record.subdir.empty() && !record.fn.empty()) {
-    std::string base = p.channel.find("://") == std::string::npos
-                           ? "https://conda.anaconda.org/" + p.channel
-                           : p.channel;
+  p.url = channel::without_credentials(record.url);
+  if (p.url.empty() && !channel.empty() && !record.subdir.empty() && !record.fn.empty()) {
+    std::string base = channel.find("://") == std::string::npos
+                           ? "https://conda.anaconda.org/" + channel
+                           : channel;
     p.url = base + "/" + record.subdir + "/" + record.fn;
   }
   if (p.url.empty()) {
@@ -211,8 +225,9 @@ Result<lockfile::Lock> lock_of_prefix(const prefix::PrefixState& state,
   std::set<std::string> seen_channels;
   for (const auto& record : state.records) {
     ENVLOCK_TRY(p, locked_package_of(record, platform));
-    if (!p.channel.empty() && seen_channels.insert(p.channel).second)
-      lock.metadata.channels.push_back({p.channel, {}});
+    std::string channel = channel_of(record);
+    if (!channel.empty() && seen_channels.insert(channel).second)
+      lock.metadata.channels.push_back(lock_channel(channel));
     packages.push_back(std::move(p));
   }
   env.channels = lock.metadata.channels;

@@ -24,14 +24,16 @@ std::optional<std::string> prefix_platform(const prefix::PrefixState& state);
 std::string channel_of(const prefix::PrefixRecord& record);
 
 /// The record as a locked package of `platform`. The url is the record's `url`, else it is
-/// built from its channel, subdir and `fn` (a bare channel name gets conda.anaconda.org);
+/// built from its channel, subdir and `fn` (a bare channel name gets conda.anaconda.org); url
+/// and channel lose any credential (user:password@, /t/<token>/);
 /// depends, constrains, md5, sha256, size, timestamp, license and noarch are copied.
 /// Fails with ErrorKind::input naming the record's file when no url can be made.
 Result<lockfile::LockedPackage> locked_package_of(const prefix::PrefixRecord& record,
                                                   const std::string& platform);
 
 /// A single-environment ("default") lock of `state` for `platform` (empty: prefix_platform,
-/// else the host's). Channels are the records' channels in order of first use; the
+/// else the host's). Channels are the records' channels in order of first use, a credential
+/// as a ${VAR} template when the environment holds its value and redacted otherwise; the
 /// content_hash is the sha256 of the sorted package urls and hashes (a capture has no input
 /// files), so the same prefix always gives the same lock. Fails like locked_package_of.
 Result<lockfile::Lock> lock_of_prefix(const prefix::PrefixState& state,

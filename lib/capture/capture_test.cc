@@ -57,6 +57,46 @@ BOOST_AUTO_TEST_CASE(captured_lock_keeps_urls_hashes_and_depends) {
   BOOST_TEST(reread->metadata.channels.at(0).url == "https://repo.continuum.io/pkgs/main");
 }
 
+BOOST_AUTO_TEST_CASE(credentials_in_conda_meta_never_reach_the_lock) {
+  prefix::PrefixState state;
+  auto record = [](std::string name, std::string url) {
+    prefix::PrefixRecord r;
+    r.name = std::move(name);
+    r.version = "1.0";
+    r.build = "0";
+    r.subdir = "linux-64";
+    r.url = std::move(url);
+    r.md5 = std::string(32, 'a');
+    return r;
+  };
+  state.records.push_back(
+      record("a", "https://alice:pw-S3cret@private.example.com/chan/linux-64/a-1.0-0.conda"));
+  state.records.push_back(
+      record("b", "https://conda.example.com/t/tk-S3cret-42/chan2/linux-64/b-1.0-0.conda"));
+  state.records.push_back(
+      record("c", "https://${USER}:${PASS}@private.example.com/c3/linux-64/c-1.0-0.conda"));
+  auto lock = lock_of_prefix(state, "linux-64");
+  BOOST_REQUIRE(lock.ok());
+  std::string text = lockfile::write_conda_lock_v1(*lock);
+  std::string explicit_text =
+      lockfile::write_explicit(*lock, lockfile::k_default_environment, "linux-64");
+  for (const std::string& written : {text, explicit_text}) {
+    BOOST_TEST(written.find("S3cret") == std::string::npos);
+    BOOST_TEST(written.find("alice") == std::string::npos);
+  }
+  const auto& packages = lock->environments.at("default").packages.at("linux-64");
+  BOOST_TEST(packages[0].url == "https://private.example.com/chan/linux-64/a-1.0-0.conda");
+  BOOST_TEST(packages[1].url == "https://conda.example.com/chan2/linux-64/b-1.0-0.conda");
+  BOOST_TEST(packages[2].url == "https://private.example.com/c3/linux-64/c-1.0-0.conda");
+  const auto& channels = lock->metadata.channels;
+  BOOST_REQUIRE(channels.size() == 3u);
+  BOOST_TEST(channels[0].url == "https://***:***@private.example.com/chan");
+  BOOST_TEST(channels[1].url == "https://conda.example.com/t/<TOKEN>/chan2");
+  // conda-lock's ${VAR} form is kept as it is, with the variables it uses.
+  BOOST_TEST(channels[2].url == "https://${USER}:${PASS}@private.example.com/c3");
+  BOOST_TEST(channels[2].used_env_vars == (std::vector<std::string>{"USER", "PASS"}));
+}
+
 BOOST_AUTO_TEST_CASE(url_is_made_from_channel_subdir_and_fn_when_absent) {
   prefix::PrefixRecord r;
   r.name = "valid";

@@ -94,7 +94,6 @@ Error usage(std::string_view spec, std::string message) {
 
 }  // namespace
 
-
 Result<std::vector<Channel>> Channel::parse(std::string_view raw_spec,
                                             const ChannelConfig& config) {
   std::string spec = without_trailing_slash(trim(raw_spec));
@@ -149,7 +148,8 @@ Result<Channel> Channel::from_url(std::string_view url, const ChannelConfig& con
                                   const EnvLookup& env) {
   ENVLOCK_TRY(parts, split_url(url));
   auto last_slash = parts.path.rfind('/');
-  if (last_slash != std::string::npos && spec::is_known_platform(parts.path.substr(last_slash + 1))) {
+  if (last_slash != std::string::npos &&
+      spec::is_known_platform(parts.path.substr(last_slash + 1))) {
     parts.path.erase(last_slash);
   }
   Channel c;

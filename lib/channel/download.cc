@@ -5,9 +5,9 @@
 
 #include <cerrno>
 #include <filesystem>
-#include <random>
 
 #include "lib/channel/http_client.h"
+#include "lib/channel/part_file.h"
 #include "lib/hash/hash.h"
 #include "lib/util/file.h"
 
@@ -15,55 +15,6 @@ namespace envlock::channel {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A temporary file beside the destination, removed unless committed.
-class TempFile {
- public:
-  explicit TempFile(const std::string& dest) {
-    std::random_device rd;
-    m_path = dest + ".part." + std::to_string(::getpid()) + "." + std::to_string(rd());
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  ~TempFile() {
-    close();
-    if (!m_committed) ::unlink(m_path.c_str());
-  }
-
-  Result<void> open() {
-    close();
-    m_fd = ::open(m_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (m_fd < 0) return io_error(m_path, "cannot create", errno);
-    return Ok{};
-  }
-  Result<void> write(std::string_view bytes) {
-    while (!bytes.empty()) {
-      ssize_t n = ::write(m_fd, bytes.data(), bytes.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return io_error(m_path, "cannot write", errno);
-      }
-      bytes.remove_prefix(static_cast<size_t>(n));
-    }
-    return Ok{};
-  }
-  Result<void> commit(const std::string& dest) {
-    if (::fsync(m_fd) != 0) return io_error(m_path, "cannot sync", errno);
-    close();
-    if (::rename(m_path.c_str(), dest.c_str()) != 0) return io_error(dest, "cannot rename", errno);
-    m_committed = true;
-    return Ok{};
-  }
-
- private:
-  void close() {
-    if (m_fd >= 0) ::close(m_fd);
-    m_fd = -1;
-  }
-  std::string m_path;
-  int m_fd = -1;
-  bool m_committed = false;
-};
 
 // Running digests of the bytes written.
 struct Digests {
@@ -110,7 +61,7 @@ Result<void> check(Digests& digests, const ExpectedFile& expected, const std::st
   return Error{ErrorKind::input, where, message};
 }
 
-Result<void> copy_local(const std::string& source, TempFile& temp, Digests& digests,
+Result<void> copy_local(const std::string& source, detail::PartFile& temp, Digests& digests,
                         const ProgressSink& progress, const std::string& redacted) {
   int fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return io_error(source, "cannot open", errno);
@@ -153,7 +104,7 @@ Result<void> download_file(std::string_view url, const std::string& dest_path,
   if (!parent.empty()) fs::create_directories(parent, ec);
   if (ec) return Error{ErrorKind::io, parent.string(), "cannot create: " + ec.message()};
 
-  TempFile temp(dest_path);
+  detail::PartFile temp(dest_path);
   Digests digests;
   if (auto local = file_url_to_path(location.url)) {
     ENVLOCK_TRY_VOID(temp.open());
@@ -171,13 +122,27 @@ Result<void> download_file(std::string_view url, const std::string& dest_path,
     };
     sink.chunk = [&](std::string_view chunk) -> Result<void> {
       if (open_error) return *open_error;
+      if (expected.size && digests.size + chunk.size() > *expected.size) {
+        return Error{ErrorKind::network,
+                     redacted,
+                     "the server sends more than the " + std::to_string(*expected.size) +
+                         " bytes expected; stopped"};
+      }
       digests.update(chunk);
       return temp.write(chunk);
     };
-    auto response =
-        detail::http_get({fetch_url, redacted, {}}, options.http, sink, options.progress);
+    // Package archives are compressed already: take the bytes as stored, never a server's
+    // transfer encoding, which could unfold a small answer into gigabytes on disk.
+    detail::HttpRequest request{fetch_url, redacted, {}, detail::ContentDecoding::no};
+    auto response = detail::http_get(request, options.http, sink, options.progress);
     if (!response) return response.take_error();
     if (open_error) return *open_error;
+    if (response->status == 200 && !response->content_encoding.empty()) {
+      return Error{ErrorKind::network,
+                   redacted,
+                   "the server sent the file with Content-Encoding: " + response->content_encoding +
+                       " though the bytes as stored were asked for"};
+    }
     if (response->status != 200) {
       std::string why = detail::status_text(response->status);
       if (response->status == 401 || response->status == 403) {
@@ -187,7 +152,7 @@ Result<void> download_file(std::string_view url, const std::string& dest_path,
     }
   }
   ENVLOCK_TRY_VOID(check(digests, expected, redacted));
-  return temp.commit(dest_path);
+  return temp.commit(dest_path, Durability::fsync);
 }
 
 }  // namespace envlock::channel

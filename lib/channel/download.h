@@ -33,11 +33,13 @@ struct DownloadOptions {
 /// Fetches `url` (http, https or file://; credentials and ${VAR} templates allowed) into
 /// `dest_path`: the bytes stream into a temporary file beside it while sha256/md5/size are
 /// computed, and the file is renamed onto `dest_path` only when all expected values match.
-/// Parent folders are created. Fails with ErrorKind::input when the bytes disagree with
-/// `expected` (naming the redacted URL, expected and actual values), ErrorKind::network for
-/// transport or HTTP errors after the retries, ErrorKind::io for local files, ErrorKind::usage
-/// when no digest is given. On failure nothing is left at `dest_path` (an existing file there is
-/// untouched) and the temporary file is removed.
+/// Parent folders are created. The transfer stops as soon as more bytes arrive than
+/// `expected.size`; a Content-Encoding is never undone (the archive's own bytes are hashed).
+/// Fails with ErrorKind::input when the bytes disagree with `expected` (naming the redacted URL,
+/// expected and actual values), ErrorKind::network for transport or HTTP errors after the
+/// retries, a passed deadline, a body longer than `expected.size` or an encoded body, ErrorKind::io
+/// for local files, ErrorKind::usage when no digest is given. On failure nothing is left at
+/// `dest_path` (an existing file there is untouched) and the temporary file is removed.
 Result<void> download_file(std::string_view url, const std::string& dest_path,
                            const ExpectedFile& expected, const DownloadOptions& options);
 

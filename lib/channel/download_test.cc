@@ -155,6 +155,61 @@ BOOST_FIXTURE_TEST_CASE(file_urls_and_mirrors, PackageFixture) {
   BOOST_TEST(no_digest.error().kind == ErrorKind::usage);
 }
 
+BOOST_FIXTURE_TEST_CASE(an_encoded_answer_is_refused_without_unpacking_it, PackageFixture) {
+  server.gzip_bomb_next(HttpServer::k_always, 64 << 20, file_name);
+  std::string dest = dir / "pkgs/bomb.conda";
+  auto r = download_file(url(), dest, expected, options);
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().kind == ErrorKind::network);
+  BOOST_TEST(r.error().to_string().find("Content-Encoding: gzip") != std::string::npos);
+  BOOST_TEST(!fs::exists(dest));
+  BOOST_TEST(leftovers().empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_body_longer_than_expected_is_cut_off) {
+  TempDir dir;
+  testing::write_text(dir / "served/big.conda", std::string(8 << 20, 'x'));
+  HttpServer server(dir / "served");
+  ExpectedFile expected{std::string(64, '0'), "", 1000};
+  DownloadOptions options;
+  auto r = download_file(server.url() + "/big.conda", dir / "pkgs/big.conda", expected, options);
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().kind == ErrorKind::network);
+  BOOST_TEST(r.error().to_string().find("more than the 1000 bytes expected") != std::string::npos);
+  BOOST_TEST(!fs::exists(dir / "pkgs/big.conda"));
+}
+
+BOOST_FIXTURE_TEST_CASE(redirects_to_other_schemes_are_network_errors, PackageFixture) {
+  server.redirect_next(HttpServer::k_always, "ftp://127.0.0.1/x.conda", file_name);
+  auto r = download_file(url(), dir / "pkgs/x.conda", expected, options);
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().kind == ErrorKind::network);
+  BOOST_TEST(r.error().to_string().find("unsupported URL scheme 'ftp'") != std::string::npos);
+  auto ftp = download_file("ftp://127.0.0.1/x.conda", dir / "pkgs/x.conda", expected, options);
+  BOOST_REQUIRE(!ftp.ok());
+  BOOST_TEST(ftp.error().kind == ErrorKind::network);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_stalled_download_times_out, PackageFixture) {
+  options.http.read_timeout = std::chrono::milliseconds(200);
+  options.http.attempts = 2;
+  server.stall_next(HttpServer::k_always, std::chrono::seconds(60), file_name);
+  auto r = download_file(url(), dir / "pkgs/x.conda", expected, options);
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().kind == ErrorKind::network);
+  BOOST_TEST(r.error().to_string().find("2 tries") != std::string::npos);
+  BOOST_TEST(server.request_count("/linux-64/" + file_name) == 2);
+}
+
+BOOST_FIXTURE_TEST_CASE(without_deadline_or_minimum_speed_a_download_still_completes,
+                        PackageFixture) {
+  options.http.deadline = std::chrono::milliseconds(0);
+  options.http.min_speed = 0;
+  auto r = download_file(url(), dir / "pkgs/x.conda", expected, options);
+  BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().to_string()));
+  BOOST_TEST(read_file(dir / "pkgs/x.conda").value() == original_bytes());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace

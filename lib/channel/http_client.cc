@@ -2,6 +2,12 @@
 
 #include <httplib.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -94,12 +100,17 @@ std::string status_text(int status) {
 
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
 // What one GET (no retry, no redirect) produced.
 struct Exchange {
   std::optional<httplib::Error> error;
   std::optional<Error> sink_error;
+  std::optional<std::string> stopped;    // why the watchdog ended the transfer
+  std::optional<std::string> exception;  // what escaped httplib
+  bool deadline_passed = false;
   int status = 0;
-  std::string etag, last_modified, cache_control, location;
+  std::string etag, last_modified, cache_control, location, content_encoding;
   std::optional<uint64_t> content_length;
   bool identity = true;
   uint64_t received = 0;
@@ -109,76 +120,202 @@ bool is_redirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
+std::string seconds_text(std::chrono::milliseconds d) {
+  auto ms = d.count();
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
+  return std::to_string(ms) + " ms";
+}
+
+// Ends a transfer that passes the deadline or moves slower than the minimum speed. httplib's
+// read timeout only bounds the silence between two packets, so a server that drips a byte at a
+// time would hold a request forever without this.
+class Watchdog {
+ public:
+  Watchdog(httplib::Client& client, Clock::time_point deadline, const HttpOptions& options)
+      : m_client(client),
+        m_deadline(deadline),
+        m_window(std::max(options.read_timeout, std::chrono::milliseconds(1))),
+        m_min_speed(options.min_speed),
+        m_deadline_text(seconds_text(options.deadline)),
+        m_thread([this] { run(); }) {}
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+  ~Watchdog() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_done = true;
+    }
+    m_cv.notify_all();
+    m_thread.join();
+  }
+
+  void received(uint64_t bytes) { m_bytes += bytes; }
+  /// Why the transfer was stopped, if it was.
+  std::optional<std::string> reason() {
+    std::lock_guard lock(m_mutex);
+    return m_reason;
+  }
+  bool deadline_passed() {
+    std::lock_guard lock(m_mutex);
+    return m_deadline_passed;
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(m_mutex);
+    Clock::time_point window_start = Clock::now();
+    uint64_t bytes_at_start = 0;
+    while (!m_done) {
+      Clock::time_point wake = m_deadline;
+      if (m_min_speed > 0) wake = std::min(wake, window_start + m_window);
+      if (wake == Clock::time_point::max()) {
+        // No deadline and no minimum speed: nothing to watch (and no far-future wait_until,
+        // whose conversion may overflow).
+        m_cv.wait(lock, [&] { return m_done; });
+        return;
+      }
+      if (m_cv.wait_until(lock, wake, [&] { return m_done; })) return;
+      Clock::time_point now = Clock::now();
+      if (now >= m_deadline) {
+        m_deadline_passed = true;
+        m_reason = "not done within the deadline of " + m_deadline_text + " for the transfer";
+        break;
+      }
+      if (m_min_speed > 0 && now >= window_start + m_window) {
+        uint64_t got = m_bytes - bytes_at_start;
+        auto window_ms = static_cast<uint64_t>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(m_window).count());
+        if (got == 0) {
+          m_reason = "timed out: nothing received in " +
+                     seconds_text(std::chrono::milliseconds(window_ms));
+          break;
+        }
+        if (got * 1000 < m_min_speed * window_ms) {
+          m_reason = "slower than " + std::to_string(m_min_speed) + " bytes/s over " +
+                     seconds_text(std::chrono::milliseconds(window_ms)) + " (" +
+                     std::to_string(got) + (got == 1 ? " byte" : " bytes") + " received)";
+          break;
+        }
+        window_start = now;
+        bytes_at_start = m_bytes;
+      }
+    }
+    // A stop() that lands before the request has opened its socket does nothing: repeat it
+    // until the request is over.
+    while (!m_done) {
+      m_client.stop();
+      m_cv.wait_for(lock, std::chrono::milliseconds(20), [&] { return m_done; });
+    }
+  }
+
+  httplib::Client& m_client;
+  const Clock::time_point m_deadline;
+  const std::chrono::milliseconds m_window;
+  const uint64_t m_min_speed;
+  const std::string m_deadline_text;
+  std::atomic<uint64_t> m_bytes{0};
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  bool m_done = false;
+  bool m_deadline_passed = false;
+  std::optional<std::string> m_reason;
+  std::thread m_thread;  // last: starts after every member it reads is ready
+};
+
 Exchange get_once(const UrlParts& target, const httplib::Headers& headers,
-                  const HttpOptions& options, const BodySink& sink,
+                  const HttpRequest& request, const HttpOptions& options,
+                  Clock::time_point deadline, const BodySink& sink,
                   const std::function<void(ProgressEvent::Stage, uint64_t, uint64_t)>& report) {
   Exchange x;
-  httplib::Client client(target.scheme + "://" + target.host);
-  client.set_connection_timeout(options.connect_timeout);
-  client.set_read_timeout(options.read_timeout);
-  // Redirects are followed by the caller: httplib would also "follow" a 304.
-  client.set_follow_location(false);
-  client.set_keep_alive(false);
-  if (target.scheme == "https") {
-    client.set_ca_cert_path(options.ca_bundle);
-    client.enable_server_certificate_verification(options.tls_verify == TlsVerify::yes);
-  }
-  if (target.has_userinfo) {
-    client.set_basic_auth(percent_decode(target.user), percent_decode(target.password));
-  }
-  std::string path = target.token.empty() ? "" : "/t/" + target.token;
-  path += target.path.empty() ? "/" : target.path;
-  if (sink.begin) sink.begin();
-  auto result = client.Get(
-      path,
-      headers,
-      [&](const httplib::Response& r) {
-        x.status = r.status;
-        x.identity = !r.has_header("Content-Encoding");
-        if (r.has_header("Content-Length")) {
-          try {
-            x.content_length = std::stoull(r.get_header_value("Content-Length"));
-          } catch (const std::exception&) {
-            x.content_length.reset();
+  try {
+    httplib::Client client(target.scheme + "://" + target.host);
+    client.set_connection_timeout(options.connect_timeout);
+    client.set_read_timeout(options.read_timeout);
+    // Redirects are followed by the caller: httplib would also "follow" a 304.
+    client.set_follow_location(false);
+    client.set_keep_alive(false);
+    client.set_decompress(request.decoding == ContentDecoding::yes);
+    if (target.scheme == "https") {
+      client.set_ca_cert_path(options.ca_bundle);
+      client.enable_server_certificate_verification(options.tls_verify == TlsVerify::yes);
+    }
+    if (target.has_userinfo) {
+      client.set_basic_auth(percent_decode(target.user), percent_decode(target.password));
+    }
+    std::string path = target.token.empty() ? "" : "/t/" + target.token;
+    path += target.path.empty() ? "/" : target.path;
+    if (sink.begin) sink.begin();
+    Watchdog watchdog(client, deadline, options);
+    auto result = client.Get(
+        path,
+        headers,
+        [&](const httplib::Response& r) {
+          x.status = r.status;
+          x.identity = !r.has_header("Content-Encoding") ||
+                       r.get_header_value("Content-Encoding") == "identity";
+          if (r.has_header("Content-Length")) {
+            try {
+              x.content_length = std::stoull(r.get_header_value("Content-Length"));
+            } catch (const std::exception&) {
+              x.content_length.reset();
+            }
           }
-        }
-        if (x.status == 200) report(ProgressEvent::Stage::start, 0, x.content_length.value_or(0));
-        return true;
-      },
-      [&](const char* data, size_t size) {
-        if (x.status != 200) return true;  // error bodies are not kept
-        x.received += size;
-        if (sink.chunk) {
-          auto r = sink.chunk(std::string_view(data, size));
-          if (!r) {
-            x.sink_error = r.take_error();
-            return false;
+          if (x.status == 200) report(ProgressEvent::Stage::start, 0, x.content_length.value_or(0));
+          return true;
+        },
+        [&](const char* data, size_t size) {
+          watchdog.received(size);
+          if (x.status != 200) return true;  // error bodies are not kept
+          x.received += size;
+          if (sink.chunk) {
+            auto r = sink.chunk(std::string_view(data, size));
+            if (!r) {
+              x.sink_error = r.take_error();
+              return false;
+            }
           }
-        }
-        report(ProgressEvent::Stage::bytes, x.received, x.content_length.value_or(0));
-        return true;
-      });
-  if (!result) {
-    x.error = result.error();
-    return x;
+          report(ProgressEvent::Stage::bytes, x.received, x.content_length.value_or(0));
+          return true;
+        });
+    x.stopped = watchdog.reason();
+    x.deadline_passed = watchdog.deadline_passed();
+    if (!result) {
+      x.error = result.error();
+      return x;
+    }
+    if (x.stopped) return x;  // stopped just as the answer completed: do not trust it
+    x.status = result->status;
+    x.etag = result->get_header_value("ETag");
+    x.last_modified = result->get_header_value("Last-Modified");
+    x.cache_control = result->get_header_value("Cache-Control");
+    x.location = result->get_header_value("Location");
+    x.content_encoding = result->get_header_value("Content-Encoding");
+  } catch (const std::exception& e) {
+    x.exception = e.what();
   }
-  x.status = result->status;
-  x.etag = result->get_header_value("ETag");
-  x.last_modified = result->get_header_value("Last-Modified");
-  x.cache_control = result->get_header_value("Cache-Control");
-  x.location = result->get_header_value("Location");
   return x;
 }
 
-// The target of a redirect; credentials go along only to the same scheme and host.
-Result<UrlParts> follow(const UrlParts& from, const std::string& location) {
+// The target of a redirect; credentials go along only to the same scheme and host. Only http
+// and https are followed: a server must not send us to ftp:// or into the local file system.
+Result<UrlParts> follow(const UrlParts& from, const std::string& location,
+                        const std::string& redacted_url) {
   std::string absolute =
       has_scheme(location) ? location : from.scheme + "://" + from.host + location;
-  ENVLOCK_TRY(to, split_url(absolute));
-  if (to.scheme == from.scheme && to.host == from.host && !to.has_userinfo) {
-    to.has_userinfo = from.has_userinfo;
-    to.user = from.user;
-    to.password = from.password;
+  auto to = split_url(absolute);
+  if (!to) {
+    return Error{ErrorKind::network, redacted_url, "redirected to a malformed location"};
+  }
+  if (to->scheme != "http" && to->scheme != "https") {
+    return Error{ErrorKind::network,
+                 redacted_url,
+                 "redirected to " + redact_url(absolute) + ": unsupported URL scheme '" +
+                     to->scheme + "' (only http and https are followed)"};
+  }
+  if (to->scheme == from.scheme && to->host == from.host && !to->has_userinfo) {
+    to->has_userinfo = from.has_userinfo;
+    to->user = from.user;
+    to->password = from.password;
   }
   return to;
 }
@@ -189,19 +326,34 @@ Result<HttpResponse> http_get(const HttpRequest& request, const HttpOptions& opt
                               const BodySink& sink, const ProgressSink& progress) {
   ENVLOCK_TRY(parts, split_url(request.url));
   if (parts.scheme != "http" && parts.scheme != "https") {
-    return Error{ErrorKind::usage, request.redacted_url, "not an http(s) URL"};
+    return Error{ErrorKind::network,
+                 request.redacted_url,
+                 "unsupported URL scheme '" + parts.scheme + "' (use http, https or file)"};
   }
   httplib::Headers headers(request.headers.begin(), request.headers.end());
   headers.emplace("User-Agent", "envlock");
+  if (request.decoding == ContentDecoding::no) headers.emplace("Accept-Encoding", "identity");
 
+  const Clock::time_point deadline =
+      options.deadline.count() > 0 ? Clock::now() + options.deadline : Clock::time_point::max();
   const int attempts = std::max(1, options.attempts);
   std::string last_reason;
   auto delay = options.backoff;
   int tried = 0;
+  bool out_of_time = false;
+  auto failed = [&](const std::string& reason) {
+    return Error{ErrorKind::network,
+                 request.redacted_url,
+                 reason + " (after " + std::to_string(tried) + (tried == 1 ? " try)" : " tries)")};
+  };
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     if (attempt > 1) {
       if (progress) {
         progress({ProgressEvent::Stage::retry, request.redacted_url, 0, 0, attempt, last_reason});
+      }
+      if (Clock::now() + delay >= deadline) {
+        out_of_time = true;
+        break;
       }
       std::this_thread::sleep_for(delay);
       delay *= 2;
@@ -213,15 +365,24 @@ Result<HttpResponse> http_get(const HttpRequest& request, const HttpOptions& opt
     UrlParts target = parts;
     Exchange x;
     for (int hop = 0;; ++hop) {
-      x = get_once(target, headers, options, sink, report);
-      if (x.error || x.sink_error || !is_redirect(x.status) || x.location.empty()) break;
+      x = get_once(target, headers, request, options, deadline, sink, report);
+      if (x.error || x.sink_error || x.exception || x.stopped || !is_redirect(x.status) ||
+          x.location.empty()) {
+        break;
+      }
       if (hop == 10) {
         return Error{ErrorKind::network, request.redacted_url, "too many redirects"};
       }
-      ENVLOCK_TRY(next, follow(target, x.location));
+      ENVLOCK_TRY(next, follow(target, x.location, request.redacted_url));
       target = std::move(next);
     }
     if (x.sink_error) return *x.sink_error;
+    if (x.exception) return failed("the transfer failed: " + *x.exception);
+    if (x.stopped) {
+      last_reason = *x.stopped;
+      if (x.deadline_passed) return failed(last_reason);
+      continue;
+    }
     if (x.error) {
       last_reason = describe(*x.error);
       if (is_final(*x.error)) break;
@@ -241,15 +402,64 @@ Result<HttpResponse> http_get(const HttpRequest& request, const HttpOptions& opt
     out.etag = x.etag;
     out.last_modified = x.last_modified;
     out.cache_control = x.cache_control;
+    out.content_encoding = x.content_encoding == "identity" ? "" : x.content_encoding;
     out.body_bytes = x.received;
     out.attempts = attempt;
     if (out.status == 200) report(ProgressEvent::Stage::done, x.received, x.received);
     return out;
   }
-  return Error{
-      ErrorKind::network,
-      request.redacted_url,
-      last_reason + " (after " + std::to_string(tried) + (tried == 1 ? " try)" : " tries)")};
+  if (out_of_time) {
+    return failed(last_reason + "; no time left for another try within the deadline of " +
+                  seconds_text(options.deadline));
+  }
+  return failed(last_reason);
 }
 
 }  // namespace envlock::channel::detail
+
+namespace envlock::channel {
+
+Result<HttpOptions> with_environment_limits(
+    HttpOptions options,
+    const std::function<std::optional<std::string>(const std::string&)>& lookup) {
+  // "12", "12K", "12M", "12G" (binary multiples) → a count; nullopt when malformed.
+  auto number = [](const std::string& text, bool suffix_allowed) -> std::optional<uint64_t> {
+    if (text.empty() || !std::isdigit(static_cast<unsigned char>(text.front()))) {
+      return std::nullopt;
+    }
+    size_t end = 0;
+    uint64_t value = 0;
+    try {
+      value = std::stoull(text, &end);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+    std::string rest = text.substr(end);
+    if (rest.empty()) return value;
+    if (!suffix_allowed || rest.size() != 1) return std::nullopt;
+    int shift = rest == "K" || rest == "k" ? 10 : rest == "M" ? 20 : rest == "G" ? 30 : -1;
+    if (shift < 0 || value > (~uint64_t{0} >> shift)) return std::nullopt;
+    return value << shift;
+  };
+  auto bad = [](const std::string& name, const std::string& what) {
+    return Error{ErrorKind::usage, name, "expected " + what};
+  };
+  if (auto v = lookup("ENVLOCK_DEADLINE"); v && !v->empty()) {
+    auto n = number(*v, false);
+    if (!n || *n > 10'000'000) return bad("ENVLOCK_DEADLINE", "a number of seconds");
+    options.deadline = std::chrono::seconds(*n);
+  }
+  if (auto v = lookup("ENVLOCK_MIN_SPEED"); v && !v->empty()) {
+    auto n = number(*v, true);
+    if (!n) return bad("ENVLOCK_MIN_SPEED", "bytes per second, e.g. 1024 or 1K");
+    options.min_speed = *n;
+  }
+  if (auto v = lookup("ENVLOCK_MAX_REPODATA_SIZE"); v && !v->empty()) {
+    auto n = number(*v, true);
+    if (!n || *n == 0) return bad("ENVLOCK_MAX_REPODATA_SIZE", "a size in bytes, e.g. 2G");
+    options.max_body_bytes = *n;
+  }
+  return options;
+}
+
+}  // namespace envlock::channel

@@ -11,10 +11,16 @@
 
 namespace envlock::channel::detail {
 
+/// Whether a Content-Encoding (gzip, br) is undone before the body reaches the sink.
+enum class ContentDecoding { yes, no };
+
 struct HttpRequest {
   std::string url;           ///< credentials expanded; never printed
   std::string redacted_url;  ///< for messages
   std::vector<std::pair<std::string, std::string>> headers;
+  /// `no` asks for the bytes as stored (Accept-Encoding: identity) and hands any encoded body
+  /// over as it came, so a compression bomb stays its own small size.
+  ContentDecoding decoding = ContentDecoding::yes;
 };
 
 struct HttpResponse {
@@ -22,6 +28,7 @@ struct HttpResponse {
   std::string etag;
   std::string last_modified;
   std::string cache_control;
+  std::string content_encoding;  ///< "" when the body came as stored
   uint64_t body_bytes = 0;
   int attempts = 0;  ///< how many tries were made
 };
@@ -33,10 +40,12 @@ struct BodySink {
   std::function<Result<void>(std::string_view chunk)> chunk;
 };
 
-/// GETs `request` with the retries and timeouts of `options`. Returns the final answer (any
-/// status below 500, or 5xx after the last try). Fails with ErrorKind::network after the last
-/// try for transport errors (naming the redacted URL, the reason and the number of tries), or
-/// with the sink's error.
+/// GETs `request` with the retries, timeouts, deadline and minimum speed of `options`; redirects
+/// are followed (at most 10, http and https only). Returns the final answer (any status below
+/// 500, or 5xx after the last try). Fails with ErrorKind::network after the last try for
+/// transport errors (naming the redacted URL, the reason and the number of tries), at once for
+/// a redirect loop, a redirect to another scheme or a passed deadline, or with the sink's
+/// error. Never throws: an exception inside the transfer becomes ErrorKind::network.
 Result<HttpResponse> http_get(const HttpRequest& request, const HttpOptions& options,
                               const BodySink& sink, const ProgressSink& progress);
 

@@ -6,10 +6,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "lib/channel/http_client.h"
+#include "lib/channel/part_file.h"
 #include "lib/channel/url.h"
 #include "lib/hash/hash.h"
 #include "lib/util/file.h"
@@ -36,7 +38,15 @@ uint64_t parse_hex64(const std::string& hex) {
   return std::strtoull(hex.c_str(), nullptr, 16);
 }
 
-// Streaming zstd decompression into a string.
+std::string too_large(uint64_t limit) {
+  return "larger than the limit of " + std::to_string(limit) +
+         " bytes for repodata (ENVLOCK_MAX_REPODATA_SIZE)";
+}
+
+// Where decoded bytes go, 64 KiB at a time; an error stops the decoding.
+using Emit = std::function<Result<void>(std::string_view bytes)>;
+
+// Streaming zstd decompression.
 class ZstdDecoder {
  public:
   ZstdDecoder() : m_stream(ZSTD_createDStream()) {}
@@ -50,19 +60,21 @@ class ZstdDecoder {
     m_any = false;
   }
 
-  /// Appends the decompressed bytes of `chunk` to `out`; false (with `error`) on a bad frame.
-  bool feed(std::string_view chunk, std::string* out, std::string* error) {
+  /// Passes the decompressed bytes of `chunk` to `emit`, never more than 64 KiB at once, so a
+  /// bomb is stopped by `emit` before it lands. Fails with ErrorKind `kind` at `where` on a bad
+  /// frame, or with `emit`'s error.
+  Result<void> feed(std::string_view chunk, const Emit& emit, ErrorKind kind,
+                    const std::string& where) {
     ZSTD_inBuffer in{chunk.data(), chunk.size(), 0};
-    char buf[1 << 16];
+    std::string buf(1 << 16, '\0');
     for (;;) {
-      ZSTD_outBuffer o{buf, sizeof buf, 0};
+      ZSTD_outBuffer o{buf.data(), buf.size(), 0};
       size_t consumed_before = in.pos;
       size_t r = ZSTD_decompressStream(m_stream, &o, &in);
       if (ZSTD_isError(r)) {
-        *error = std::string("bad zstd data: ") + ZSTD_getErrorName(r);
-        return false;
+        return Error{kind, where, std::string("bad zstd data: ") + ZSTD_getErrorName(r)};
       }
-      out->append(buf, o.pos);
+      if (o.pos > 0) ENVLOCK_TRY_VOID(emit(std::string_view(buf.data(), o.pos)));
       // Only a call that made progress says where the frame stands.
       if (in.pos != consumed_before || o.pos > 0) {
         m_last = r;
@@ -70,7 +82,7 @@ class ZstdDecoder {
       }
       if (in.pos == in.size && o.pos < o.size) break;
     }
-    return true;
+    return Ok{};
   }
 
   /// True when the stream ended at a frame boundary.
@@ -82,14 +94,32 @@ class ZstdDecoder {
   bool m_any = false;
 };
 
-Result<std::string> decompress_zst(std::string_view data, const std::string& where) {
+Result<std::string> decompress_zst(std::string_view data, const std::string& where,
+                                   uint64_t limit) {
   ZstdDecoder decoder;
   decoder.reset();
-  std::string out, error;
-  if (!decoder.feed(data, &out, &error)) return Error{ErrorKind::input, where, error};
+  std::string out;
+  Emit collect = [&](std::string_view bytes) -> Result<void> {
+    if (out.size() + bytes.size() > limit) return Error{ErrorKind::input, where, too_large(limit)};
+    out.append(bytes);
+    return Ok{};
+  };
+  ENVLOCK_TRY_VOID(decoder.feed(data, collect, ErrorKind::input, where));
   if (!decoder.complete()) return Error{ErrorKind::input, where, "truncated zstd stream"};
   return out;
 }
+
+// The first and last non-blank bytes of a stream, for looks_like_json_object without the bytes.
+struct JsonEnds {
+  char first = 0, last = 0;
+  void update(std::string_view bytes) {
+    size_t b = bytes.find_first_not_of(" \t\r\n");
+    if (b == std::string_view::npos) return;
+    if (first == 0) first = bytes[b];
+    last = bytes[bytes.find_last_not_of(" \t\r\n")];
+  }
+  bool object() const { return first == '{' && last == '}'; }
+};
 
 // A cheap guard against cut or garbage bodies: a JSON object from first to last byte.
 bool looks_like_json_object(std::string_view text) {
@@ -117,7 +147,7 @@ std::optional<int64_t> max_age(const std::string& cache_control) {
 }
 
 Result<FetchedRepodata> read_local(const std::string& folder, std::string_view platform,
-                                   FetchedRepodata out) {
+                                   uint64_t limit, FetchedRepodata out) {
   std::string json_file = folder + "/repodata.json";
   std::string zst_file = json_file + ".zst";
   std::error_code ec;
@@ -126,7 +156,7 @@ Result<FetchedRepodata> read_local(const std::string& folder, std::string_view p
     out.json = std::move(bytes);
   } else if (fs::exists(zst_file, ec)) {
     ENVLOCK_TRY(bytes, Bytes::map_file(zst_file));
-    auto decoded = decompress_zst(bytes, zst_file);
+    auto decoded = decompress_zst(bytes, zst_file, limit);
     if (!decoded) return decoded.take_error();
     out.json = Bytes(std::move(decoded).value());
   } else if (platform != "noarch") {
@@ -175,23 +205,43 @@ class Fetcher {
       request.headers.emplace_back("If-Modified-Since", info.last_modified);
     }
 
-    std::string body;
+    // The body streams into a file beside the cache entry, never whole into memory; it
+    // replaces the entry only when complete and plausible, so a failure keeps the old one.
+    const std::string json_path = m_cache.json_path(m_base.url);
+    std::error_code ec;
+    fs::create_directories(fs::path(json_path).parent_path(), ec);
+    if (ec)
+      return Error{ErrorKind::io, m_cache.dir() + "/repodata", "cannot create: " + ec.message()};
+    detail::PartFile part(json_path);
+    std::optional<Error> open_error;
     ZstdDecoder decoder;
-    std::string decode_error;
+    std::optional<hash::Hasher> xxh3;
+    JsonEnds ends;
+    uint64_t size = 0;
+    const uint64_t limit = m_options.http.max_body_bytes;
+    Emit emit = [&](std::string_view bytes) -> Result<void> {
+      // After any gzip/br/zstd decoding: the size that lands on disk and in the solver.
+      if (size + bytes.size() > limit) {
+        return Error{ErrorKind::network, request.redacted_url, too_large(limit)};
+      }
+      size += bytes.size();
+      xxh3->update(bytes);
+      ends.update(bytes);
+      return part.write(bytes);
+    };
     detail::BodySink sink;
     sink.begin = [&] {
-      body.clear();
+      auto opened = part.open();
+      open_error = opened ? std::nullopt : std::optional<Error>(opened.take_error());
       decoder.reset();
+      xxh3.emplace(hash::Algorithm::xxh3_64);
+      ends = {};
+      size = 0;
     };
     sink.chunk = [&](std::string_view chunk) -> Result<void> {
-      if (variant != "zst") {
-        body.append(chunk);
-        return Ok{};
-      }
-      if (!decoder.feed(chunk, &body, &decode_error)) {
-        return Error{ErrorKind::network, request.redacted_url, decode_error};
-      }
-      return Ok{};
+      if (open_error) return *open_error;
+      if (variant != "zst") return emit(chunk);
+      return decoder.feed(chunk, emit, ErrorKind::network, request.redacted_url);
     };
     auto response = detail::http_get(request, m_options.http, sink, m_options.progress);
     if (!response) return response.take_error();
@@ -225,12 +275,13 @@ class Fetcher {
       if (status == 401 || status == 403) why += " (check the channel's credentials)";
       return Error{ErrorKind::network, request.redacted_url, why};
     }
+    if (open_error) return *open_error;
     if (variant == "zst" && !decoder.complete()) {
       return Error{ErrorKind::network,
                    request.redacted_url,
                    "truncated zstd stream; the cached copy was kept"};
     }
-    if (!looks_like_json_object(body)) {
+    if (!ends.object()) {
       return Error{ErrorKind::network,
                    request.redacted_url,
                    "the answer is not a complete JSON object (truncated?); the cached copy was "
@@ -240,12 +291,16 @@ class Fetcher {
     info.etag = response->etag;
     info.last_modified = response->last_modified;
     info.cache_control = response->cache_control;
-    info.size = body.size();
-    out.xxh3 = hash::xxh3_64(body);
-    info.xxh3 = hex64(out.xxh3);
+    info.size = size;
+    info.xxh3 = xxh3->finish_hex();
+    out.xxh3 = parse_hex64(info.xxh3);
     info.fetched_at = now_seconds();
-    ENVLOCK_TRY_VOID(m_cache.store(info, body));
-    out.json = std::move(body);
+    // The JSON first: a crash between the two leaves a sidecar whose xxh3 no longer matches,
+    // which load_json() treats as a miss.
+    ENVLOCK_TRY_VOID(part.commit(json_path, Durability::no_fsync));
+    ENVLOCK_TRY_VOID(m_cache.store_info(info));
+    ENVLOCK_TRY(mapped, Bytes::map_file(json_path));
+    out.json = std::move(mapped);
     out.source = RepodataSource::network;
     out.etag = info.etag;
     out.last_modified = info.last_modified;
@@ -374,13 +429,15 @@ Result<FetchedRepodata> fetch_repodata(const Channel& channel, std::string_view 
   base.subdir_url = channel.subdir_url(platform);
   base.url = base.subdir_url + "/repodata.json";
   if (channel.is_local())
-    return read_local(
-        channel.local_path() + "/" + std::string(platform), platform, std::move(base));
+    return read_local(channel.local_path() + "/" + std::string(platform),
+                      platform,
+                      options.http.max_body_bytes,
+                      std::move(base));
 
   FetchLocation location =
       apply_mirrors(channel.credential_url() + "/" + std::string(platform), options.mirrors);
   if (auto folder = file_url_to_path(location.url)) {
-    return read_local(*folder, platform, std::move(base));
+    return read_local(*folder, platform, options.http.max_body_bytes, std::move(base));
   }
 
   RepodataCache cache(options.cache_dir.empty() ? RepodataCache::default_dir() : options.cache_dir);

@@ -39,6 +39,24 @@ std::string authority(const UrlParts& u, std::string_view user, std::string_view
   return out + u.host;
 }
 
+// "${NAME}" or "$NAME" and nothing else: a reference to a secret, not a secret.
+bool is_template(std::string_view text) {
+  if (text.size() < 2 || text[0] != '$') return false;
+  std::string_view name = text.substr(1);
+  if (name.front() == '{') {
+    if (name.size() < 3 || name.back() != '}') return false;
+    name = name.substr(1, name.size() - 2);
+  }
+  for (char c : name) {
+    if (!is_var_char(c)) return false;
+  }
+  return true;
+}
+
+std::string redacted_part(const std::string& value, std::string_view mask) {
+  return is_template(value) ? value : std::string(mask);
+}
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -111,8 +129,9 @@ std::string UrlParts::stripped() const {
 }
 
 std::string UrlParts::redacted() const {
-  std::string out = authority(*this, "***", password.empty() ? "" : "***");
-  if (!token.empty()) out += "/t/<TOKEN>";
+  std::string out = authority(
+      *this, redacted_part(user, "***"), password.empty() ? "" : redacted_part(password, "***"));
+  if (!token.empty()) out += "/t/" + redacted_part(token, "<TOKEN>");
   return out + path;
 }
 
@@ -127,10 +146,43 @@ std::string strip_credentials(std::string_view url) {
   return parts ? parts->stripped() : std::string(url);
 }
 
-std::string redact_url(std::string_view url) {
+std::string without_credentials(std::string_view url) {
   if (!has_scheme(url)) return std::string(url);
   auto parts = split_url(url);
-  return parts ? parts->redacted() : std::string(url);
+  if (!parts || (!parts->has_userinfo && parts->token.empty())) return std::string(url);
+  return parts->stripped();
+}
+
+std::string redact_url(std::string_view url) {
+  constexpr std::string_view k_ends = " \t\r\n'\"<>`";
+  if (has_scheme(url) && url.find_first_of(k_ends) == std::string_view::npos) {
+    auto parts = split_url(url);
+    return parts ? parts->redacted() : std::string(url);
+  }
+  // Free text (a message quoting a spec, say): every "scheme://..." in it that holds a credential.
+  std::string out;
+  size_t pos = 0;
+  for (size_t sep; (sep = url.find("://", pos)) != std::string_view::npos;) {
+    size_t begin = sep;
+    while (begin > pos &&
+           (std::isalnum(static_cast<unsigned char>(url[begin - 1])) || url[begin - 1] == '+' ||
+            url[begin - 1] == '-' || url[begin - 1] == '.')) {
+      --begin;
+    }
+    size_t end = url.find_first_of(k_ends, sep);
+    if (end == std::string_view::npos) end = url.size();
+    std::string_view candidate = url.substr(begin, end - begin);
+    out.append(url.substr(pos, begin - pos));
+    auto parts = begin < sep ? split_url(candidate) : Result<UrlParts>(Error{});
+    if (parts && (parts->has_userinfo || !parts->token.empty())) {
+      out += parts->redacted();
+    } else {
+      out.append(candidate);
+    }
+    pos = end;
+  }
+  out.append(url.substr(pos));
+  return out;
 }
 
 std::vector<std::string> env_references(std::string_view text) {

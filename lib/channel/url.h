@@ -31,7 +31,8 @@ struct UrlParts {
 
   /// The URL without any credential.
   std::string stripped() const;
-  /// The URL with user:password shown as "***" and the token as "<TOKEN>".
+  /// The URL with user:password shown as "***" and the token as "<TOKEN>"; a credential that is
+  /// only a "${VAR}" / "$VAR" template (conda-lock's form) is kept as it is.
   std::string redacted() const;
   /// The URL with every credential in place (for fetching only; never print it).
   std::string with_credentials() const;
@@ -47,8 +48,14 @@ bool has_scheme(std::string_view text);
 /// `url` with credentials removed; text that is not a URL is returned unchanged.
 std::string strip_credentials(std::string_view url);
 
-/// `url` with credentials replaced by "***" (user:password) and "<TOKEN>" (token); text that is
-/// not a URL is returned unchanged. Use for every message and log line.
+/// `url` without user:password@ or /t/<token>/ (what a package URL in a lock must be); byte for
+/// byte the same when it holds neither or is not a URL.
+std::string without_credentials(std::string_view url);
+
+/// `url` with credentials replaced by "***" (user:password) and "<TOKEN>" (token), "${VAR}"
+/// templates kept. In other text (a message, a quoted spec) each URL holding a credential is
+/// redacted the same way and the rest is kept byte for byte. The one redaction of envlock:
+/// use it for every URL that reaches a message, a log line, a report or a file.
 std::string redact_url(std::string_view url);
 
 /// Names of the environment variables referenced as "${VAR}" or "$VAR" in `text`, in order.

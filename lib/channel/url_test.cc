@@ -30,8 +30,18 @@ BOOST_AUTO_TEST_CASE(redacts_every_credential_form) {
   BOOST_TEST(redact_url("https://u:secret@h/c") == "https://***:***@h/c");
   BOOST_TEST(redact_url("https://tokenonly@h/c") == "https://***@h/c");
   BOOST_TEST(redact_url("https://h/t/abc123/c/linux-64") == "https://h/t/<TOKEN>/c/linux-64");
-  BOOST_TEST(redact_url("https://h/t/${MY_TOKEN}/c") == "https://h/t/<TOKEN>/c");
+  // conda-lock's ${VAR} form names a secret without holding it: kept as it is.
+  BOOST_TEST(redact_url("https://h/t/${MY_TOKEN}/c") == "https://h/t/${MY_TOKEN}/c");
+  BOOST_TEST(redact_url("https://${U}:$PW@h/c") == "https://${U}:$PW@h/c");
+  BOOST_TEST(redact_url("https://${U}x:pw${P}@h/t/a${T}/c") == "https://***:***@h/t/<TOKEN>/c");
   BOOST_TEST(redact_url("conda-forge") == "conda-forge");
+  BOOST_TEST(without_credentials("https://u:p@h/t/tok/c/x.conda") == "https://h/c/x.conda");
+  BOOST_TEST(without_credentials("HTTPS://h/c/") == "HTTPS://h/c/");  // untouched
+  // Inside free text, only the URLs with credentials change.
+  BOOST_TEST(redact_url("bad channel 'ht tp://u:pw@h/c' and https://h/x/") ==
+             "bad channel 'ht tp://***:***@h/c' and https://h/x/");
+  BOOST_TEST(redact_url("see https://h/t/tok-1/c, then https://a:b@h2/c2") ==
+             "see https://h/t/<TOKEN>/c, then https://***:***@h2/c2");
   BOOST_TEST(strip_credentials("https://u:p@h/t/x/c") == "https://h/c");
   // "/t/" inside a local path is a folder, not a token.
   BOOST_TEST(redact_url("file:///srv/t/chan") == "file:///srv/t/chan");

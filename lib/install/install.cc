@@ -156,7 +156,11 @@ Result<std::vector<CachedPackage>> fetch_all(const std::vector<lockfile::LockedP
   std::vector<std::optional<Result<CachedPackage>>> results(link.size());
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
-  auto worker = [&] {
+  // An exception leaving a thread would end the process (std::terminate); the first one is
+  // carried to this thread and rethrown, so the tool's one error boundary reports it.
+  std::exception_ptr escaped;
+  std::mutex escaped_mutex;
+  auto work = [&] {
     while (!failed) {
       size_t i = next++;
       if (i >= link.size()) return;
@@ -175,11 +179,21 @@ Result<std::vector<CachedPackage>> fetch_all(const std::vector<lockfile::LockedP
       results[i] = std::move(r);
     }
   };
+  auto worker = [&] {
+    try {
+      work();
+    } catch (...) {
+      failed = true;
+      std::lock_guard lock(escaped_mutex);
+      if (!escaped) escaped = std::current_exception();
+    }
+  };
   const size_t n_threads = std::min<size_t>(std::max(1, o.jobs), std::max<size_t>(link.size(), 1));
   std::vector<std::thread> threads;
   for (size_t t = 1; t < n_threads; ++t) threads.emplace_back(worker);
   worker();
   for (auto& t : threads) t.join();
+  if (escaped) std::rethrow_exception(escaped);
   std::vector<CachedPackage> out;
   for (auto& r : results) {
     if (!r) continue;  // not reached after a failure

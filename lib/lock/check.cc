@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "lib/channel/url.h"
 #include "lib/lock/virtual.h"
 
 namespace envlock::lock {
@@ -216,7 +217,8 @@ std::vector<Finding> check_lock(const lockfile::Lock& lock, const CheckInput& in
   if (want != have) {
     auto join = [](const std::vector<std::string>& v) {
       std::string s;
-      for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+      // The lock may come from elsewhere, with a literal secret in a channel URL.
+      for (const auto& x : v) s += (s.empty() ? "" : ", ") + channel::redact_url(x);
       return s.empty() ? std::string("(none)") : s;
     };
     findings.push_back(

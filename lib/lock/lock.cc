@@ -33,7 +33,8 @@ struct Inputs {
   std::map<std::string, std::vector<spec::MatchSpec>> specs;  // per platform
   lockfile::VirtualPackageRepo virtual_packages;
   channel::ChannelConfig channel_config;
-  std::string lockfile;  // absolute
+  std::vector<std::string> fetch_channels;  // as given, credentials in place; never printed
+  std::string lockfile;                     // absolute
 };
 
 std::string absolute(const std::string& path, const std::string& base) {
@@ -101,16 +102,26 @@ Result<Inputs> read_inputs(const Options& options, const std::string& cwd) {
     ENVLOCK_TRY(mirror, channel::parse_mirror(m, config));
     config.mirrors.insert(config.mirrors.begin(), mirror);  // the command line wins
   }
+  // The channels as fetched (credentials in place) and as the lock records them: with each
+  // credential as a ${VAR} template or redacted (Channel::lock_url), whether it came from -c or
+  // from an environment file. A secret never reaches the lock, its content_hash or a message.
+  std::vector<lockfile::Channel> given = hash_input.channels;
   if (!options.channels.empty()) {
-    hash_input.channels.clear();
-    for (const auto& c : options.channels) {
-      ENVLOCK_TRY(parsed, channel::Channel::parse(c, config));
-      if (parsed.size() == 1)
-        hash_input.channels.push_back({parsed.front().lock_url(), parsed.front().used_env_vars()});
-      else
-        hash_input.channels.push_back({c, {}});
-    }
+    given.clear();
+    for (const auto& c : options.channels) given.push_back({c, {}});
   }
+  std::vector<std::string> specs;
+  hash_input.channels.clear();
+  for (const auto& c : given) {
+    ENVLOCK_TRY(parsed, channel::Channel::parse(c.url, config));
+    if (parsed.size() == 1 && (!options.channels.empty() || parsed.front().has_credentials())) {
+      hash_input.channels.push_back({parsed.front().lock_url(), parsed.front().used_env_vars()});
+    } else {
+      hash_input.channels.push_back(c);
+    }
+    specs.push_back(c.url);
+  }
+  in.fetch_channels = std::move(specs);
   if (hash_input.channels.empty())
     return Error{
         ErrorKind::input, files.front(), "no channels: add `channels:` or pass -c CHANNEL"};
@@ -145,8 +156,9 @@ Result<void> fetch_platform(const Inputs& in, const Options& options, const std:
   fetch.offline = options.offline == Offline::yes ? channel::Offline::yes : channel::Offline::no;
   fetch.cache_dir = cache_root;
   fetch.mirrors = in.channel_config.mirrors;
-  for (const auto& lc : in.hash_input.channels) {
-    ENVLOCK_TRY(channels, channel::Channel::parse(lc.url, in.channel_config));
+  fetch.http = options.http;
+  for (const auto& spec : in.fetch_channels) {
+    ENVLOCK_TRY(channels, channel::Channel::parse(spec, in.channel_config));
     for (const auto& ch : channels) {
       if (!ch.serves(platform)) continue;
       for (const std::string subdir : {platform, std::string("noarch")}) {
@@ -350,7 +362,10 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
   }
   if (report.outcome == Report::Outcome::unsatisfiable) return report;
 
-  // 5. Write the lock (and @EXPLICIT files) atomically; nothing is written on failure.
+  // 5. Write the lock (and @EXPLICIT files) atomically; nothing is written on failure. Package
+  //    URLs kept from an older lock lose any credential they carried, as new ones have none.
+  for (auto& [platform, packages] : environment.packages)
+    for (auto& p : packages) p.url = channel::without_credentials(p.url);
   if (auto dir = fs::path(in.lockfile).parent_path(); !fs::exists(dir)) {
     fs::create_directories(dir, ec);
     if (ec) return io_error(dir.string(), "cannot create the folder", ec.value());

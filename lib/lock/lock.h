@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/channel/http.h"
 #include "lib/util/result.h"
 
 namespace envlock::lock {
@@ -38,6 +39,8 @@ struct Options {
   std::string working_dir;  ///< where relative paths are resolved; "" = cwd
   std::string from_prefix;  ///< --from-prefix: capture this prefix (lib/capture), no solve
   std::string from_name;    ///< --name: capture the named environment, no solve
+  /// Timeouts, deadline, minimum speed and the repodata size limit of every request.
+  channel::HttpOptions http;
 };
 
 /// How one platform of the lock changed.

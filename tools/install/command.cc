@@ -9,6 +9,8 @@
 #include <iostream>
 #include <optional>
 
+#include "lib/channel/http.h"
+#include "lib/channel/url.h"
 #include "lib/install/install.h"
 #include "lib/util/errors.h"
 #include "tools/common/cli.h"
@@ -69,6 +71,7 @@ int install_command(const std::string& tool, std::vector<std::string> args) {
     CLI::App app{"Create or update a conda prefix exactly from a lock.", "envlock install"};
     install::Options o;
     bool offline = false, json = false;
+    double timeout = 30;
     std::string command_line = "envlock install";
     for (const auto& a : args) command_line += " " + a;
     app.add_option(
@@ -94,6 +97,10 @@ int install_command(const std::string& tool, std::vector<std::string> args) {
                    max_size,
                    "the most one package may extract to, e.g. 8G (default: "
                    "$ENVLOCK_MAX_PACKAGE_SIZE, else 8G)");
+    app.add_option("--timeout",
+                   timeout,
+                   "seconds to wait for a connection and for each answer (default 30)")
+        ->check(CLI::Range(0.001, 86400.0));
     if (auto rc = cli::parse(app, tool, std::move(args))) return *rc;
     o.offline = offline ? install::Offline::yes : install::Offline::no;
     if (!max_size.empty()) {
@@ -107,6 +114,9 @@ int install_command(const std::string& tool, std::vector<std::string> args) {
       o.max_package_bytes = *bytes;
     }
     o.command_line = command_line;
+    o.http.connect_timeout = o.http.read_timeout =
+        std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000));
+    o.http = value_or_throw(channel::with_environment_limits(o.http, channel::process_env()));
     o.interrupt = &g_interrupt;
     install_signal_handlers();
 

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "lib/channel/http.h"
+#include "lib/channel/url.h"
 #include "lib/lock/lock.h"
 #include "lib/util/errors.h"
 #include "tools/common/cli.h"
@@ -19,6 +21,7 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
     std::vector<std::string> kinds;
     std::string priority = "strict";
     bool offline = false, json = false;
+    double timeout = 30;
     app.add_option("-f,--file",
                    o.files,
                    "environment.yml file(s), merged in order (default: environment.yml)");
@@ -52,6 +55,10 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
                    o.cache_dir,
                    "repodata cache (default: $ENVLOCK_CACHE_DIR or ~/.cache/envlock)");
     app.add_flag("--offline", offline, "use cached repodata only");
+    app.add_option("--timeout",
+                   timeout,
+                   "seconds to wait for a connection and for each answer (default 30)")
+        ->check(CLI::Range(0.001, 86400.0));
     app.add_flag("--json", json, "print a JSON report");
     app.add_option("--from-prefix",
                    o.from_prefix,
@@ -67,6 +74,9 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
     o.offline = offline ? lock::Offline::yes : lock::Offline::no;
     o.priority = priority == "strict" ? lock::Priority::strict : lock::Priority::disabled;
     if (const char* wd = std::getenv("BUILD_WORKING_DIRECTORY")) o.working_dir = wd;  // bazel run
+    o.http.connect_timeout = o.http.read_timeout =
+        std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000));
+    o.http = value_or_throw(channel::with_environment_limits(o.http, channel::process_env()));
 
     lock::ProgressSink progress;
     if (::isatty(STDERR_FILENO))

@@ -2,8 +2,10 @@
 
 #include <httplib.h>
 #include <sys/stat.h>
+#include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <ctime>
@@ -19,14 +21,26 @@
 namespace envlock::testing {
 namespace {
 
-enum class FaultKind { status, stall, truncate, cut };
+enum class FaultKind {
+  status,
+  stall,
+  truncate,
+  cut,
+  drip,
+  wrong_length,
+  redirect,
+  gzip_bomb,
+  zst_bomb
+};
 
 struct Fault {
   FaultKind kind = FaultKind::status;
   int remaining = 0;
   int status = 500;
-  std::chrono::milliseconds stall{0};
+  std::chrono::milliseconds stall{0};  ///< stall time, drip interval or wrong_length hold
   std::string path_suffix;
+  std::string location;  ///< redirect target
+  uint64_t bytes = 0;    ///< decompressed size of a bomb
 };
 
 bool ends_with(const std::string& text, const std::string& suffix) {
@@ -84,6 +98,19 @@ struct HttpServer::Impl {
   std::string cache_control;
   std::vector<std::pair<std::string, int>> log;
 
+  std::map<std::pair<bool, uint64_t>, std::string> bombs;  // (gzip?, size) → bytes on the wire
+
+  void add(Fault fault) {
+    std::lock_guard lock(mutex);
+    faults.push_back(std::move(fault));
+  }
+
+  // Sleeps `duration` unless the server stops first; false when it stops.
+  bool wait_or_stop(std::chrono::milliseconds duration) {
+    std::unique_lock lock(mutex);
+    return !stop_cv.wait_for(lock, duration, [&] { return stopping; });
+  }
+
   // Takes the first matching armed fault, if any. Caller holds the mutex.
   bool take_fault(const std::string& path, Fault* out) {
     for (auto& f : faults) {
@@ -126,6 +153,19 @@ struct HttpServer::Impl {
       stop_cv.wait_for(lock, fault.stall, [&] { return stopping; });
       if (stopping) return answer(503);
     }
+    if (faulty && fault.kind == FaultKind::redirect) {
+      res.set_header("Location", fault.location.empty() ? raw_path : fault.location);
+      return answer(302);
+    }
+    if (faulty && (fault.kind == FaultKind::gzip_bomb || fault.kind == FaultKind::zst_bomb)) {
+      const bool gzip = fault.kind == FaultKind::gzip_bomb;
+      auto& cached = bombs[{gzip, fault.bytes}];
+      if (cached.empty()) cached = gzip ? gzip_zeros(fault.bytes) : zst_zeros(fault.bytes);
+      if (gzip) res.set_header("Content-Encoding", "gzip");
+      // A type httplib never compresses, so the bytes go out exactly as made.
+      res.set_content(cached, gzip ? "application/octet-stream" : "application/zstd");
+      return answer(200);
+    }
     if (path.find("/../") != std::string::npos || ends_with(path, "/..")) return answer(400);
     std::string file = root + path;
     struct stat st {};
@@ -156,6 +196,32 @@ struct HttpServer::Impl {
             size_t half = shared->size() / 2;
             if (offset < half) sink.write(shared->data() + offset, half - offset);
             return false;  // abort: the connection closes short of Content-Length
+          });
+      return answer(200);
+    }
+    if (faulty && fault.kind == FaultKind::drip) {
+      auto shared = std::make_shared<std::string>(std::move(body));
+      auto interval = fault.stall;
+      res.set_content_provider(
+          shared->size(),
+          type,
+          [this, shared, interval](size_t offset, size_t, httplib::DataSink& sink) {
+            if (!wait_or_stop(interval)) return false;
+            return sink.write(shared->data() + offset, 1);
+          });
+      return answer(200);
+    }
+    if (faulty && fault.kind == FaultKind::wrong_length) {
+      auto shared = std::make_shared<std::string>(std::move(body));
+      auto hold = fault.stall;
+      res.set_content_provider(
+          shared->size() * 2,
+          type,
+          [this, shared, hold](size_t offset, size_t, httplib::DataSink& sink) {
+            if (offset < shared->size())
+              return sink.write(shared->data() + offset, shared->size() - offset);
+            wait_or_stop(hold);
+            return false;
           });
       return answer(200);
     }
@@ -209,24 +275,84 @@ int HttpServer::port() const {
 }
 
 void HttpServer::fail_next(int count, int status, std::string path_suffix) {
-  std::lock_guard lock(m_impl->mutex);
-  m_impl->faults.push_back({FaultKind::status, count, status, {}, std::move(path_suffix)});
+  Fault f;
+  f.kind = FaultKind::status;
+  f.remaining = count;
+  f.status = status;
+  f.path_suffix = std::move(path_suffix);
+  m_impl->add(std::move(f));
 }
 
 void HttpServer::stall_next(int count, std::chrono::milliseconds duration,
                             std::string path_suffix) {
-  std::lock_guard lock(m_impl->mutex);
-  m_impl->faults.push_back({FaultKind::stall, count, 0, duration, std::move(path_suffix)});
+  Fault f;
+  f.kind = FaultKind::stall;
+  f.remaining = count;
+  f.stall = duration;
+  f.path_suffix = std::move(path_suffix);
+  m_impl->add(std::move(f));
 }
 
 void HttpServer::truncate_next(int count, std::string path_suffix) {
-  std::lock_guard lock(m_impl->mutex);
-  m_impl->faults.push_back({FaultKind::truncate, count, 0, {}, std::move(path_suffix)});
+  Fault f;
+  f.kind = FaultKind::truncate;
+  f.remaining = count;
+  f.path_suffix = std::move(path_suffix);
+  m_impl->add(std::move(f));
 }
 
 void HttpServer::cut_next(int count, std::string path_suffix) {
-  std::lock_guard lock(m_impl->mutex);
-  m_impl->faults.push_back({FaultKind::cut, count, 0, {}, std::move(path_suffix)});
+  Fault f;
+  f.kind = FaultKind::cut;
+  f.remaining = count;
+  f.path_suffix = std::move(path_suffix);
+  m_impl->add(std::move(f));
+}
+
+void HttpServer::drip_next(int count, std::chrono::milliseconds interval, std::string path_suffix) {
+  Fault f;
+  f.kind = FaultKind::drip;
+  f.remaining = count;
+  f.stall = interval;
+  f.path_suffix = std::move(path_suffix);
+  m_impl->add(std::move(f));
+}
+
+void HttpServer::wrong_length_next(int count, std::chrono::milliseconds hold,
+                                   std::string path_suffix) {
+  Fault f;
+  f.kind = FaultKind::wrong_length;
+  f.remaining = count;
+  f.stall = hold;
+  f.path_suffix = std::move(path_suffix);
+  m_impl->add(std::move(f));
+}
+
+void HttpServer::redirect_next(int count, std::string location, std::string path_suffix) {
+  Fault f;
+  f.kind = FaultKind::redirect;
+  f.remaining = count;
+  f.path_suffix = std::move(path_suffix);
+  f.location = std::move(location);
+  m_impl->add(std::move(f));
+}
+
+void HttpServer::gzip_bomb_next(int count, uint64_t decompressed_bytes, std::string path_suffix) {
+  Fault f;
+  f.kind = FaultKind::gzip_bomb;
+  f.remaining = count;
+  f.path_suffix = std::move(path_suffix);
+  f.bytes = decompressed_bytes;
+  m_impl->add(std::move(f));
+}
+
+void HttpServer::zst_bomb_next(int count, uint64_t decompressed_bytes, std::string path_suffix) {
+  Fault f;
+  f.kind = FaultKind::zst_bomb;
+  f.remaining = count;
+  f.path_suffix = std::move(path_suffix);
+  f.bytes = decompressed_bytes;
+  m_impl->add(std::move(f));
 }
 
 void HttpServer::require_basic_auth(std::string user, std::string password) {
@@ -275,6 +401,62 @@ void write_zst(const std::string& path, std::string_view content) {
   std::ofstream file(path, std::ios::binary);
   file << out;
   if (!file.good()) throw std::runtime_error("cannot write " + path);
+}
+
+std::string gzip_zeros(uint64_t bytes) {
+  z_stream z{};
+  // windowBits 15 + 16: a gzip header and trailer instead of zlib's.
+  if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw std::runtime_error("zlib: deflateInit2 failed");
+  }
+  std::string zeros(1 << 20, '\0'), out;
+  char buf[1 << 16];
+  uint64_t left = bytes;
+  int flush = Z_NO_FLUSH;
+  do {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(left, zeros.size()));
+    left -= n;
+    flush = left == 0 ? Z_FINISH : Z_NO_FLUSH;
+    z.next_in = reinterpret_cast<Bytef*>(zeros.data());
+    z.avail_in = static_cast<uInt>(n);
+    do {
+      z.next_out = reinterpret_cast<Bytef*>(buf);
+      z.avail_out = sizeof buf;
+      deflate(&z, flush);
+      out.append(buf, sizeof buf - z.avail_out);
+    } while (z.avail_out == 0);
+  } while (flush != Z_FINISH);
+  deflateEnd(&z);
+  return out;
+}
+
+std::string zst_zeros(uint64_t bytes) {
+  ZSTD_CCtx* ctx = ZSTD_createCCtx();
+  if (ctx == nullptr) throw std::runtime_error("zstd: cannot create a context");
+  ZSTD_CCtx_setParameter(ctx, ZSTD_c_compressionLevel, 1);
+  ZSTD_CCtx_setPledgedSrcSize(ctx, bytes);
+  std::string zeros(1 << 20, '\0'), out;
+  std::string buf(ZSTD_CStreamOutSize(), '\0');
+  uint64_t left = bytes;
+  for (;;) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(left, zeros.size()));
+    left -= n;
+    ZSTD_EndDirective mode = left == 0 ? ZSTD_e_end : ZSTD_e_continue;
+    ZSTD_inBuffer in{zeros.data(), n, 0};
+    size_t remaining = 0;
+    do {
+      ZSTD_outBuffer o{buf.data(), buf.size(), 0};
+      remaining = ZSTD_compressStream2(ctx, &o, &in, mode);
+      if (ZSTD_isError(remaining)) {
+        ZSTD_freeCCtx(ctx);
+        throw std::runtime_error(std::string("zstd: ") + ZSTD_getErrorName(remaining));
+      }
+      out.append(buf.data(), o.pos);
+    } while (mode == ZSTD_e_end ? remaining != 0 : in.pos < in.size);
+    if (mode == ZSTD_e_end) break;
+  }
+  ZSTD_freeCCtx(ctx);
+  return out;
 }
 
 }  // namespace envlock::testing

@@ -1,9 +1,12 @@
 #pragma once
 // A real HTTP server on 127.0.0.1 serving a folder, for tests of channels, repodata fetching and
 // package downloads. It answers conditional requests (ETag, Last-Modified, 304) and can be told to
-// misbehave: fail with a status, stall, or send a short body.
+// misbehave the way real servers and attackers do: fail with a status, stall, drip, send a short
+// body or a lying Content-Length, redirect in a loop or to a foreign scheme, or answer with a
+// gzip or zstd bomb.
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -40,6 +43,24 @@ class HttpServer {
   /// Content-Length that matches it (a consistent but cut body, e.g. a cut zstd frame).
   void cut_next(int count, std::string path_suffix = "");
 
+  /// The next `count` matching requests get the file one byte per `interval` (full
+  /// Content-Length announced), like a server that is alive but useless.
+  void drip_next(int count, std::chrono::milliseconds interval, std::string path_suffix = "");
+  /// The next `count` matching requests announce twice the file's length, send the file, then
+  /// keep the connection open without sending more until `hold` passes (or the server stops).
+  void wrong_length_next(int count, std::chrono::milliseconds hold, std::string path_suffix = "");
+  /// The next `count` matching requests are answered "302 Found" with `location` ("" = the
+  /// request's own path: a redirect loop; "ftp://..." a foreign scheme).
+  void redirect_next(int count, std::string location, std::string path_suffix = "");
+  /// The next `count` matching requests are answered with `decompressed_bytes` zero bytes sent
+  /// gzip-compressed ("Content-Encoding: gzip"; about 1/1000 of the size on the wire).
+  void gzip_bomb_next(int count, uint64_t decompressed_bytes, std::string path_suffix = "");
+  /// The next `count` matching requests are answered with one zstd frame that decompresses to
+  /// `decompressed_bytes` zero bytes (served as the file itself, e.g. a repodata.json.zst).
+  void zst_bomb_next(int count, uint64_t decompressed_bytes, std::string path_suffix = "");
+  /// A count that never runs out, for the fault switches above.
+  static constexpr int k_always = 1 << 30;
+
   /// Every request must carry HTTP basic auth with these credentials (else 401).
   void require_basic_auth(std::string user, std::string password);
   /// Every request path must start with "/t/<token>/" (else 403); the prefix is removed before
@@ -63,5 +84,10 @@ class HttpServer {
 /// Writes `content` compressed with zstd to `path` (e.g. a repodata.json.zst sibling); throws
 /// std::runtime_error on failure.
 void write_zst(const std::string& path, std::string_view content);
+
+/// A gzip stream (RFC 1952) of `bytes` zero bytes; throws std::runtime_error on failure.
+std::string gzip_zeros(uint64_t bytes);
+/// A zstd frame of `bytes` zero bytes; throws std::runtime_error on failure.
+std::string zst_zeros(uint64_t bytes);
 
 }  // namespace envlock::testing

@@ -2,6 +2,9 @@
 
 #include <httplib.h>
 
+#include <zlib.h>
+#include <zstd.h>
+
 #include <boost/test/unit_test.hpp>
 
 #include "lib/testing/testing.h"
@@ -70,6 +73,69 @@ BOOST_AUTO_TEST_CASE(requires_basic_auth_and_token) {
   client.set_basic_auth("alice", "s3cret");
   BOOST_TEST(client.Get("/c/x.json")->status == 403);
   BOOST_TEST(client.Get("/t/tok-123/c/x.json")->status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(redirects_in_a_loop_or_to_a_foreign_scheme) {
+  TempDir dir;
+  write_text(dir / "a.json", "{}");
+  HttpServer server(dir.path());
+  server.redirect_next(1, "");
+  server.redirect_next(1, "ftp://127.0.0.1/a.json", "a.json");
+  httplib::Client client(server.url());
+  auto loop = client.Get("/a.json");
+  BOOST_REQUIRE(loop);
+  BOOST_TEST(loop->status == 302);
+  BOOST_TEST(loop->get_header_value("Location") == "/a.json");
+  auto foreign = client.Get("/a.json");
+  BOOST_REQUIRE(foreign);
+  BOOST_TEST(foreign->get_header_value("Location") == "ftp://127.0.0.1/a.json");
+  BOOST_TEST(client.Get("/a.json")->status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(bombs_are_small_on_the_wire_and_huge_decoded) {
+  TempDir dir;
+  HttpServer server(dir.path());
+  server.gzip_bomb_next(1, 10'000'000);
+  server.zst_bomb_next(1, 10'000'000);
+  httplib::Client client(server.url());
+  client.set_decompress(false);
+  auto gz = client.Get("/x/repodata.json");
+  BOOST_REQUIRE(gz);
+  BOOST_TEST(gz->status == 200);
+  BOOST_TEST(gz->get_header_value("Content-Encoding") == "gzip");
+  BOOST_TEST(gz->body.size() < 100'000u);
+  std::string decoded(10'000'001, 'x');
+  z_stream z{};
+  BOOST_REQUIRE(inflateInit2(&z, 15 + 16) == Z_OK);
+  z.next_in = reinterpret_cast<Bytef*>(gz->body.data());
+  z.avail_in = static_cast<uInt>(gz->body.size());
+  z.next_out = reinterpret_cast<Bytef*>(decoded.data());
+  z.avail_out = static_cast<uInt>(decoded.size());
+  BOOST_TEST(inflate(&z, Z_FINISH) == Z_STREAM_END);
+  BOOST_TEST(z.total_out == 10'000'000u);
+  inflateEnd(&z);
+
+  auto zst = client.Get("/x/repodata.json.zst");
+  BOOST_REQUIRE(zst);
+  BOOST_TEST(zst->body.size() < 100'000u);
+  BOOST_TEST(ZSTD_getFrameContentSize(zst->body.data(), zst->body.size()) == 10'000'000u);
+}
+
+BOOST_AUTO_TEST_CASE(drip_sends_the_whole_file_and_wrong_length_leaves_the_client_waiting) {
+  TempDir dir;
+  write_text(dir / "a.json", R"({"a":1})");
+  HttpServer server(dir.path());
+  server.drip_next(1, std::chrono::milliseconds(1));
+  server.wrong_length_next(1, std::chrono::seconds(30));
+  httplib::Client client(server.url());
+  client.set_decompress(false);
+  auto drip = client.Get("/a.json", {{"Accept-Encoding", "identity"}});
+  BOOST_REQUIRE(drip);
+  BOOST_TEST(drip->body == R"({"a":1})");
+  client.set_read_timeout(std::chrono::milliseconds(200));
+  auto wrong = client.Get("/a.json", {{"Accept-Encoding", "identity"}});
+  BOOST_TEST(!wrong);  // the body never reaches the announced length
+  BOOST_TEST(server.request_count("/a.json") == 2);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
