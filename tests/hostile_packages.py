@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Builds the hostile packages of tests/install_hostile.sh: real .tar.bz2 archives, each one
-lie or escape that envlock install must refuse, plus one good package for the tampered-cache
-case. Deterministic (fixed mtimes and member order).
+lie or escape that envlock install must refuse, one with a symlink to "" that it installs
+without that link, plus one good package for the tampered-cache case. Deterministic (fixed mtimes and member order).
 
     python3 tests/hostile_packages.py OUT_DIR     # writes OUT_DIR/linux-64/<case>-1.0-0.tar.bz2
 
@@ -132,8 +132,10 @@ def cases():
     out["fifo"] = package("fifo", [member("pipe", "fifo")], paths=[])
     out["duplicate"] = package("duplicate", [member("bin/tool", data=b"one"),
                                              member("bin/tool", data=b"two")], paths=[])
-    out["empty-link"] = package("empty-link", [member("lib/libz.so.1", "symlink", target="")],
-                                paths=[])
+    # A symlink with an empty target (as in real converted packages): installed without it.
+    out["empty-link"] = package("empty-link", [ok, member("lib/libz.so.1", "symlink", target="")],
+                                paths=[file_entry("share/ok.txt", b"fine\n"),
+                                       {"_path": "lib/libz.so.1", "path_type": "softlink"}])
     # A good package for the tampered-cache case.
     out["good"] = package("good", [member("lib/libgood.a", data=b"the package's bytes\n" * 64),
                                    ok])

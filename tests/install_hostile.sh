@@ -2,9 +2,10 @@
 # envlock install refuses hostile packages, built here by tests/hostile_packages.py and locked
 # with their true hashes: names that climb out of conda-meta or disagree with the lock, members
 # that are not what paths.json says (a size bomb, a wrong sha256, a total over the cap), paths
-# that leave the package, devices, duplicates, overlong names, empty symlinks. Each is exit 2
-# with one line on stderr; the installed prefix stays byte for byte as it was, a fresh prefix is
-# never made, and nothing appears outside them.
+# that leave the package, devices, duplicates, overlong names. Each is exit 2 with one line on
+# stderr; the installed prefix stays byte for byte as it was, a fresh prefix is never made, and
+# nothing appears outside them. A symlink with an empty target is not refused: it is skipped
+# with a warning (exit 0), neither created nor recorded.
 source "$(dirname "$0")/common.sh"
 source "$(dirname "$0")/install_lib.sh"
 
@@ -82,6 +83,38 @@ refused hardlink-out "member 'lib/h': absolute path refused"
 refused device "device files are not allowed"
 refused fifo "fifos are not allowed"
 refused duplicate "path appears twice in the archive with different contents"
-refused empty-link "symlink with an empty target refused"
+
+# A symlink with an empty target: skipped with a warning, the rest installed. In the installed
+# prefix, zlib's own lib/libz.so.1 (the same path) stays as it was.
+write_lock v1 "$scratch/empty-link.yml" linux-64 "$server_url" "$chan" \
+  linux-64/zlib-1.3.1-h4d5e6f7_0.conda linux-64/empty-link-1.0-0.tar.bz2
+run "$ENVLOCK" install --lock "$scratch/empty-link.yml" --prefix "$env" --platform linux-64
+expect_rc 0
+expect_in out "+ empty-link 1.0 0"
+expect_in out "warning: empty-link-1.0-0: symlink lib/libz.so.1 has an empty target; not created, not recorded"
+[ ! -s "$scratch/err" ]
+# Outside conda-meta, the prefix is what it was plus share/ok.txt.
+ok_line="F ./share/ok.txt 644 $(printf 'fine\n' | sha256sum | cut -c1-64)"
+snapshot "$env" | grep -qxF "$ok_line"
+diff <(grep -v -e ' ./conda-meta' -e '^D ./share ' "$scratch/env.before") \
+     <(snapshot "$env" | grep -v -e ' ./conda-meta' -e '^D ./share ' | grep -vxF "$ok_line")
+python3 - "$env/conda-meta/empty-link-1.0-0.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["files"] == ["share/ok.txt"], r["files"]
+assert [p["_path"] for p in r["paths_data"]["paths"]] == ["share/ok.txt"], r["paths_data"]
+PY
+verify_hashes "$env" "$scratch/empty-link.yml" --platform linux-64
+# A fresh prefix, alone and in JSON: nothing at the link's path at all.
+write_lock v1 "$scratch/empty-link-only.yml" linux-64 "$server_url" "$chan" linux-64/empty-link-1.0-0.tar.bz2
+run "$ENVLOCK" install --lock "$scratch/empty-link-only.yml" --prefix "$short_tmp/fresh" --platform linux-64 --json
+expect_rc 0
+validate_report "$scratch/out"
+expect_in out '"package": "empty-link-1.0-0"'
+expect_in out '"path": "lib/libz.so.1"'
+[ ! -e "$short_tmp/fresh/lib/libz.so.1" ]
+[ ! -L "$short_tmp/fresh/lib/libz.so.1" ]
+[ "$(cat "$short_tmp/fresh/share/ok.txt")" = fine ]
+verify_hashes "$short_tmp/fresh" "$scratch/empty-link-only.yml" --platform linux-64
 [ ! -e /tmp/envlock-hostile-absolute ]
 echo PASS

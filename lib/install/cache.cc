@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "lib/channel/url.h"
 #include "lib/hash/hash.h"
@@ -46,8 +47,14 @@ struct FileStamp {
   int64_t mtime_ns = 0;
   bool operator==(const FileStamp&) const = default;
 };
-// One per paths.json entry, in its order; nullopt where the entry was no regular file.
-using Stamps = std::vector<std::optional<FileStamp>>;
+// What one paths.json entry was at extraction.
+struct EntryStamp {
+  enum class Kind { other, file, skipped };  // skipped: a symlink with an empty target, not made
+  Kind kind = Kind::other;
+  FileStamp file;  ///< Kind::file
+};
+// One per paths.json entry, in its order.
+using Stamps = std::vector<EntryStamp>;
 
 std::optional<FileStamp> stamp_of(const std::string& path) {
   struct stat st;
@@ -56,19 +63,39 @@ std::optional<FileStamp> stamp_of(const std::string& path) {
                    static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
 }
 
-Stamps stamp_files(const std::string& dir, const package::PackageInfo& info) {
+Stamps stamp_files(const std::string& dir, const package::PackageInfo& info,
+                   const std::set<std::string>& skipped) {
   Stamps out;
   out.reserve(info.paths.size());
-  for (const auto& e : info.paths) out.push_back(stamp_of(dir + "/" + e.path));
+  for (const auto& e : info.paths) {
+    if (skipped.count(e.path)) {
+      out.push_back({EntryStamp::Kind::skipped, {}});
+    } else if (auto stamp = stamp_of(dir + "/" + e.path)) {
+      out.push_back({EntryStamp::Kind::file, *stamp});
+    } else {
+      out.push_back({});
+    }
+  }
   return out;
 }
 
-// A line per entry, "<size> <mtime ns>" or "-": plain text, because a JSON object per file
-// made reading the marker of a 10,000-file package cost more than the stats it saves.
+// A line per entry, "<size> <mtime ns>", "-" (no regular file) or "x" (a symlink with an empty
+// target, skipped): plain text, because a JSON object per file made reading the marker of a
+// 10,000-file package cost more than the stats it saves.
 std::string stamps_text(const Stamps& stamps) {
   std::string out;
   for (const auto& s : stamps) {
-    out += s ? std::to_string(s->size) + " " + std::to_string(s->mtime_ns) + "\n" : "-\n";
+    switch (s.kind) {
+      case EntryStamp::Kind::file:
+        out += std::to_string(s.file.size) + " " + std::to_string(s.file.mtime_ns) + "\n";
+        break;
+      case EntryStamp::Kind::skipped:
+        out += "x\n";
+        break;
+      case EntryStamp::Kind::other:
+        out += "-\n";
+        break;
+    }
   }
   return out;
 }
@@ -84,18 +111,29 @@ Stamps read_stamps(const std::string& dir, size_t count) {
   while (p < end) {
     const char* eol = static_cast<const char*>(std::memchr(p, '\n', end - p));
     if (!eol) return {};
-    if (*p == '-') {
-      out.push_back(std::nullopt);
+    if (*p == '-' && eol == p + 1) {
+      out.push_back({});
+    } else if (*p == 'x' && eol == p + 1) {
+      out.push_back({EntryStamp::Kind::skipped, {}});
     } else {
       char* next = nullptr;
       uint64_t size = std::strtoull(p, &next, 10);
       int64_t mtime = std::strtoll(next, &next, 10);
       if (next != eol) return {};
-      out.push_back(FileStamp{size, mtime});
+      out.push_back({EntryStamp::Kind::file, FileStamp{size, mtime}});
     }
     p = eol + 1;
   }
   if (out.size() != count) return {};
+  return out;
+}
+
+// The paths.json entries that extraction skipped (symlinks with an empty target).
+std::set<std::string> skipped_links_of(const package::PackageInfo& info, const Stamps& stamps) {
+  std::set<std::string> out;
+  for (size_t i = 0; i < info.paths.size() && i < stamps.size(); ++i) {
+    if (stamps[i].kind == EntryStamp::Kind::skipped) out.insert(info.paths[i].path);
+  }
   return out;
 }
 
@@ -109,14 +147,18 @@ Trust check_extraction(const std::string& dir, const package::PackageInfo& info,
   Trust trust = Trust::intact;
   for (size_t i = 0; i < info.paths.size(); ++i) {
     const package::PathEntry& e = info.paths[i];
-    auto now = stamp_of(dir + "/" + e.path);
     auto& recorded = stamps[i];
-    if (!recorded) {
+    if (recorded.kind == EntryStamp::Kind::skipped) {
+      if (fsu::lexists(dir + "/" + e.path)) return Trust::changed;  // nothing was made there
+      continue;
+    }
+    auto now = stamp_of(dir + "/" + e.path);
+    if (recorded.kind == EntryStamp::Kind::other) {
       if (now) return Trust::changed;  // not a regular file at extraction
       continue;
     }
     if (!now) return Trust::changed;
-    if (*now == *recorded) continue;
+    if (*now == recorded.file) continue;
     // Only a file paths.json describes can be re-checked by its bytes.
     if (e.path_type != package::PathType::hardlink || e.sha256.empty() ||
         (e.size_in_bytes && *e.size_in_bytes != now->size)) {
@@ -124,7 +166,7 @@ Trust check_extraction(const std::string& dir, const package::PackageInfo& info,
     }
     auto digest = hash::hex_digest_file(hash::Algorithm::sha256, dir + "/" + e.path);
     if (!digest.ok() || *digest != hash::normalize_hex(e.sha256)) return Trust::changed;
-    recorded = now;
+    recorded.file = *now;
     trust = Trust::intact_restamped;
   }
   return trust;
@@ -276,6 +318,7 @@ Result<CachedPackage> ensure_package(const lockfile::LockedPackage& p,
       out.size = marker->size;
       out.hit = CacheHit::extracted;
       out.info = std::move(info).value();
+      out.skipped_empty_links = skipped_links_of(out.info, stamps);
       return out;
     }
   }
@@ -335,12 +378,15 @@ Result<CachedPackage> ensure_package(const lockfile::LockedPackage& p,
   }
   // The marker last: without it the folder is never trusted.
   ENVLOCK_TRY_VOID(fsu::make_dirs(out.extracted_dir + "/info"));
-  ENVLOCK_TRY_VOID(write_file_atomic(out.extracted_dir + k_stamps,
-                                     stamps_text(stamp_files(out.extracted_dir, *info)),
-                                     Durability::no_fsync));
+  const std::set<std::string> skipped(extracted->skipped_empty_links.begin(),
+                                      extracted->skipped_empty_links.end());
+  Stamps stamps = stamp_files(out.extracted_dir, *info, skipped);
+  ENVLOCK_TRY_VOID(
+      write_file_atomic(out.extracted_dir + k_stamps, stamps_text(stamps), Durability::no_fsync));
   ENVLOCK_TRY_VOID(write_file_atomic(
       out.extracted_dir + k_marker, marker_json(*digests, p.url).dump(2), Durability::no_fsync));
   out.info = std::move(info).value();
+  out.skipped_empty_links = skipped_links_of(out.info, stamps);
   return out;
 }
 

@@ -5,11 +5,13 @@
 //
 // Layout: `<pkgs>/<file name>` (the archive), `<pkgs>/<stem>/` (extracted; `info/` holds
 // `envlock_extracted.json`, the marker: the archive's digests and credential-free URL, and
-// `envlock_stamps`: the size and mtime of every file at extraction), `<pkgs>/<file name>.lock`
+// `envlock_stamps`: the size and mtime of every file at extraction, and which symlinks with
+// an empty target were not created), `<pkgs>/<file name>.lock`
 // (per-package flock).
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 
 #include "lib/channel/download.h"
@@ -45,6 +47,9 @@ struct CachedPackage {
   uint64_t size = 0;          ///< of the archive
   CacheHit hit = CacheHit::downloaded;
   package::PackageInfo info;
+  /// paths.json paths of symlinks with an empty target: extraction did not create them (see
+  /// package::extract_package), so they are not linked either.
+  std::set<std::string> skipped_empty_links;
 };
 
 /// `url` as it may be written to disk (conda-meta, cache markers): credentials redacted with
@@ -58,7 +63,8 @@ std::string package_label(const lockfile::LockedPackage& package);
 /// 1. an extraction whose marker matches the lock's sha256 (else md5) is used when every file
 ///    it holds is still the package's: a file whose size or mtime differs from the marker's
 ///    record is hashed against info/paths.json, and one that differs (an edit through a hard
-///    link in some prefix) makes the whole extraction untrusted, deleted and made again;
+///    link in some prefix) makes the whole extraction untrusted, deleted and made again, as
+///    does anything found where a symlink with an empty target was not created;
 /// 2. else a cached archive is hashed and used when its sha256 (else md5) and size match the
 ///    lock, otherwise it is deleted;
 /// 3. else the archive is downloaded (hash-checked while streaming) and extracted.

@@ -365,6 +365,9 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
       report.link_scripts_not_run.insert(report.link_scripts_not_run.end(),
                                          linked.link_scripts.begin(),
                                          linked.link_scripts.end());
+      for (auto& path : linked.skipped_empty_links) {
+        report.empty_symlinks_skipped.push_back({package_label(t.link[i]), std::move(path)});
+      }
       ENVLOCK_TRY_VOID(
           write_file_atomic(root + "/conda-meta/" + prefix::record_file_name(linked.record),
                             prefix::write_prefix_record(linked.record),
@@ -448,6 +451,10 @@ std::string render_text(const Report& r) {
          " removed, " + std::to_string(replaced) + " replaced (" + std::to_string(r.downloaded) +
          " downloaded, " + std::to_string(r.from_cache) + " from the cache)\n";
   for (const auto& s : r.link_scripts_not_run) out += "note: link script not run: " + s + "\n";
+  for (const auto& s : r.empty_symlinks_skipped) {
+    out += "warning: " + s.package + ": symlink " + s.path +
+           " has an empty target; not created, not recorded\n";
+  }
   for (const auto& s : r.skipped) out += "note: not installed: " + s.name + " (" + s.reason + ")\n";
   return out;
 }
@@ -464,6 +471,10 @@ std::string render_json(const Report& r) {
   }
   json skipped = json::array();
   for (const auto& s : r.skipped) skipped.push_back({{"name", s.name}, {"reason", s.reason}});
+  json empty_links = json::array();
+  for (const auto& s : r.empty_symlinks_skipped) {
+    empty_links.push_back({{"package", s.package}, {"path", s.path}});
+  }
   json doc = {
       {"prefix", r.prefix},
       {"platform", r.platform},
@@ -472,6 +483,7 @@ std::string render_json(const Report& r) {
       {"recovered", to_string(r.recovered)},
       {"changes", changes},
       {"link_scripts_not_run", r.link_scripts_not_run},
+      {"empty_symlinks_skipped", empty_links},
       {"skipped", skipped},
       {"counts",
        {{"downloaded", r.downloaded},

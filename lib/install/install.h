@@ -49,6 +49,13 @@ using ProgressSink = std::function<void(const ProgressEvent&)>;
 /// A one-line human rendering: "download zlib-1.3.1-h0 (2/5) 12.0 KiB".
 std::string to_string(const ProgressEvent& event);
 
+/// A package symlink with an empty target: not created (no file system can hold it), not
+/// recorded.
+struct SkippedLink {
+  std::string package;  ///< "<name>-<version>-<build>"
+  std::string path;     ///< prefix-relative
+};
+
 /// A package the lock holds but the install did not handle.
 struct Skipped {
   std::string name;
@@ -65,6 +72,8 @@ struct Report {
   std::vector<Change> changes;             ///< by name
   /// Link scripts of the linked packages, none of them run: prefix-relative paths.
   std::vector<std::string> link_scripts_not_run;
+  /// Symlinks with an empty target in the linked packages, none of them created.
+  std::vector<SkippedLink> empty_symlinks_skipped;
   std::vector<Skipped> skipped;  ///< pip packages (not installed by envlock)
   size_t downloaded = 0;         ///< archives fetched
   size_t from_cache = 0;         ///< packages served by the cache
@@ -86,7 +95,8 @@ struct Report {
 /// is as before.
 Result<Report> run(const Options& options, const ProgressSink& progress = {});
 
-/// The report for people: one line per change and a summary, or "already up to date".
+/// The report for people: one line per change and a summary, or "already up to date"; then
+/// a note per link script not run and a warning per symlink with an empty target skipped.
 std::string render_text(const Report& report);
 /// The report as JSON (schemas/install-report.schema.json), deterministic.
 std::string render_json(const Report& report);

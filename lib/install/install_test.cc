@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -127,7 +128,8 @@ std::map<std::string, Entry> snapshot(const std::string& dir) {
       x.type = 'D';
       x.mtime_ns = 0;  // folders' mtimes follow their entries; contents are compared instead
     } else {
-      x.content = hash::hex_digest(hash::Algorithm::sha256, envlock::testing::read_text(e.path().string()));
+      x.content =
+          hash::hex_digest(hash::Algorithm::sha256, envlock::testing::read_text(e.path().string()));
     }
     out[e.path().lexically_relative(dir).string()] = x;
   }
@@ -154,7 +156,8 @@ size_t check_records(const std::string& prefix_dir) {
         continue;
       }
       BOOST_TEST_REQUIRE(!p.sha256_in_prefix.empty(), path);
-      BOOST_TEST(hash::hex_digest(hash::Algorithm::sha256, envlock::testing::read_text(path)) == p.sha256_in_prefix,
+      BOOST_TEST(hash::hex_digest(hash::Algorithm::sha256, envlock::testing::read_text(path)) ==
+                     p.sha256_in_prefix,
                  path);
       ++hashed;
     }
@@ -164,37 +167,90 @@ size_t check_records(const std::string& prefix_dir) {
 
 BOOST_AUTO_TEST_SUITE(install)
 
-BOOST_AUTO_TEST_CASE(corpus_zlib_tar_bz2_installs_and_its_conda_twin_with_empty_links_is_refused) {
+BOOST_AUTO_TEST_CASE(corpus_zlib_in_both_formats_over_http_gives_the_same_prefix_but_empty_links) {
   ShortTempDir tmp;
   HttpServer server(corpus_packages());
   std::string root = corpus_packages() + "/conda_format_repo";
   std::string base = server.url() + "/conda_format_repo";
-  std::string lock =
-      write_lock(tmp / "lock0.yml",
-                 "linux-64",
-                 {locked_file(root, "linux-64/zlib-1.2.11-h7b6447c_3.tar.bz2", base)});
-  std::string prefix = tmp / "env0";
-  auto report = run(options(lock, prefix, tmp / "pkgs0"));
-  require_ok(report);
-  BOOST_TEST(report->downloaded == 1u);
-  BOOST_TEST(report->files_relocated >= 1u);
-  BOOST_TEST(check_records(prefix) > 5u);
-  std::string pc = envlock::testing::read_text(prefix + "/lib/pkgconfig/zlib.pc");
-  BOOST_TEST(pc.find("prefix=" + prefix) != std::string::npos);
-  BOOST_TEST(pc.find("anaconda1anaconda2") == std::string::npos);
-  // The .conda twin lost its link targets in conversion (symlinks to ""): conda cannot create
-  // them either, so it is refused rather than installed as empty files.
-  std::string conda_lock =
-      write_lock(tmp / "lock1.yml",
-                 "linux-64",
-                 {locked_file(root, "linux-64/zlib-1.2.11-h7b6447c_3.conda", base)});
-  auto refused = run(options(conda_lock, tmp / "env1", tmp / "pkgs1"));
-  BOOST_TEST_REQUIRE(!refused.ok());
-  BOOST_TEST((refused.error().kind == ErrorKind::input));
-  BOOST_TEST(refused.error().to_string().find("lib/libz.so") != std::string::npos);
-  BOOST_TEST(refused.error().to_string().find("symlink with an empty target refused") !=
-             std::string::npos);
-  BOOST_TEST(!fs::exists(tmp / "env1"));
+  // The two library symlinks lost their targets in conversion: the .conda holds links to "",
+  // the .tar.bz2 empty files.
+  const std::vector<std::string> empty_links = {"lib/libz.so", "lib/libz.so.1"};
+  std::map<std::string, Entry> trees[2];
+  int i = 0;
+  for (std::string fn :
+       {"linux-64/zlib-1.2.11-h7b6447c_3.conda", "linux-64/zlib-1.2.11-h7b6447c_3.tar.bz2"}) {
+    BOOST_TEST_CONTEXT(fn) {
+      std::string lock = write_lock(
+          tmp / ("lock" + std::to_string(i) + ".yml"), "linux-64", {locked_file(root, fn, base)});
+      std::string prefix = tmp / ("env" + std::to_string(i));
+      auto report = run(options(lock, prefix, tmp / ("pkgs" + std::to_string(i))));
+      require_ok(report);
+      BOOST_TEST(report->downloaded == 1u);
+      BOOST_TEST(report->files_relocated >= 1u);
+      BOOST_TEST(check_records(prefix) >= 5u);
+      std::string pc = envlock::testing::read_text(prefix + "/lib/pkgconfig/zlib.pc");
+      BOOST_TEST(pc.find("prefix=" + prefix) != std::string::npos);
+      BOOST_TEST(pc.find("anaconda1anaconda2") == std::string::npos);
+      auto state = prefix::read_conda_meta(prefix);
+      require_ok(state);
+      BOOST_TEST_REQUIRE(state->records.size() == 1u);
+      const auto& files = state->records[0].files;
+      std::vector<std::string> skipped;
+      for (const auto& s : report->empty_symlinks_skipped) {
+        BOOST_TEST(s.package == "zlib-1.2.11-h7b6447c_3");
+        skipped.push_back(s.path);
+      }
+      const bool conda = i == 0;
+      BOOST_TEST(skipped == (conda ? empty_links : std::vector<std::string>{}),
+                 boost::test_tools::per_element());
+      for (const auto& link : empty_links) {
+        const bool listed = std::find(files.begin(), files.end(), link) != files.end();
+        if (conda) {
+          // Neither made nor recorded; the report says so.
+          BOOST_TEST(!fs::exists(fs::symlink_status(prefix + "/" + link)), link);
+          BOOST_TEST(!listed, link);
+          BOOST_TEST(render_text(*report).find("warning: zlib-1.2.11-h7b6447c_3: symlink " + link +
+                                               " has an empty target") != std::string::npos);
+        } else {
+          // An empty file, recorded by its own bytes.
+          BOOST_TEST(fs::file_size(prefix + "/" + link) == 0u, link);
+          BOOST_TEST(listed, link);
+        }
+      }
+      json doc = json::parse(render_json(*report));
+      BOOST_TEST(doc["empty_symlinks_skipped"].size() == (conda ? 2u : 0u));
+      for (auto& [path, e] : snapshot(prefix)) {
+        if (path.rfind("conda-meta", 0) == 0) continue;
+        if (!conda && std::find(empty_links.begin(), empty_links.end(), path) != empty_links.end())
+          continue;
+        trees[i][path] =
+            Entry{e.type,
+                  e.type == 'F' && path.find(".pc") != std::string::npos ? "" : e.content,
+                  e.mode,
+                  0,
+                  0};
+      }
+    }
+    ++i;
+  }
+  BOOST_TEST(trees[0].size() > 5u);
+  BOOST_TEST((trees[0] == trees[1]));
+
+  // A second install served by the cached extraction skips the same links.
+  std::string lock = tmp / "lock0.yml";
+  auto again = run(options(lock, tmp / "env2", tmp / "pkgs0"));
+  require_ok(again);
+  BOOST_TEST(again->from_cache == 1u);
+  BOOST_TEST(again->empty_symlinks_skipped.size() == 2u);
+  BOOST_TEST(!fs::exists(fs::symlink_status(tmp / "env2/lib/libz.so")));
+  BOOST_TEST(check_records(tmp / "env2") >= 5u);
+  // Something put where a link was skipped makes the extraction untrusted: made afresh.
+  std::ofstream(tmp / "pkgs0/zlib-1.2.11-h7b6447c_3/lib/libz.so") << "planted\n";
+  auto afresh = run(options(lock, tmp / "env3", tmp / "pkgs0"));
+  require_ok(afresh);
+  BOOST_TEST(!fs::exists(fs::symlink_status(tmp / "pkgs0/zlib-1.2.11-h7b6447c_3/lib/libz.so")));
+  BOOST_TEST(!fs::exists(fs::symlink_status(tmp / "env3/lib/libz.so")));
+  BOOST_TEST(afresh->empty_symlinks_skipped.size() == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(osx_zlib_binary_placeholders_are_replaced_with_nul_padding) {
@@ -211,14 +267,23 @@ BOOST_AUTO_TEST_CASE(osx_zlib_binary_placeholders_are_replaced_with_nul_padding)
   check_records(prefix);
   auto rec = prefix::read_prefix_record(prefix + "/conda-meta/zlib-1.2.11-h1de35cc_3.json");
   BOOST_REQUIRE(rec.ok());
-  int binary = 0;
+  int binary = 0, empty = 0;
   for (const auto& p : rec->paths) {
     if (p.file_mode != package::FileMode::binary) continue;
     std::string in_prefix = envlock::testing::read_text(prefix + "/" + p.path);
-    std::string in_cache = envlock::testing::read_text(tmp / ("pkgs/zlib-1.2.11-h1de35cc_3/" + p.path));
+    std::string in_cache =
+        envlock::testing::read_text(tmp / ("pkgs/zlib-1.2.11-h1de35cc_3/" + p.path));
     // This converted package holds its two dylib symlinks as empty files (listed as binary
-    // placeholders all the same): nothing to relocate there.
-    if (in_cache.empty()) continue;
+    // placeholders all the same): nothing to relocate there, and recorded by their own bytes,
+    // not by the digest paths.json gives for the link's lost target.
+    if (in_cache.empty()) {
+      BOOST_TEST(in_prefix.empty(), p.path);
+      BOOST_TEST(p.sha256 == hash::hex_digest(hash::Algorithm::sha256, ""), p.path);
+      BOOST_TEST((p.size_in_bytes && *p.size_in_bytes == 0u), p.path);
+      BOOST_TEST(p.sha256_in_prefix == p.sha256, p.path);
+      ++empty;
+      continue;
+    }
     BOOST_TEST(in_prefix.size() == in_cache.size(), p.path);
     BOOST_TEST(in_cache.find(p.prefix_placeholder) != std::string::npos);  // cache untouched
     BOOST_TEST(in_prefix.find(p.prefix_placeholder) == std::string::npos);
@@ -228,6 +293,7 @@ BOOST_AUTO_TEST_CASE(osx_zlib_binary_placeholders_are_replaced_with_nul_padding)
     ++binary;
   }
   BOOST_TEST(binary == 1);
+  BOOST_TEST(empty == 2);
 
   // A prefix longer than the binary placeholder cannot be relocated: refused, nothing created.
   std::string long_prefix = tmp.path() + "/" + std::string(200, 'l') + "/" + std::string(100, 'x');
@@ -285,7 +351,8 @@ BOOST_AUTO_TEST_CASE(noarch_python_lands_in_the_locked_pythons_site_packages) {
 std::vector<lockfile::LockedPackage> demo_packages(const std::string& base,
                                                    const std::vector<std::string>& files) {
   std::vector<lockfile::LockedPackage> out;
-  for (const auto& f : files) out.push_back(locked_file(envlock::testing::demo_channel_dir(), f, base));
+  for (const auto& f : files)
+    out.push_back(locked_file(envlock::testing::demo_channel_dir(), f, base));
   return out;
 }
 
@@ -315,12 +382,15 @@ BOOST_AUTO_TEST_CASE(demo_environment_files_links_placeholders_and_no_op) {
 
   BOOST_TEST(fs::read_symlink(prefix + "/bin/dt").string() == "demo-tool");
   BOOST_TEST(fs::read_symlink(prefix + "/lib/libz.so").string() == "libz.so.1.3.1");
-  BOOST_TEST(envlock::testing::read_text(prefix + "/lib/pkgconfig/foo.pc").find("prefix=" + prefix + "\n") == 0u);
+  BOOST_TEST(envlock::testing::read_text(prefix + "/lib/pkgconfig/foo.pc")
+                 .find("prefix=" + prefix + "\n") == 0u);
   std::string bar = envlock::testing::read_text(prefix + "/lib/libbar.so.2");
-  std::string cached_bar = envlock::testing::read_text(tmp / "pkgs/libbar-2.1.0-h89abcde_0/lib/libbar.so.2");
+  std::string cached_bar =
+      envlock::testing::read_text(tmp / "pkgs/libbar-2.1.0-h89abcde_0/lib/libbar.so.2");
   BOOST_TEST(bar.size() == cached_bar.size());
   BOOST_TEST(bar.find(prefix + "/share/libbar/data\0\0"s) != std::string::npos);
-  BOOST_TEST(envlock::testing::read_text(prefix + "/bin/demo-py").rfind("#!" + prefix + "/bin/python\n", 0) == 0);
+  BOOST_TEST(envlock::testing::read_text(prefix + "/bin/demo-py")
+                 .rfind("#!" + prefix + "/bin/python\n", 0) == 0);
   BOOST_TEST(fs::exists(prefix + "/lib/python3.12/site-packages/demo_py/cli.py"));
   // Plain files are hard links into the cache; relocated ones are copies.
   struct stat a, b;
@@ -541,8 +611,10 @@ BOOST_AUTO_TEST_CASE(an_interrupted_commit_is_completed_or_undone_by_the_next_ru
 
 BOOST_AUTO_TEST_CASE(two_installs_into_one_prefix_at_once_do_not_corrupt_it) {
   ShortTempDir tmp;
-  std::string lock = write_lock(
-      tmp / "lock.yml", "linux-64", demo_packages("file://" + envlock::testing::demo_channel_dir(), k_demo_env));
+  std::string lock =
+      write_lock(tmp / "lock.yml",
+                 "linux-64",
+                 demo_packages("file://" + envlock::testing::demo_channel_dir(), k_demo_env));
   std::string prefix = tmp / "env";
   std::optional<Result<Report>> results[2];
   std::thread other([&] { results[1] = run(options(lock, prefix, tmp / "pkgs")); });

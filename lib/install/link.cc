@@ -183,6 +183,12 @@ Result<LinkedPackage> link_package(const lockfile::LockedPackage& package,
     const std::string rel =
         target_path(e.path, noarch_python, target.python_version, target.site_packages);
     const std::string dst = target.root + "/" + rel;
+    if (cached.skipped_empty_links.count(e.path)) {
+      // Extraction could not make it: not in the prefix, so not in the record either (verify
+      // would report it missing).
+      out.skipped_empty_links.push_back(rel);
+      continue;
+    }
     if (is_link_script(e.path, info.index.name)) out.link_scripts.push_back(rel);
     struct stat st;
     if (::lstat(src.c_str(), &st) != 0) {
@@ -226,7 +232,11 @@ Result<LinkedPackage> link_package(const lockfile::LockedPackage& package,
           rewritten = replace_prefix_text(data, e.prefix_placeholder, target.prefix, max_shebang);
         }
         ENVLOCK_TRY_VOID(write_new_file(dst, rewritten, st.st_mode));
-        if (pd.sha256.empty()) pd.sha256 = hash::hex_digest(hash::Algorithm::sha256, data);
+        if (pd.sha256.empty() || e.path_type != PathType::hardlink) {
+          // As below: a file where paths.json names a link is recorded by its own bytes.
+          pd.sha256 = hash::hex_digest(hash::Algorithm::sha256, data);
+          pd.size_in_bytes = data.size();
+        }
         if (!pd.size_in_bytes) pd.size_in_bytes = data.size();
         pd.sha256_in_prefix = hash::hex_digest(hash::Algorithm::sha256, rewritten);
         pd.prefix_placeholder = e.prefix_placeholder;

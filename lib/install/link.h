@@ -33,9 +33,12 @@ struct LinkTarget {
 struct LinkedPackage {
   prefix::PrefixRecord record;            ///< ready to write to conda-meta
   std::vector<std::string> link_scripts;  ///< pre-link/post-link/pre-unlink scripts, not run
-  size_t hardlinked = 0;                  ///< files hard-linked from the cache
-  size_t copied = 0;                      ///< files copied (no_link, other file system)
-  size_t relocated = 0;                   ///< files rewritten for the new prefix
+  /// Symlinks with an empty target (cached.skipped_empty_links) where they would have landed:
+  /// not created and not in `record`.
+  std::vector<std::string> skipped_empty_links;
+  size_t hardlinked = 0;  ///< files hard-linked from the cache
+  size_t copied = 0;      ///< files copied (no_link, other file system)
+  size_t relocated = 0;   ///< files rewritten for the new prefix
 };
 
 /// The path a package file lands at: for noarch:python, `site-packages/…` goes to
@@ -47,7 +50,9 @@ std::string target_path(const std::string& path, bool noarch_python,
 /// Links `cached` (the locked `package`) under `target.root`, replacing parent folders' absent
 /// entries as needed and overwriting files already there. Every link script (`.NAME-pre-link`,
 /// `-post-link`, `-pre-unlink` in `bin/` as .sh or `Scripts/` as .bat, also where a noarch:python
-/// package's `python-scripts/` lands) is listed in `link_scripts`; none is run. Fails with
+/// package's `python-scripts/` lands) is listed in `link_scripts`; none is run. A symlink with
+/// an empty target, which extraction skipped, is neither created nor recorded, only listed in
+/// `skipped_empty_links`. Fails with
 /// ErrorKind::input when a noarch:python package has no python version to go with, an entry
 /// point is malformed, or a cached file is no longer the package's bytes (paths.json's size or
 /// sha256; the cache entry changed after it was checked); ErrorKind::io when interrupted;

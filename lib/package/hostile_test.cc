@@ -365,16 +365,44 @@ BOOST_AUTO_TEST_CASE(a_component_over_255_bytes_is_an_input_error) {
                  "longer than 255 bytes");
 }
 
-BOOST_AUTO_TEST_CASE(a_symlink_with_an_empty_target_is_refused) {
+BOOST_AUTO_TEST_CASE(a_symlink_with_an_empty_target_is_skipped_and_named) {
+  envlock::testing::TempDir tmp;
+  for (const std::string file_name : {"evil-1.0-0.conda", "evil-1.0-0.tar.bz2"}) {
+    BOOST_TEST_CONTEXT(file_name) {
+      const std::vector<Item> payload = {{"lib/libz.so.1.2", Kind::file, "zlib"},
+                                         {"lib/libz.so.1", Kind::symlink, ""},
+                                         {"lib/libz.so.1", Kind::symlink, ""},  // same again
+                                         {"lib/libz.so", Kind::symlink, "libz.so.1.2"}};
+      write_bytes(tmp / file_name,
+                  file_name.ends_with(".conda") ? make_conda(payload) : make_tar_bz2(payload));
+      std::string dest = tmp / ("out-" + file_name);
+      auto result = extract_package(tmp / file_name, dest);
+      BOOST_TEST_REQUIRE(result.ok(), (result.ok() ? "" : result.error().to_string()));
+      BOOST_TEST(result->skipped_empty_links == std::vector<std::string>{"lib/libz.so.1"},
+                 boost::test_tools::per_element());
+      BOOST_TEST(!fs::exists(fs::symlink_status(dest + "/lib/libz.so.1")));
+      BOOST_TEST(fs::read_symlink(dest + "/lib/libz.so").string() == "libz.so.1.2");
+      for (const auto& e : result->entries) BOOST_TEST(e.path != "lib/libz.so.1");
+    }
+  }
+  // The skipped link's path stays taken: no file, other link or folder may appear there.
+  expect_refused("evil-1.0-0.tar.bz2",
+                 make_tar_bz2({{"lib/l", Kind::symlink, ""}, {"lib/l", Kind::file, "x"}}),
+                 "lib/l",
+                 "path appears twice in the archive with different contents");
   expect_refused("evil-1.0-0.conda",
-                 make_conda({{"lib/libz.so.1", Kind::symlink, ""}}),
-                 "lib/libz.so.1",
-                 "symlink with an empty target refused");
+                 make_conda({{"lib/l", Kind::file, "x"}, {"lib/l", Kind::symlink, ""}}),
+                 "lib/l",
+                 "path appears twice in the archive with different contents");
+  expect_refused("evil-1.0-0.tar.bz2",
+                 make_tar_bz2({{"lib/l", Kind::symlink, ""}, {"lib/l/x", Kind::file, "x"}}),
+                 "lib/l/x",
+                 "would be written through the symlink or file 'lib/l'");
 }
 
 BOOST_AUTO_TEST_CASE(paths_json_paths_and_site_packages_must_stay_inside) {
   envlock::testing::TempDir tmp;
-  for (const std::string& bad : {"../../x", "/etc/passwd", "a//b", "lib/./x", ""}) {
+  for (const std::string bad : {"../../x", "/etc/passwd", "a//b", "lib/./x", ""}) {
     std::string paths =
         R"({"paths_version": 1, "paths": [{"_path": ")" + bad + R"(", "path_type": "hardlink"}]})";
     write_bytes(tmp / "evil-1.0-0.conda", make_conda_with_paths(paths, {}));

@@ -709,6 +709,7 @@ class TreeWriter {
   /// Checks, once every member is known, that no symlink resolves outside the root.
   Result<void> check_symlinks() const;
   std::vector<ExtractedEntry> take_entries() { return std::move(m_entries); }
+  std::vector<std::string> take_skipped_links() { return std::move(m_skipped_links); }
 
  private:
   Result<Fd> open_parent(const std::vector<std::string>& parts, const std::string& label);
@@ -734,6 +735,7 @@ class TreeWriter {
   std::map<std::string, Seen> m_seen;
   std::map<std::string, std::string> m_symlinks;  ///< path -> target
   std::vector<ExtractedEntry> m_entries;
+  std::vector<std::string> m_skipped_links;  ///< symlinks with an empty target, not created
 };
 
 Result<Fd> TreeWriter::open_parent(const std::vector<std::string>& parts,
@@ -742,6 +744,12 @@ Result<Fd> TreeWriter::open_parent(const std::vector<std::string>& parts,
   if (dir.get() < 0) return io_error(m_archive, "dup", errno);
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     const char* name = parts[i].c_str();
+    if (auto seen = m_seen.find(join(parts, i + 1));
+        seen != m_seen.end() && seen->second.type != PathType::directory) {
+      // A skipped empty-target symlink is not on disk, but its path is still not a folder.
+      return refuse(label,
+                    "would be written through the symlink or file '" + join(parts, i + 1) + "'");
+    }
     int fd = ::openat(dir.get(), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT) {
       if (::mkdirat(dir.get(), name, 0755) != 0 && errno != EEXIST) {
@@ -929,9 +937,20 @@ Result<void> TreeWriter::add_symlink(const Member& m, const std::vector<std::str
   std::string path = join(parts);
   const char* raw_target = archive_entry_symlink(m.entry);
   std::string target = raw_target ? raw_target : "";
-  // conda cannot create such a link either (symlink("") fails), so it refuses the package;
-  // writing an empty file instead would install something the package does not say.
-  if (target.empty()) return refuse(label, "symlink with an empty target refused");
+  // symlink("") fails on every file system, so such a link cannot be made at all; an empty
+  // file in its place would install something the package does not say. It is left out and
+  // named, and its path stays taken: nothing else may appear there or below it.
+  if (target.empty()) {
+    if (auto it = m_seen.find(path); it != m_seen.end()) {
+      if (it->second.type != PathType::softlink || !it->second.target.empty()) {
+        return refuse(label, "path appears twice in the archive with different contents");
+      }
+      return Ok{};
+    }
+    m_seen[path] = Seen{PathType::softlink, "", ""};
+    m_skipped_links.push_back(path);
+    return Ok{};
+  }
   if (target.front() == '/') {
     return refuse(label, "symlink to the absolute path '" + target + "' refused");
   }
@@ -1114,7 +1133,7 @@ Result<ExtractedPackage> extract_package(const std::string& archive_path,
     return io_error(dest.string(), "rename the extracted folder into place", errno);
   }
   guard.release();
-  return ExtractedPackage{dest.string(), writer.take_entries()};
+  return ExtractedPackage{dest.string(), writer.take_entries(), writer.take_skipped_links()};
 }
 
 }  // namespace envlock::package

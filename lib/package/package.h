@@ -134,6 +134,9 @@ struct ExtractOptions {
 struct ExtractedPackage {
   std::string directory;  ///< the destination folder
   std::vector<ExtractedEntry> entries;
+  /// Symlink members with an empty target, in archive order: not created (no file system can
+  /// hold such a link) and absent from `entries`.
+  std::vector<std::string> skipped_empty_links;
 };
 
 /// Extracts the archive at `archive_path` (both formats; a .conda's inner tarballs are streamed
@@ -144,7 +147,9 @@ struct ExtractedPackage {
 /// `..` components, symlinks whose target leaves the package, hard links to anything but an
 /// earlier regular file of the package, members written through a symlink, device files,
 /// fifos and sockets, a path repeated with different contents, a path component longer than
-/// 255 bytes, and a symlink with an empty target (conda cannot create one either). Every
+/// 255 bytes, and a member written below a skipped empty-target symlink. A symlink with an
+/// empty target (real converted packages hold some) is not created and is listed in
+/// `skipped_empty_links`; the caller decides what to tell. Every
 /// regular file that `info/paths.json` lists as a hardlink is checked while it is written:
 /// extraction stops as soon as it grows past the declared `size_in_bytes`, and a size or
 /// sha256 that differs from paths.json is refused (a .conda's paths.json is read first; in a
