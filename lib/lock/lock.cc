@@ -119,14 +119,34 @@ Result<Inputs> read_inputs(const Options& options, const std::string& cwd) {
   in.virtual_packages = std::move(virtuals);
   in.channel_config = std::move(config);
 
-  // Which specs apply to which platform follows conda-lock's reading (selectors).
+  // Which specs apply to which platform follows conda-lock's selectors (except that a spec's
+  // own trailing bracket is not a selector); the specs of one name are then merged, per
+  // platform, since selectors may keep apart what would clash.
+  std::map<std::string, std::vector<std::string>> lines;  // file → its lines
+  for (size_t i = 0; i < files.size(); ++i) {
+    auto& l = lines[files[i]];
+    const std::string& text = sources[i].text;
+    size_t start = 0;
+    while (start <= text.size()) {
+      size_t end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      l.push_back(text.substr(start, end - start));
+      if (!l.back().empty() && l.back().back() == '\r') l.back().pop_back();
+      start = end + 1;
+    }
+  }
   for (const auto& platform : in.platforms) {
-    std::set<std::string> names;
-    for (const auto& dep : hash_input.dependencies[platform])
-      if (dep.manager == lockfile::Manager::conda) names.insert(dep.name);
+    std::vector<spec::Dependency> applying;
+    for (const auto& dep : in.env.dependencies) {
+      const auto& l = lines[dep.file];
+      if (dep.line >= 1 && static_cast<size_t>(dep.line) <= l.size() &&
+          !lockfile::line_applies_to(l[static_cast<size_t>(dep.line) - 1], platform))
+        continue;
+      applying.push_back(dep);
+    }
+    ENVLOCK_TRY(merged, spec::merge_dependencies(applying));
     auto& specs = in.specs[platform];
-    for (const auto& dep : in.env.dependencies)
-      if (names.count(dep.spec.name)) specs.push_back(dep.spec);
+    for (auto& dep : merged) specs.push_back(std::move(dep.spec));
   }
   in.hash_input = std::move(hash_input);
   return in;
@@ -311,7 +331,17 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
     if (before && options.update.empty() && !options.exclude_newer) {
       auto stored = existing->metadata.content_hash.find(platform);
       auto accepted = lockfile::accepted_content_hashes(in.hash_input, platform);
+      // conda-lock's hash does not see everything we solve for (specs merged across files, a
+      // spec ending in a bracket), so the kept packages must also still satisfy the specs.
+      bool still_fits = true;
       if (stored != existing->metadata.content_hash.end() && accepted.count(stored->second)) {
+        CheckInput one = check_input_of(in);
+        one.platforms = {platform};
+        for (const auto& f : check_lock(*existing, one))
+          if (f.platform == platform && f.code != "platform-extra") still_fits = false;
+      }
+      if (stored != existing->metadata.content_hash.end() && accepted.count(stored->second) &&
+          still_fits) {
         environment.packages[platform] = *before;
         auto change = compare(platform, before, *before);
         change.how = PlatformChange::How::unchanged;

@@ -157,16 +157,7 @@ Result<EnvironmentSpec> load_environment_files(const std::vector<std::string>& p
         merged.platforms.push_back(platform);
       }
     }
-    for (auto& dep : env.dependencies) {
-      auto same = std::find_if(merged.dependencies.begin(),
-                               merged.dependencies.end(),
-                               [&](const Dependency& d) { return d.spec.name == dep.spec.name; });
-      if (same != merged.dependencies.end() && dep.spec.name != "*") {
-        *same = std::move(dep);
-      } else {
-        merged.dependencies.push_back(std::move(dep));
-      }
-    }
+    for (auto& dep : env.dependencies) merged.dependencies.push_back(std::move(dep));
     if (merged.pip_source.empty()) merged.pip_source = env.pip_source;
     for (auto& req : env.pip) {
       auto same = std::find_if(merged.pip.begin(), merged.pip.end(), [&](const std::string& p) {
@@ -181,6 +172,47 @@ Result<EnvironmentSpec> load_environment_files(const std::vector<std::string>& p
     for (auto& [k, v] : env.variables) merged.variables[k] = v;
   }
   return merged;
+}
+
+Result<std::vector<Dependency>> merge_dependencies(const std::vector<Dependency>& dependencies) {
+  std::vector<Dependency> out;
+  std::map<std::string, size_t> by_name;
+  std::vector<std::vector<const Dependency*>> sources;  // per out entry: what it came from
+  for (const auto& dep : dependencies) {
+    const std::string& name = dep.spec.name;
+    bool plain_name = name.find_first_of("*?[") == std::string::npos;
+    auto it = plain_name ? by_name.find(name) : by_name.end();
+    if (it == by_name.end()) {
+      if (plain_name) by_name.emplace(name, out.size());
+      out.push_back(dep);
+      sources.push_back({&dep});
+      continue;
+    }
+    Dependency& into = out[it->second];
+    // Against each earlier spec of the name, so the message names the one it clashes with.
+    for (const Dependency* earlier : sources[it->second]) {
+      auto pair = merge(earlier->spec, dep.spec);
+      if (!pair.ok())
+        return Error::at(ErrorKind::input,
+                         dep.file,
+                         dep.line,
+                         dep.column,
+                         "'" + dep.spec.original + "' conflicts with '" + earlier->spec.original +
+                             "' at " + earlier->file + ":" + std::to_string(earlier->line) + " (" +
+                             pair.error().message + ")");
+    }
+    auto combined = merge(into.spec, dep.spec);
+    if (!combined.ok())
+      return Error::at(ErrorKind::input,
+                       dep.file,
+                       dep.line,
+                       dep.column,
+                       "'" + dep.spec.original + "' conflicts with the earlier specs of " + name +
+                           " (" + combined.error().message + ")");
+    into.spec = std::move(combined).value();
+    sources[it->second].push_back(&dep);
+  }
+  return out;
 }
 
 }  // namespace envlock::spec

@@ -40,11 +40,21 @@ struct EnvironmentSpec {
 [[nodiscard]] Result<EnvironmentSpec> parse_environment(std::string_view yaml,
                                                         const std::string& source_name);
 
-/// Reads and merges files in order, as conda-lock does: channels are unioned keeping first
-/// appearance order; a later dependency with the same package name replaces the earlier one
-/// in its place; pip requirements likewise by requirement name; variables of later files
-/// override; name and prefix come from the last file that sets them. Fails with ErrorKind::io
-/// for unreadable files and ErrorKind::input as parse_environment.
+/// Reads and merges files in order: channels are unioned keeping first appearance order;
+/// every conda dependency of every file is kept, in order (merge_dependencies combines the
+/// ones of one name); pip requirements of a later file replace earlier ones by requirement
+/// name; variables of later files override; name and prefix come from the last file that sets
+/// them. Fails with ErrorKind::io for unreadable files and ErrorKind::input as
+/// parse_environment.
 [[nodiscard]] Result<EnvironmentSpec> load_environment_files(const std::vector<std::string>& paths);
+
+/// conda's MatchSpec.merge over a dependency list: one Dependency per package name, in
+/// first-mention order and at its first place, whose spec satisfies every spec of that name
+/// ("numpy >=1.10" and "numpy <1.12" give "numpy >=1.10,<1.12"). Specs without a plain name
+/// ("*", globs) are kept as they are. Fails with ErrorKind::input at the later entry's
+/// file:line:column naming the earlier one's file:line when two specs of one name cannot
+/// hold together (see spec::merge).
+[[nodiscard]] Result<std::vector<Dependency>> merge_dependencies(
+    const std::vector<Dependency>& dependencies);
 
 }  // namespace envlock::spec
