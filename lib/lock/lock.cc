@@ -41,6 +41,18 @@ std::string absolute(const std::string& path, const std::string& base) {
   return (p.is_absolute() ? p : fs::path(base) / p).lexically_normal().string();
 }
 
+// A missing or unreadable input file is an input error (exit 2), as in every tool; io (exit 4)
+// is left for what we write.
+template <class T>
+Result<T> as_input(Result<T> r) {
+  if (!r.ok() && r.error().kind == ErrorKind::io) {
+    Error e = r.take_error();
+    e.kind = ErrorKind::input;
+    return e;
+  }
+  return r;
+}
+
 std::optional<std::string> getenv_string(const std::string& name) {
   const char* v = std::getenv(name.c_str());
   if (!v) return std::nullopt;
@@ -68,12 +80,20 @@ Result<int64_t> parse_date(const std::string& text) {
 }
 
 // Step 1: environment files, platforms, channels, virtual packages, and the hash input.
-Result<Inputs> read_inputs(const Options& options, const std::string& cwd) {
+// `recorded`: the existing lock when --check runs; without -f and -p it names the sources
+// (relative to the lock's folder, as conda-lock writes them) and the platforms to check.
+Result<Inputs> read_inputs(const Options& options, const std::string& cwd,
+                           const lockfile::Lock* recorded) {
   Inputs in;
   std::vector<std::string> files = options.files;
+  std::string lock_path = absolute(options.lockfile, cwd);
+  if (files.empty() && recorded && !recorded->metadata.sources.empty()) {
+    std::string dir = fs::path(lock_path).parent_path().string();
+    for (const auto& source : recorded->metadata.sources) files.push_back(absolute(source, dir));
+  }
   if (files.empty()) files.push_back("environment.yml");
   for (auto& f : files) f = absolute(f, cwd);
-  ENVLOCK_TRY(env, spec::load_environment_files(files));
+  ENVLOCK_TRY(env, as_input(spec::load_environment_files(files)));
   if (!env.pip.empty())
     return Error{ErrorKind::input,
                  env.pip_source,
@@ -82,6 +102,7 @@ Result<Inputs> read_inputs(const Options& options, const std::string& cwd) {
   in.env = std::move(env);
 
   in.platforms = options.platforms.empty() ? in.env.platforms : options.platforms;
+  if (in.platforms.empty() && recorded) in.platforms = recorded->metadata.platforms;
   if (in.platforms.empty()) in.platforms.push_back(spec::host_platform());
   for (const auto& p : in.platforms)
     if (!spec::is_known_platform(p) || p == "noarch")
@@ -92,7 +113,7 @@ Result<Inputs> read_inputs(const Options& options, const std::string& cwd) {
   std::string lock_dir = fs::path(in.lockfile).parent_path().string();
   std::vector<lockfile::EnvironmentSource> sources;
   for (const auto& f : files) {
-    ENVLOCK_TRY(text, read_file(f));
+    ENVLOCK_TRY(text, as_input(read_file(f)));
     sources.push_back({fs::path(f).lexically_relative(lock_dir).string(), std::move(text)});
   }
   ENVLOCK_TRY(hash_input, lockfile::content_hash_input_from_environments(sources, in.platforms));
@@ -265,20 +286,24 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
   if (!options.from_prefix.empty() || !options.from_name.empty()) return run_capture(options, cwd);
 
   // 1. Inputs: environment files, platforms, channels, virtual packages, hash input.
-  ENVLOCK_TRY(in, read_inputs(options, cwd));
+  // 1. The existing lock, if any: what --check checks (and, run bare, the inputs it records)
+  // and what a relock keeps.
+  std::optional<lockfile::Lock> existing;
+  std::string lock_path = absolute(options.lockfile, cwd);
+  if (fs::exists(lock_path)) {
+    ENVLOCK_TRY(lock, as_input(lockfile::read_lock(lock_path)));
+    existing = std::move(lock);
+  } else if (options.check) {
+    return Error{ErrorKind::input, options.lockfile, "no such lock file to check"};
+  }
+
+  // 2. Inputs: environment files, platforms, channels, virtual packages, hash input.
+  ENVLOCK_TRY(in, read_inputs(options, cwd, options.check && existing ? &*existing : nullptr));
   Report report;
   report.lockfile = options.lockfile;
 
-  // 2. The existing lock, if any: what --check checks and what a relock keeps.
-  std::optional<lockfile::Lock> existing;
-  if (fs::exists(in.lockfile)) {
-    ENVLOCK_TRY(lock, lockfile::read_lock(in.lockfile));
-    existing = std::move(lock);
-  }
-
   // 3. --check: offline and without a solve.
   if (options.check) {
-    if (!existing) return Error{ErrorKind::input, options.lockfile, "no such lock file to check"};
     report.findings = check_lock(*existing, check_input_of(in));
     report.outcome =
         report.findings.empty() ? Report::Outcome::check_ok : Report::Outcome::check_failed;
