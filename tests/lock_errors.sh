@@ -52,7 +52,7 @@ lock_it --virtual-package glibc=2.17
 expect_rc 2
 expect_in err "--virtual-package glibc=2.17"
 run "$LOCK" -f "$scratch/no-such.yml" -c "$channel" -p linux-64 -o "$lock"
-[ "$rc" != 0 ]
+expect_rc 2
 expect_in err "no-such.yml"
 nothing_written
 
