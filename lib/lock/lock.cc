@@ -381,8 +381,9 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
     for (const auto& vp : virtual_packages_for(in.virtual_packages, platform))
       request.virtual_packages.push_back(
           {vp.name, vp.version, vp.build_string.empty() ? "0" : vp.build_string});
-    request.channel_priority = options.priority == Priority::strict
-                                   ? solve::ChannelPriority::strict
+    request.channel_priority = options.priority == Priority::strict ? solve::ChannelPriority::strict
+                               : options.priority == Priority::flexible
+                                   ? solve::ChannelPriority::flexible
                                    : solve::ChannelPriority::disabled;
     request.exclude_newer_ms = exclude_newer;
     request.cache_dir = index_cache;

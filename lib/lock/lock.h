@@ -17,8 +17,8 @@ namespace envlock::lock {
 enum class Kind { lock, explicit_files };
 /// Whether to use the network at all.
 enum class Offline { no, yes };
-/// conda's channel_priority.
-enum class Priority { strict, disabled };
+/// conda's channel_priority: strict, flexible (conda's default), disabled.
+enum class Priority { strict, flexible, disabled };
 
 /// Everything the command line can say.
 struct Options {

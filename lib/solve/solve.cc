@@ -597,9 +597,14 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
       });
   }
 
+  // libsolv prefers a higher repo priority over a higher version and falls back to a lower one
+  // only when needed: conda's flexible priority (and, after the filter above, strict). With
+  // priority disabled every repo is equal.
   std::vector<int> priority_of_source;
   for (int rank : rank_of_source)
-    priority_of_source.push_back(static_cast<int>(channel_rank.size()) - rank);
+    priority_of_source.push_back(request.channel_priority == ChannelPriority::disabled
+                                     ? 0
+                                     : static_cast<int>(channel_rank.size()) - rank);
   Counts counts{too_new, malformed};
 
   // 3. Builds that no solution can hold are left out of the pool: libsolv writes a rule for

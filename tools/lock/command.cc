@@ -46,8 +46,11 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
         "--mirror",
         o.mirrors,
         "ORIGINAL=MIRROR: fetch ORIGINAL's packages from MIRROR; the lock keeps ORIGINAL");
-    app.add_option("--channel-priority", priority, "strict or disabled")
-        ->check(CLI::IsMember({"strict", "disabled"}));
+    app.add_option("--channel-priority",
+                   priority,
+                   "strict (default), flexible (conda's default: a lower channel only when "
+                   "needed) or disabled (channels are equal)")
+        ->check(CLI::IsMember({"strict", "flexible", "disabled"}));
     app.add_option("--cache-dir",
                    o.cache_dir,
                    "repodata cache (default: $ENVLOCK_CACHE_DIR or ~/.cache/envlock)");
@@ -65,7 +68,9 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
         o.kinds.push_back(k == "lock" ? lock::Kind::lock : lock::Kind::explicit_files);
     }
     o.offline = offline ? lock::Offline::yes : lock::Offline::no;
-    o.priority = priority == "strict" ? lock::Priority::strict : lock::Priority::disabled;
+    o.priority = priority == "strict"     ? lock::Priority::strict
+                 : priority == "flexible" ? lock::Priority::flexible
+                                          : lock::Priority::disabled;
     if (const char* wd = std::getenv("BUILD_WORKING_DIRECTORY")) o.working_dir = wd;  // bazel run
 
     lock::ProgressSink progress;
