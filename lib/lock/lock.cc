@@ -99,6 +99,15 @@ Result<Inputs> read_inputs(const Options& options, const std::string& cwd,
                  env.pip_source,
                  "pip dependencies (the `pip:` section) are not supported yet; remove them to "
                  "lock the conda packages"};
+  if (!env.warnings.empty() && options.strict == Strict::yes) {
+    // "file:line:column: why" → where and why.
+    const std::string& w = env.warnings.front();
+    size_t split = w.find(": ");
+    std::string why = w.substr(split + 2);
+    if (size_t ignored = why.find(" is ignored"); ignored != std::string::npos)
+      why.erase(ignored, 11);
+    return Error{ErrorKind::input, w.substr(0, split), why + " (an error with --strict)"};
+  }
   in.env = std::move(env);
 
   in.platforms = options.platforms.empty() ? in.env.platforms : options.platforms;
@@ -301,6 +310,7 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
   ENVLOCK_TRY(in, read_inputs(options, cwd, options.check && existing ? &*existing : nullptr));
   Report report;
   report.lockfile = options.lockfile;
+  report.warnings = in.env.warnings;
 
   // 3. --check: offline and without a solve.
   if (options.check) {
@@ -520,6 +530,7 @@ std::string render_json(const Report& report) {
     p["changed"] = c.changed;
     platforms.push_back(std::move(p));
   }
+  j["warnings"] = report.warnings;
   auto& findings = j["findings"] = nlohmann::ordered_json::array();
   for (const auto& f : report.findings)
     findings.push_back({{"platform", f.platform}, {"code", f.code}, {"message", f.message}});

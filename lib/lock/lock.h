@@ -17,6 +17,8 @@ namespace envlock::lock {
 enum class Kind { lock, explicit_files };
 /// Whether to use the network at all.
 enum class Offline { no, yes };
+/// Whether warnings about the inputs (unknown keys) are errors.
+enum class Strict { no, yes };
 /// conda's channel_priority: strict, flexible (conda's default), disabled.
 enum class Priority { strict, flexible, disabled };
 
@@ -34,10 +36,11 @@ struct Options {
   std::vector<std::string> mirrors;           ///< --mirror ORIGINAL=MIRROR
   Offline offline = Offline::no;
   Priority priority = Priority::strict;
-  std::string cache_dir;    ///< "" = $ENVLOCK_CACHE_DIR or the XDG default
-  std::string working_dir;  ///< where relative paths are resolved; "" = cwd
-  std::string from_prefix;  ///< --from-prefix: capture this prefix (lib/capture), no solve
-  std::string from_name;    ///< --name: capture the named environment, no solve
+  Strict strict = Strict::no;  ///< --strict: an input warning is an error (exit 2)
+  std::string cache_dir;       ///< "" = $ENVLOCK_CACHE_DIR or the XDG default
+  std::string working_dir;     ///< where relative paths are resolved; "" = cwd
+  std::string from_prefix;     ///< --from-prefix: capture this prefix (lib/capture), no solve
+  std::string from_name;       ///< --name: capture the named environment, no solve
 };
 
 /// How one platform of the lock changed.
@@ -63,7 +66,8 @@ struct Report {
   std::string lockfile;
   std::vector<std::string> written;  ///< files written
   std::vector<PlatformChange> platforms;
-  std::vector<Finding> findings;                             ///< check: what breaks the lock
+  std::vector<std::string> warnings;  ///< "file:line:column: why" about the inputs
+  std::vector<Finding> findings;      ///< check: what breaks the lock
   std::map<std::string, std::vector<std::string>> problems;  ///< platform → unsat explanation
 };
 

@@ -32,9 +32,18 @@ struct EnvironmentSpec {
   std::map<std::string, std::string> variables;
   std::string prefix;
   std::vector<std::string> platforms;  ///< conda-lock's optional "platforms:" key
+  /// "file:line:column: why" for what is read but not used, e.g. a top-level key that no
+  /// environment file has (`dependncies:`).
+  std::vector<std::string> warnings;
 };
 
-/// Parses environment.yml text; `source_name` is used in errors. Fails with ErrorKind::input
+/// The top-level keys an environment file may have: conda's (name, channels, dependencies,
+/// variables, prefix), conda-lock's (platforms, category, pip-repositories) and
+/// channel-priority.
+bool is_known_environment_key(std::string_view key);
+
+/// Parses environment.yml text; `source_name` is used in errors. An unknown top-level key is a
+/// warning (with the nearest known key when one is close). Fails with ErrorKind::input
 /// and "source:line:column" for YAML syntax errors, wrong node types (e.g. channels not a
 /// list), unknown dependency forms, and invalid match specs.
 [[nodiscard]] Result<EnvironmentSpec> parse_environment(std::string_view yaml,

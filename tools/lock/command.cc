@@ -54,6 +54,10 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
     app.add_option("--cache-dir",
                    o.cache_dir,
                    "repodata cache (default: $ENVLOCK_CACHE_DIR or ~/.cache/envlock)");
+    bool strict = false;
+    app.add_flag("--strict",
+                 strict,
+                 "treat input warnings (an unknown environment.yml key) as errors (exit 2)");
     app.add_flag("--offline", offline, "use cached repodata only");
     app.add_flag("--json", json, "print a JSON report");
     app.add_option("--from-prefix",
@@ -68,6 +72,7 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
         o.kinds.push_back(k == "lock" ? lock::Kind::lock : lock::Kind::explicit_files);
     }
     o.offline = offline ? lock::Offline::yes : lock::Offline::no;
+    o.strict = strict ? lock::Strict::yes : lock::Strict::no;
     o.priority = priority == "strict"     ? lock::Priority::strict
                  : priority == "flexible" ? lock::Priority::flexible
                                           : lock::Priority::disabled;
@@ -77,6 +82,8 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
     if (::isatty(STDERR_FILENO))
       progress = [](const std::string& line) { std::cerr << line << "\n"; };
     auto report = value_or_throw(lock::run(o, progress));
+    for (const auto& w : report.warnings)
+      std::cerr << "envlock " << tool << ": warning: " << w << "\n";
     std::cout << (json ? lock::render_json(report) : lock::render_text(report));
     return lock::exit_code(report);
   });
