@@ -34,7 +34,42 @@ struct Inputs {
   lockfile::VirtualPackageRepo virtual_packages;
   channel::ChannelConfig channel_config;
   std::string lockfile;  // absolute
+  // Channels named only in a spec ("conda-forge::numpy"): fetched after the listed ones, as
+  // conda adds them; not in the lock's channels nor in the content hash (conda-lock's list).
+  std::vector<std::string> spec_channels;
+  std::vector<std::string> warnings;
 };
+
+// conda adds the channel of a channel-qualified spec that the channel list lacks (at the
+// lowest priority); we do the same and say so. A channel that cannot be named is an error.
+Result<void> add_spec_channels(Inputs& in) {
+  std::vector<channel::Channel> listed;
+  for (const auto& lc : in.hash_input.channels) {
+    auto parsed = channel::Channel::parse(lc.url, in.channel_config);
+    if (parsed.ok()) listed.insert(listed.end(), parsed->begin(), parsed->end());
+  }
+  for (const auto& dep : in.env.dependencies) {
+    const auto& wanted = dep.spec.channel;
+    if (!wanted || *wanted == "*" || wanted->find('*') != std::string::npos) continue;
+    auto served = [&](const channel::Channel& ch) {
+      return spec::channel_matches(*wanted, ch.canonical_name()) ||
+             spec::channel_matches(*wanted, ch.base_url());
+    };
+    if (std::any_of(listed.begin(), listed.end(), served)) continue;
+    auto parsed = channel::Channel::parse(*wanted, in.channel_config);
+    if (!parsed.ok() || parsed->empty())
+      return Error{ErrorKind::input,
+                   dep.source(),
+                   "'" + dep.spec.original + "' names channel " + *wanted +
+                       ", which is not among the channels and cannot be used" +
+                       (parsed.ok() ? std::string() : ": " + parsed.error().message)};
+    in.warnings.push_back(dep.source() + ": channel " + *wanted + " of '" + dep.spec.original +
+                          "' is not among the channels; added after them, as conda does");
+    in.spec_channels.push_back(*wanted);
+    listed.insert(listed.end(), parsed->begin(), parsed->end());
+  }
+  return Ok{};
+}
 
 std::string absolute(const std::string& path, const std::string& base) {
   fs::path p(path);
@@ -179,6 +214,7 @@ Result<Inputs> read_inputs(const Options& options, const std::string& cwd,
     for (auto& dep : merged) specs.push_back(std::move(dep.spec));
   }
   in.hash_input = std::move(hash_input);
+  ENVLOCK_TRY_VOID(add_spec_channels(in));
   return in;
 }
 
@@ -195,8 +231,11 @@ Result<void> fetch_platform(const Inputs& in, const Options& options, const std:
   fetch.offline = options.offline == Offline::yes ? channel::Offline::yes : channel::Offline::no;
   fetch.cache_dir = cache_root;
   fetch.mirrors = in.channel_config.mirrors;
-  for (const auto& lc : in.hash_input.channels) {
-    ENVLOCK_TRY(channels, channel::Channel::parse(lc.url, in.channel_config));
+  std::vector<std::string> urls;
+  for (const auto& lc : in.hash_input.channels) urls.push_back(lc.url);
+  urls.insert(urls.end(), in.spec_channels.begin(), in.spec_channels.end());
+  for (const auto& url : urls) {
+    ENVLOCK_TRY(channels, channel::Channel::parse(url, in.channel_config));
     for (const auto& ch : channels) {
       if (!ch.serves(platform)) continue;
       for (const std::string subdir : {platform, std::string("noarch")}) {
@@ -311,6 +350,7 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
   Report report;
   report.lockfile = options.lockfile;
   report.warnings = in.env.warnings;
+  report.warnings.insert(report.warnings.end(), in.warnings.begin(), in.warnings.end());
 
   // 3. --check: offline and without a solve.
   if (options.check) {

@@ -591,9 +591,18 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
     }
   }
   if (request.channel_priority == ChannelPriority::strict) {
+    // A spec that names its channel ("bioconda::samtools") asks for that channel's builds even
+    // where a higher channel has the name.
+    auto asked_from = [&](const std::string& name, const RepodataSource& src) {
+      return std::any_of(request.specs.begin(), request.specs.end(), [&](const auto& ms) {
+        return ms.name == name && ms.channel && *ms.channel != "*" &&
+               (spec::channel_matches(*ms.channel, src.channel) ||
+                spec::channel_matches(*ms.channel, src.channel_url));
+      });
+    };
     for (size_t i = 0; i < kept.size(); ++i)
       std::erase_if(kept[i], [&](const spec::PackageRecord* r) {
-        return rank_of_source[i] > best_rank.at(r->name);
+        return rank_of_source[i] > best_rank.at(r->name) && !asked_from(r->name, sources[i]);
       });
   }
 
