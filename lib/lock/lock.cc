@@ -301,6 +301,68 @@ const std::vector<lockfile::LockedPackage>* packages_of(const std::optional<lock
   return it == env->packages.end() ? nullptr : &it->second;
 }
 
+// conda-lock's --filename-template for one platform. Fails with ErrorKind::usage for a token we
+// do not know, or a template without {platform} when several platforms would share one name.
+Result<std::string> explicit_name(const std::string& tmpl, const std::string& platform,
+                                  const std::string& input_hash, size_t platforms) {
+  if (tmpl.empty() || tmpl.back() == '/')
+    return Error{ErrorKind::usage, "--filename-template", "names no file"};
+  if (tmpl.size() >= 4 && tmpl.compare(tmpl.size() - 4, 4, ".yml") == 0)
+    return Error{ErrorKind::usage,
+                 "--filename-template " + tmpl,
+                 "must not end in .yml (that is the unified lock's name), as in conda-lock"};
+  if (platforms > 1 && tmpl.find("{platform}") == std::string::npos)
+    return Error{ErrorKind::usage,
+                 "--filename-template " + tmpl,
+                 "must contain {platform} when more than one platform is locked"};
+  std::string out;
+  for (size_t i = 0; i < tmpl.size(); ++i) {
+    if (tmpl[i] != '{') {
+      out += tmpl[i];
+      continue;
+    }
+    size_t close = tmpl.find('}', i);
+    std::string token = tmpl.substr(i + 1, close == std::string::npos ? close : close - i - 1);
+    if (token == "platform")
+      out += platform;
+    else if (token == "input-hash")
+      out += input_hash;
+    else if (token == "dev-dependencies")
+      out += "true";
+    else
+      return Error{
+          ErrorKind::usage,
+          "--filename-template " + tmpl,
+          "unknown token {" + token + "} (known: {platform}, {input-hash}, {dev-dependencies})"};
+    i = close;
+  }
+  return out;
+}
+
+// -o and --filename-template write into folders that exist; a typo must not create a tree.
+Result<void> output_folders_exist(const Options& options, const std::string& lock_path,
+                                  const std::vector<std::string>& platforms) {
+  std::vector<std::pair<std::string, std::string>> targets;  // option, path
+  for (Kind kind : options.kinds) {
+    if (kind == Kind::lock) {
+      targets.emplace_back("-o " + options.lockfile, lock_path);
+    } else {
+      for (const auto& platform : platforms) {
+        ENVLOCK_TRY(name, explicit_name(options.filename_template, platform, "", platforms.size()));
+        targets.emplace_back("--filename-template " + options.filename_template,
+                             absolute(name, fs::path(lock_path).parent_path().string()));
+      }
+    }
+  }
+  for (const auto& [option, path] : targets) {
+    fs::path dir = fs::path(path).parent_path();
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+      return Error{ErrorKind::usage, option, "the folder " + dir.string() + " does not exist"};
+  }
+  return Ok{};
+}
+
 // --from-prefix / --name: the lock of an existing prefix, from its conda-meta (lib/capture).
 Result<Report> run_capture(const Options& options, const std::string& cwd) {
   if (options.check || !options.update.empty() || options.platforms.size() > 1)
@@ -367,6 +429,7 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
     return report;
   }
 
+  ENVLOCK_TRY_VOID(output_folders_exist(options, in.lockfile, in.platforms));
   std::optional<int64_t> exclude_newer;
   if (options.exclude_newer) {
     ENVLOCK_TRY(ms, parse_date(*options.exclude_newer));
@@ -469,11 +532,17 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
       report.written.push_back(options.lockfile);
     } else {
       for (const auto& platform : in.platforms) {
-        std::string name = "conda-" + platform + ".lock";
-        std::string path = (fs::path(in.lockfile).parent_path() / name).string();
+        ENVLOCK_TRY(name,
+                    explicit_name(options.filename_template,
+                                  platform,
+                                  lock.metadata.content_hash[platform],
+                                  in.platforms.size()));
+        std::string path = absolute(name, fs::path(in.lockfile).parent_path().string());
         ENVLOCK_TRY_VOID(write_file_atomic(
             path, lockfile::write_explicit(lock, lockfile::k_default_environment, platform)));
-        report.written.push_back((fs::path(options.lockfile).parent_path() / name).string());
+        report.written.push_back(fs::path(name).is_absolute()
+                                     ? name
+                                     : (fs::path(options.lockfile).parent_path() / name).string());
       }
     }
   }

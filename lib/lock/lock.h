@@ -29,6 +29,10 @@ struct Options {
   std::vector<std::string> channels;   ///< -c; replaces the files' channels when given
   std::string lockfile = "conda-lock.yml";
   std::vector<Kind> kinds = {Kind::lock};
+  /// --filename-template: the @EXPLICIT file names, beside the lock unless absolute; tokens
+  /// {platform} (required with several platforms), {input-hash} (the platform's content hash)
+  /// and {dev-dependencies} ("true"), as conda-lock's.
+  std::string filename_template = "conda-{platform}.lock";
   bool check = false;                         ///< --check: verify, do not write
   std::vector<std::string> update;            ///< --update NAME...: relock these, hold the rest
   std::optional<std::string> exclude_newer;   ///< --exclude-newer YYYY-MM-DD[THH:MM:SS]

@@ -32,6 +32,11 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
     app.add_option(
            "-k,--kind", kinds, "lock (conda-lock.yml) and/or explicit (conda-<platform>.lock)")
         ->check(CLI::IsMember({"lock", "explicit"}));
+    app.add_option("--filename-template",
+                   o.filename_template,
+                   "names of the -k explicit files, beside the lock: {platform}, {input-hash}, "
+                   "{dev-dependencies}")
+        ->capture_default_str();
     app.add_flag("--check",
                  o.check,
                  "exit 1 if the lock no longer satisfies the inputs (no network, no solve)");
