@@ -154,6 +154,46 @@ BOOST_AUTO_TEST_CASE(incompatible_specs_of_one_name_name_both_places) {
   BOOST_CHECK(merge_dependencies({dep("numpy 1.11|1.12", 1), dep("numpy<1.12", 2)}).ok());
 }
 
+// Each entry as written unquoted, and the string PyYAML 6 reads from it (checked with
+// yaml.safe_load); "" where PyYAML reads a list or a map, which we refuse where it stands.
+BOOST_AUTO_TEST_CASE(unquoted_entries_read_as_pyyaml_reads_them) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"numpy[build=py36*]", "numpy[build=py36*]"},
+      {"numpy=1.11[build=py36*]", "numpy=1.11[build=py36*]"},
+      {"numpy[version='>=1.12,<1.13']", "numpy[version='>=1.12,<1.13']"},
+      {"numpy[version=\">=1.12,<1.13\"]", "numpy[version=\">=1.12,<1.13\"]"},
+      {"numpy *[build=py36h1b885b7_9]", "numpy *[build=py36h1b885b7_9]"},
+      {"numpy=1.11[build=py36*]  # comment", "numpy=1.11[build=py36*]"},
+      {"numpy >=1,<2 # [linux]", "numpy >=1,<2"},
+      {"conda-forge::numpy[build=py*]", "conda-forge::numpy[build=py*]"},
+      {"numpy#1", "numpy#1"},
+      {"[numpy, scipy]", ""},
+      {"{numpy: 1}", ""},
+      {"numpy:", ""},
+      {"numpy: 1.11", ""},
+      {"? numpy", ""},
+      {"- numpy", ""},
+  };
+  TempDir dir;
+  for (const auto& [entry, pyyaml] : cases) {
+    std::string path = dir / "e.yml";
+    write_text(path, std::string("dependencies:\n  - zlib\n  - ") + entry + "\n  - python\n");
+    auto env = load_environment_files({path});
+    if (*pyyaml == '\0') {
+      BOOST_REQUIRE_MESSAGE(!env.ok(), "accepted: " << entry);
+      BOOST_CHECK_MESSAGE(
+          env.error().to_string().rfind(path + ":3:5: a dependency must be", 0) == 0,
+          env.error().to_string());
+      continue;
+    }
+    BOOST_REQUIRE_MESSAGE(env.ok(), entry << ": " << (env.ok() ? "" : env.error().to_string()));
+    BOOST_REQUIRE_EQUAL(env->dependencies.size(), 3u);
+    BOOST_CHECK_EQUAL(env->dependencies[1].spec.original, pyyaml);
+    BOOST_CHECK_EQUAL(env->dependencies[1].spec.name, "numpy");
+    BOOST_CHECK_EQUAL(env->dependencies[1].line, 3);
+  }
+}
+
 struct BadCase {
   const char* yaml;
   const char* where;  // expected file:line:column suffix
