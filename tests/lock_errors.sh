@@ -4,10 +4,11 @@
 source "$(dirname "$0")/lock_common.sh"
 
 env="$scratch/environment.yml"
-lock="$scratch/out/conda-lock.yml"
+lock="$scratch/locks/conda-lock.yml"
+mkdir -p "$scratch/locks"
 channel="file://$(readlink -f "$DEMO_CHANNEL")"
 lock_it() { run "$LOCK" -f "$env" -c "$channel" -p linux-64 -o "$lock" "$@"; }
-nothing_written() { [ ! -e "$lock" ] && [ ! -e "$scratch/out/conda-linux-64.lock" ]; }
+nothing_written() { [ ! -e "$lock" ] && [ ! -e "$scratch/locks/conda-linux-64.lock" ]; }
 
 # Malformed YAML: the message points at the line and column.
 printf 'channels:\n  - envlock-demo\ndependencies:\n  - python\n   broken: indent\n' >"$env"
@@ -52,7 +53,7 @@ lock_it --virtual-package glibc=2.17
 expect_rc 2
 expect_in err "--virtual-package glibc=2.17"
 run "$LOCK" -f "$scratch/no-such.yml" -c "$channel" -p linux-64 -o "$lock"
-[ "$rc" != 0 ]
+expect_rc 2
 expect_in err "no-such.yml"
 nothing_written
 

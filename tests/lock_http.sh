@@ -46,6 +46,7 @@ run "$LOCK" "${common[@]}" -o "$scratch/offline/conda-lock.yml" --cache-dir "$sc
 expect_rc 0
 cmp "$lock_a" "$scratch/offline/conda-lock.yml"
 
+mkdir -p "$scratch/down"
 run "$LOCK" "${common[@]}" -o "$scratch/down/conda-lock.yml" --cache-dir "$scratch/cache2"
 expect_rc 4
 expect_in err "envlock lock: error: $url_a/linux-64/repodata.json"

@@ -7,6 +7,7 @@ channel="file://$(readlink -f "$DEMO_CHANNEL")"
 env="$scratch/environment.yml"
 printf 'channels:\n  - envlock-demo\ndependencies:\n  - python 3.12.1\n  - zlib\n  - libfoo\n' >"$env"
 out="$scratch/locks"
+mkdir -p "$out"
 
 run "$LOCK" -f "$env" -c "$channel" -p linux-64 -p osx-64 -o "$out/conda-lock.yml" -k explicit
 expect_rc 0

@@ -44,7 +44,13 @@ Result<std::string> absolute_prefix(const std::string& prefix) {
 Result<std::vector<lockfile::LockedPackage>> locked_packages(const Options& o,
                                                              const std::string& platform,
                                                              Report& report) {
-  ENVLOCK_TRY(whole, lockfile::read_lock(o.lock_path));
+  auto read = lockfile::read_lock(o.lock_path);
+  if (!read.ok()) {
+    Error e = read.take_error();
+    if (e.kind == ErrorKind::io) e.kind = ErrorKind::input;  // an unreadable input: exit 2
+    return e;
+  }
+  lockfile::Lock whole = std::move(read).value();
   const std::string env_name =
       o.environment.empty() ? lockfile::k_default_environment : o.environment;
   auto selected = lockfile::select_environment(whole, env_name);

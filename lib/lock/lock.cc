@@ -35,11 +35,60 @@ struct Inputs {
   channel::ChannelConfig channel_config;
   std::vector<std::string> fetch_channels;  // as given, credentials in place; never printed
   std::string lockfile;                     // absolute
+  // Channels named only in a spec ("conda-forge::numpy"): fetched after the listed ones, as
+  // conda adds them; not in the lock's channels nor in the content hash (conda-lock's list).
+  std::vector<std::string> spec_channels;
+  std::vector<std::string> warnings;
 };
+
+// conda adds the channel of a channel-qualified spec that the channel list lacks (at the
+// lowest priority); we do the same and say so. A channel that cannot be named is an error.
+Result<void> add_spec_channels(Inputs& in) {
+  std::vector<channel::Channel> listed;
+  for (const auto& url : in.fetch_channels) {
+    auto parsed = channel::Channel::parse(url, in.channel_config);
+    if (parsed.ok()) listed.insert(listed.end(), parsed->begin(), parsed->end());
+  }
+  for (const auto& dep : in.env.dependencies) {
+    const auto& wanted = dep.spec.channel;
+    if (!wanted || *wanted == "*" || wanted->find('*') != std::string::npos) continue;
+    auto served = [&](const channel::Channel& ch) {
+      return spec::channel_matches(*wanted, ch.canonical_name()) ||
+             spec::channel_matches(*wanted, ch.base_url());
+    };
+    if (std::any_of(listed.begin(), listed.end(), served)) continue;
+    auto parsed = channel::Channel::parse(*wanted, in.channel_config);
+    if (!parsed.ok() || parsed->empty())
+      return Error{ErrorKind::input,
+                   dep.source(),
+                   "'" + channel::redact_url(dep.spec.original) + "' names channel " +
+                       channel::redact_url(*wanted) +
+                       ", which is not among the channels and cannot be used" +
+                       (parsed.ok() ? std::string() : ": " + parsed.error().message)};
+    in.warnings.push_back(dep.source() + ": channel " + channel::redact_url(*wanted) + " of '" +
+                          channel::redact_url(dep.spec.original) +
+                          "' is not among the channels; added after them, as conda does");
+    in.spec_channels.push_back(*wanted);
+    listed.insert(listed.end(), parsed->begin(), parsed->end());
+  }
+  return Ok{};
+}
 
 std::string absolute(const std::string& path, const std::string& base) {
   fs::path p(path);
   return (p.is_absolute() ? p : fs::path(base) / p).lexically_normal().string();
+}
+
+// A missing or unreadable input file is an input error (exit 2), as in every tool; io (exit 4)
+// is left for what we write.
+template <class T>
+Result<T> as_input(Result<T> r) {
+  if (!r.ok() && r.error().kind == ErrorKind::io) {
+    Error e = r.take_error();
+    e.kind = ErrorKind::input;
+    return e;
+  }
+  return r;
 }
 
 std::optional<std::string> getenv_string(const std::string& name) {
@@ -69,20 +118,38 @@ Result<int64_t> parse_date(const std::string& text) {
 }
 
 // Step 1: environment files, platforms, channels, virtual packages, and the hash input.
-Result<Inputs> read_inputs(const Options& options, const std::string& cwd) {
+// `recorded`: the existing lock when --check runs; without -f and -p it names the sources
+// (relative to the lock's folder, as conda-lock writes them) and the platforms to check.
+Result<Inputs> read_inputs(const Options& options, const std::string& cwd,
+                           const lockfile::Lock* recorded) {
   Inputs in;
   std::vector<std::string> files = options.files;
+  std::string lock_path = absolute(options.lockfile, cwd);
+  if (files.empty() && recorded && !recorded->metadata.sources.empty()) {
+    std::string dir = fs::path(lock_path).parent_path().string();
+    for (const auto& source : recorded->metadata.sources) files.push_back(absolute(source, dir));
+  }
   if (files.empty()) files.push_back("environment.yml");
   for (auto& f : files) f = absolute(f, cwd);
-  ENVLOCK_TRY(env, spec::load_environment_files(files));
+  ENVLOCK_TRY(env, as_input(spec::load_environment_files(files)));
   if (!env.pip.empty())
     return Error{ErrorKind::input,
                  env.pip_source,
                  "pip dependencies (the `pip:` section) are not supported yet; remove them to "
                  "lock the conda packages"};
+  if (!env.warnings.empty() && options.strict == Strict::yes) {
+    // "file:line:column: why" → where and why.
+    const std::string& w = env.warnings.front();
+    size_t split = w.find(": ");
+    std::string why = w.substr(split + 2);
+    if (size_t ignored = why.find(" is ignored"); ignored != std::string::npos)
+      why.erase(ignored, 11);
+    return Error{ErrorKind::input, w.substr(0, split), why + " (an error with --strict)"};
+  }
   in.env = std::move(env);
 
   in.platforms = options.platforms.empty() ? in.env.platforms : options.platforms;
+  if (in.platforms.empty() && recorded) in.platforms = recorded->metadata.platforms;
   if (in.platforms.empty()) in.platforms.push_back(spec::host_platform());
   for (const auto& p : in.platforms)
     if (!spec::is_known_platform(p) || p == "noarch")
@@ -93,7 +160,7 @@ Result<Inputs> read_inputs(const Options& options, const std::string& cwd) {
   std::string lock_dir = fs::path(in.lockfile).parent_path().string();
   std::vector<lockfile::EnvironmentSource> sources;
   for (const auto& f : files) {
-    ENVLOCK_TRY(text, read_file(f));
+    ENVLOCK_TRY(text, as_input(read_file(f)));
     sources.push_back({fs::path(f).lexically_relative(lock_dir).string(), std::move(text)});
   }
   ENVLOCK_TRY(hash_input, lockfile::content_hash_input_from_environments(sources, in.platforms));
@@ -130,16 +197,37 @@ Result<Inputs> read_inputs(const Options& options, const std::string& cwd) {
   in.virtual_packages = std::move(virtuals);
   in.channel_config = std::move(config);
 
-  // Which specs apply to which platform follows conda-lock's reading (selectors).
+  // Which specs apply to which platform follows conda-lock's selectors (except that a spec's
+  // own trailing bracket is not a selector); the specs of one name are then merged, per
+  // platform, since selectors may keep apart what would clash.
+  std::map<std::string, std::vector<std::string>> lines;  // file → its lines
+  for (size_t i = 0; i < files.size(); ++i) {
+    auto& l = lines[files[i]];
+    const std::string& text = sources[i].text;
+    size_t start = 0;
+    while (start <= text.size()) {
+      size_t end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      l.push_back(text.substr(start, end - start));
+      if (!l.back().empty() && l.back().back() == '\r') l.back().pop_back();
+      start = end + 1;
+    }
+  }
   for (const auto& platform : in.platforms) {
-    std::set<std::string> names;
-    for (const auto& dep : hash_input.dependencies[platform])
-      if (dep.manager == lockfile::Manager::conda) names.insert(dep.name);
+    std::vector<spec::Dependency> applying;
+    for (const auto& dep : in.env.dependencies) {
+      const auto& l = lines[dep.file];
+      if (dep.line >= 1 && static_cast<size_t>(dep.line) <= l.size() &&
+          !lockfile::line_applies_to(l[static_cast<size_t>(dep.line) - 1], platform))
+        continue;
+      applying.push_back(dep);
+    }
+    ENVLOCK_TRY(merged, spec::merge_dependencies(applying));
     auto& specs = in.specs[platform];
-    for (const auto& dep : in.env.dependencies)
-      if (names.count(dep.spec.name)) specs.push_back(dep.spec);
+    for (auto& dep : merged) specs.push_back(std::move(dep.spec));
   }
   in.hash_input = std::move(hash_input);
+  ENVLOCK_TRY_VOID(add_spec_channels(in));
   return in;
 }
 
@@ -157,8 +245,10 @@ Result<void> fetch_platform(const Inputs& in, const Options& options, const std:
   fetch.cache_dir = cache_root;
   fetch.mirrors = in.channel_config.mirrors;
   fetch.http = options.http;
-  for (const auto& spec : in.fetch_channels) {
-    ENVLOCK_TRY(channels, channel::Channel::parse(spec, in.channel_config));
+  std::vector<std::string> urls = in.fetch_channels;
+  urls.insert(urls.end(), in.spec_channels.begin(), in.spec_channels.end());
+  for (const auto& url : urls) {
+    ENVLOCK_TRY(channels, channel::Channel::parse(url, in.channel_config));
     for (const auto& ch : channels) {
       if (!ch.serves(platform)) continue;
       for (const std::string subdir : {platform, std::string("noarch")}) {
@@ -224,6 +314,68 @@ const std::vector<lockfile::LockedPackage>* packages_of(const std::optional<lock
   return it == env->packages.end() ? nullptr : &it->second;
 }
 
+// conda-lock's --filename-template for one platform. Fails with ErrorKind::usage for a token we
+// do not know, or a template without {platform} when several platforms would share one name.
+Result<std::string> explicit_name(const std::string& tmpl, const std::string& platform,
+                                  const std::string& input_hash, size_t platforms) {
+  if (tmpl.empty() || tmpl.back() == '/')
+    return Error{ErrorKind::usage, "--filename-template", "names no file"};
+  if (tmpl.size() >= 4 && tmpl.compare(tmpl.size() - 4, 4, ".yml") == 0)
+    return Error{ErrorKind::usage,
+                 "--filename-template " + tmpl,
+                 "must not end in .yml (that is the unified lock's name), as in conda-lock"};
+  if (platforms > 1 && tmpl.find("{platform}") == std::string::npos)
+    return Error{ErrorKind::usage,
+                 "--filename-template " + tmpl,
+                 "must contain {platform} when more than one platform is locked"};
+  std::string out;
+  for (size_t i = 0; i < tmpl.size(); ++i) {
+    if (tmpl[i] != '{') {
+      out += tmpl[i];
+      continue;
+    }
+    size_t close = tmpl.find('}', i);
+    std::string token = tmpl.substr(i + 1, close == std::string::npos ? close : close - i - 1);
+    if (token == "platform")
+      out += platform;
+    else if (token == "input-hash")
+      out += input_hash;
+    else if (token == "dev-dependencies")
+      out += "true";
+    else
+      return Error{
+          ErrorKind::usage,
+          "--filename-template " + tmpl,
+          "unknown token {" + token + "} (known: {platform}, {input-hash}, {dev-dependencies})"};
+    i = close;
+  }
+  return out;
+}
+
+// -o and --filename-template write into folders that exist; a typo must not create a tree.
+Result<void> output_folders_exist(const Options& options, const std::string& lock_path,
+                                  const std::vector<std::string>& platforms) {
+  std::vector<std::pair<std::string, std::string>> targets;  // option, path
+  for (Kind kind : options.kinds) {
+    if (kind == Kind::lock) {
+      targets.emplace_back("-o " + options.lockfile, lock_path);
+    } else {
+      for (const auto& platform : platforms) {
+        ENVLOCK_TRY(name, explicit_name(options.filename_template, platform, "", platforms.size()));
+        targets.emplace_back("--filename-template " + options.filename_template,
+                             absolute(name, fs::path(lock_path).parent_path().string()));
+      }
+    }
+  }
+  for (const auto& [option, path] : targets) {
+    fs::path dir = fs::path(path).parent_path();
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+      return Error{ErrorKind::usage, option, "the folder " + dir.string() + " does not exist"};
+  }
+  return Ok{};
+}
+
 // --from-prefix / --name: the lock of an existing prefix, from its conda-meta (lib/capture).
 Result<Report> run_capture(const Options& options, const std::string& cwd) {
   if (options.check || !options.update.empty() || options.platforms.size() > 1)
@@ -257,20 +409,26 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
   if (!options.from_prefix.empty() || !options.from_name.empty()) return run_capture(options, cwd);
 
   // 1. Inputs: environment files, platforms, channels, virtual packages, hash input.
-  ENVLOCK_TRY(in, read_inputs(options, cwd));
+  // 1. The existing lock, if any: what --check checks (and, run bare, the inputs it records)
+  // and what a relock keeps.
+  std::optional<lockfile::Lock> existing;
+  std::string lock_path = absolute(options.lockfile, cwd);
+  if (fs::exists(lock_path)) {
+    ENVLOCK_TRY(lock, as_input(lockfile::read_lock(lock_path)));
+    existing = std::move(lock);
+  } else if (options.check) {
+    return Error{ErrorKind::input, options.lockfile, "no such lock file to check"};
+  }
+
+  // 2. Inputs: environment files, platforms, channels, virtual packages, hash input.
+  ENVLOCK_TRY(in, read_inputs(options, cwd, options.check && existing ? &*existing : nullptr));
   Report report;
   report.lockfile = options.lockfile;
-
-  // 2. The existing lock, if any: what --check checks and what a relock keeps.
-  std::optional<lockfile::Lock> existing;
-  if (fs::exists(in.lockfile)) {
-    ENVLOCK_TRY(lock, lockfile::read_lock(in.lockfile));
-    existing = std::move(lock);
-  }
+  report.warnings = in.env.warnings;
+  report.warnings.insert(report.warnings.end(), in.warnings.begin(), in.warnings.end());
 
   // 3. --check: offline and without a solve.
   if (options.check) {
-    if (!existing) return Error{ErrorKind::input, options.lockfile, "no such lock file to check"};
     report.findings = check_lock(*existing, check_input_of(in));
     report.outcome =
         report.findings.empty() ? Report::Outcome::check_ok : Report::Outcome::check_failed;
@@ -284,6 +442,7 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
     return report;
   }
 
+  ENVLOCK_TRY_VOID(output_folders_exist(options, in.lockfile, in.platforms));
   std::optional<int64_t> exclude_newer;
   if (options.exclude_newer) {
     ENVLOCK_TRY(ms, parse_date(*options.exclude_newer));
@@ -323,7 +482,17 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
     if (before && options.update.empty() && !options.exclude_newer) {
       auto stored = existing->metadata.content_hash.find(platform);
       auto accepted = lockfile::accepted_content_hashes(in.hash_input, platform);
+      // conda-lock's hash does not see everything we solve for (specs merged across files, a
+      // spec ending in a bracket), so the kept packages must also still satisfy the specs.
+      bool still_fits = true;
       if (stored != existing->metadata.content_hash.end() && accepted.count(stored->second)) {
+        CheckInput one = check_input_of(in);
+        one.platforms = {platform};
+        for (const auto& f : check_lock(*existing, one))
+          if (f.platform == platform && f.code != "platform-extra") still_fits = false;
+      }
+      if (stored != existing->metadata.content_hash.end() && accepted.count(stored->second) &&
+          still_fits) {
         environment.packages[platform] = *before;
         auto change = compare(platform, before, *before);
         change.how = PlatformChange::How::unchanged;
@@ -338,8 +507,9 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
     for (const auto& vp : virtual_packages_for(in.virtual_packages, platform))
       request.virtual_packages.push_back(
           {vp.name, vp.version, vp.build_string.empty() ? "0" : vp.build_string});
-    request.channel_priority = options.priority == Priority::strict
-                                   ? solve::ChannelPriority::strict
+    request.channel_priority = options.priority == Priority::strict ? solve::ChannelPriority::strict
+                               : options.priority == Priority::flexible
+                                   ? solve::ChannelPriority::flexible
                                    : solve::ChannelPriority::disabled;
     request.exclude_newer_ms = exclude_newer;
     request.cache_dir = index_cache;
@@ -378,11 +548,17 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
       report.written.push_back(options.lockfile);
     } else {
       for (const auto& platform : in.platforms) {
-        std::string name = "conda-" + platform + ".lock";
-        std::string path = (fs::path(in.lockfile).parent_path() / name).string();
+        ENVLOCK_TRY(name,
+                    explicit_name(options.filename_template,
+                                  platform,
+                                  lock.metadata.content_hash[platform],
+                                  in.platforms.size()));
+        std::string path = absolute(name, fs::path(in.lockfile).parent_path().string());
         ENVLOCK_TRY_VOID(write_file_atomic(
             path, lockfile::write_explicit(lock, lockfile::k_default_environment, platform)));
-        report.written.push_back((fs::path(options.lockfile).parent_path() / name).string());
+        report.written.push_back(fs::path(name).is_absolute()
+                                     ? name
+                                     : (fs::path(options.lockfile).parent_path() / name).string());
       }
     }
   }
@@ -479,6 +655,7 @@ std::string render_json(const Report& report) {
     p["changed"] = c.changed;
     platforms.push_back(std::move(p));
   }
+  j["warnings"] = report.warnings;
   auto& findings = j["findings"] = nlohmann::ordered_json::array();
   for (const auto& f : report.findings)
     findings.push_back({{"platform", f.platform}, {"code", f.code}, {"message", f.message}});

@@ -18,8 +18,10 @@ namespace envlock::lock {
 enum class Kind { lock, explicit_files };
 /// Whether to use the network at all.
 enum class Offline { no, yes };
-/// conda's channel_priority.
-enum class Priority { strict, disabled };
+/// Whether warnings about the inputs (unknown keys) are errors.
+enum class Strict { no, yes };
+/// conda's channel_priority: strict, flexible (conda's default), disabled.
+enum class Priority { strict, flexible, disabled };
 
 /// Everything the command line can say.
 struct Options {
@@ -28,6 +30,10 @@ struct Options {
   std::vector<std::string> channels;   ///< -c; replaces the files' channels when given
   std::string lockfile = "conda-lock.yml";
   std::vector<Kind> kinds = {Kind::lock};
+  /// --filename-template: the @EXPLICIT file names, beside the lock unless absolute; tokens
+  /// {platform} (required with several platforms), {input-hash} (the platform's content hash)
+  /// and {dev-dependencies} ("true"), as conda-lock's.
+  std::string filename_template = "conda-{platform}.lock";
   bool check = false;                         ///< --check: verify, do not write
   std::vector<std::string> update;            ///< --update NAME...: relock these, hold the rest
   std::optional<std::string> exclude_newer;   ///< --exclude-newer YYYY-MM-DD[THH:MM:SS]
@@ -35,10 +41,11 @@ struct Options {
   std::vector<std::string> mirrors;           ///< --mirror ORIGINAL=MIRROR
   Offline offline = Offline::no;
   Priority priority = Priority::strict;
-  std::string cache_dir;    ///< "" = $ENVLOCK_CACHE_DIR or the XDG default
-  std::string working_dir;  ///< where relative paths are resolved; "" = cwd
-  std::string from_prefix;  ///< --from-prefix: capture this prefix (lib/capture), no solve
-  std::string from_name;    ///< --name: capture the named environment, no solve
+  Strict strict = Strict::no;  ///< --strict: an input warning is an error (exit 2)
+  std::string cache_dir;       ///< "" = $ENVLOCK_CACHE_DIR or the XDG default
+  std::string working_dir;     ///< where relative paths are resolved; "" = cwd
+  std::string from_prefix;     ///< --from-prefix: capture this prefix (lib/capture), no solve
+  std::string from_name;       ///< --name: capture the named environment, no solve
   /// Timeouts, deadline, minimum speed and the repodata size limit of every request.
   channel::HttpOptions http;
 };
@@ -66,7 +73,8 @@ struct Report {
   std::string lockfile;
   std::vector<std::string> written;  ///< files written
   std::vector<PlatformChange> platforms;
-  std::vector<Finding> findings;                             ///< check: what breaks the lock
+  std::vector<std::string> warnings;  ///< "file:line:column: why" about the inputs
+  std::vector<Finding> findings;      ///< check: what breaks the lock
   std::map<std::string, std::vector<std::string>> problems;  ///< platform → unsat explanation
 };
 

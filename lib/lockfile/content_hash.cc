@@ -223,15 +223,16 @@ std::set<std::string> accepted_content_hashes(const ContentHashInput& input,
 namespace {
 
 // conda-build's platform selectors that conda-lock honours.
+const std::map<std::string, std::set<std::string>> k_sel = {
+    {"linux-64", {"linux64", "unix", "linux"}},
+    {"linux-aarch64", {"aarch64", "unix", "linux"}},
+    {"linux-ppc64le", {"ppc64le", "unix", "linux"}},
+    {"osx-64", {"osx64", "osx", "unix"}},
+    {"osx-arm64", {"arm64", "osx", "unix"}},
+    {"win-64", {"win", "win64"}},
+};
+
 bool selector_matches(const std::string& cond, const std::string& platform) {
-  static const std::map<std::string, std::set<std::string>> k_sel = {
-      {"linux-64", {"linux64", "unix", "linux"}},
-      {"linux-aarch64", {"aarch64", "unix", "linux"}},
-      {"linux-ppc64le", {"ppc64le", "unix", "linux"}},
-      {"osx-64", {"osx64", "osx", "unix"}},
-      {"osx-arm64", {"arm64", "osx", "unix"}},
-      {"win-64", {"win", "win64"}},
-  };
   auto it = k_sel.find(platform);
   return it != k_sel.end() && it->second.count(cond) > 0;
 }
@@ -615,6 +616,18 @@ Result<ContentHashInput> content_hash_input_from_environments(
                  "pip-repositories of the environment files disagree"};
   }
   return input;
+}
+
+bool line_applies_to(const std::string& line, const std::string& platform) {
+  auto sel = line_selector(line);
+  if (!sel) return true;
+  bool commented = line.find('#', 1) != std::string::npos;
+  if (!commented) {
+    bool names_a_platform = std::any_of(
+        k_sel.begin(), k_sel.end(), [&](const auto& entry) { return entry.second.count(*sel); });
+    if (!names_a_platform) return true;
+  }
+  return selector_matches(*sel, platform);
 }
 
 }  // namespace envlock::lockfile

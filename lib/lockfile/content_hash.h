@@ -113,4 +113,11 @@ struct EnvironmentSource {
 [[nodiscard]] Result<ContentHashInput> content_hash_input_from_environments(
     const std::vector<EnvironmentSource>& sources, const std::vector<std::string>& platforms);
 
+/// Whether a dependency written on environment.yml `line` applies to `platform` under
+/// conda-lock's selectors: a `# [linux]`-style selector decides as conda-lock decides, and so
+/// does a trailing `[osx]` naming a platform selector. A trailing bracket that names no
+/// platform (`- numpy[build=py36*]`) is part of the spec, as YAML and conda read it: such a line
+/// applies everywhere (conda-lock's own reading drops it, and the content hash keeps that).
+bool line_applies_to(const std::string& line, const std::string& platform);
+
 }  // namespace envlock::lockfile

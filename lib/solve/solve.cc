@@ -591,15 +591,29 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
     }
   }
   if (request.channel_priority == ChannelPriority::strict) {
+    // A spec that names its channel ("bioconda::samtools") asks for that channel's builds even
+    // where a higher channel has the name.
+    auto asked_from = [&](const std::string& name, const RepodataSource& src) {
+      return std::any_of(request.specs.begin(), request.specs.end(), [&](const auto& ms) {
+        return ms.name == name && ms.channel && *ms.channel != "*" &&
+               (spec::channel_matches(*ms.channel, src.channel) ||
+                spec::channel_matches(*ms.channel, src.channel_url));
+      });
+    };
     for (size_t i = 0; i < kept.size(); ++i)
       std::erase_if(kept[i], [&](const spec::PackageRecord* r) {
-        return rank_of_source[i] > best_rank.at(r->name);
+        return rank_of_source[i] > best_rank.at(r->name) && !asked_from(r->name, sources[i]);
       });
   }
 
+  // libsolv prefers a higher repo priority over a higher version and falls back to a lower one
+  // only when needed: conda's flexible priority (and, after the filter above, strict). With
+  // priority disabled every repo is equal.
   std::vector<int> priority_of_source;
   for (int rank : rank_of_source)
-    priority_of_source.push_back(static_cast<int>(channel_rank.size()) - rank);
+    priority_of_source.push_back(request.channel_priority == ChannelPriority::disabled
+                                     ? 0
+                                     : static_cast<int>(channel_rank.size()) - rank);
   Counts counts{too_new, malformed};
 
   // 3. Builds that no solution can hold are left out of the pool: libsolv writes a rule for

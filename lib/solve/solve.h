@@ -22,6 +22,8 @@ namespace envlock::solve {
 /// How channel order restricts candidates (conda's `channel_priority`).
 enum class ChannelPriority {
   strict,    ///< a name found in a higher-priority channel is never taken from a lower one
+  flexible,  ///< a higher-priority channel's builds are preferred to any version of a lower
+             ///< one, which is taken only when they cannot be (conda's default)
   disabled,  ///< all channels are equal; the best version wins
 };
 

@@ -64,7 +64,36 @@ std::string pip_name(const std::string& requirement) {
   return name;
 }
 
+const char* const k_known_keys[] = {"name",
+                                    "channels",
+                                    "dependencies",
+                                    "variables",
+                                    "prefix",
+                                    "platforms",
+                                    "channel-priority",
+                                    "category",
+                                    "pip-repositories"};
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
 }  // namespace
+
+bool is_known_environment_key(std::string_view key) {
+  return std::find(std::begin(k_known_keys), std::end(k_known_keys), key) != std::end(k_known_keys);
+}
 
 std::string Dependency::source() const {
   return file + ":" + std::to_string(line) + ":" + std::to_string(column);
@@ -130,7 +159,17 @@ Result<EnvironmentSpec> parse_environment(std::string_view yaml, const std::stri
           }
         }
       }
-      // Other keys (e.g. "category", conda-lock extras) are ignored, as conda does.
+      if (!is_known_environment_key(key)) {
+        const YAML::Mark mark = entry.first.Mark();
+        std::string why = "unknown key '" + key + "' is ignored";
+        for (const char* known : k_known_keys)
+          if (edit_distance(key, known) <= 2) {
+            why += " (did you mean '" + std::string(known) + "'?)";
+            break;
+          }
+        env.warnings.push_back(file + ":" + std::to_string(mark.line + 1) + ":" +
+                               std::to_string(mark.column + 1) + ": " + why);
+      }
     }
   } catch (const YAML::Exception& e) {
     return at(file, e.mark, "invalid environment file: " + e.msg);
@@ -157,16 +196,8 @@ Result<EnvironmentSpec> load_environment_files(const std::vector<std::string>& p
         merged.platforms.push_back(platform);
       }
     }
-    for (auto& dep : env.dependencies) {
-      auto same = std::find_if(merged.dependencies.begin(),
-                               merged.dependencies.end(),
-                               [&](const Dependency& d) { return d.spec.name == dep.spec.name; });
-      if (same != merged.dependencies.end() && dep.spec.name != "*") {
-        *same = std::move(dep);
-      } else {
-        merged.dependencies.push_back(std::move(dep));
-      }
-    }
+    for (auto& dep : env.dependencies) merged.dependencies.push_back(std::move(dep));
+    for (auto& w : env.warnings) merged.warnings.push_back(std::move(w));
     if (merged.pip_source.empty()) merged.pip_source = env.pip_source;
     for (auto& req : env.pip) {
       auto same = std::find_if(merged.pip.begin(), merged.pip.end(), [&](const std::string& p) {
@@ -181,6 +212,47 @@ Result<EnvironmentSpec> load_environment_files(const std::vector<std::string>& p
     for (auto& [k, v] : env.variables) merged.variables[k] = v;
   }
   return merged;
+}
+
+Result<std::vector<Dependency>> merge_dependencies(const std::vector<Dependency>& dependencies) {
+  std::vector<Dependency> out;
+  std::map<std::string, size_t> by_name;
+  std::vector<std::vector<const Dependency*>> sources;  // per out entry: what it came from
+  for (const auto& dep : dependencies) {
+    const std::string& name = dep.spec.name;
+    bool plain_name = name.find_first_of("*?[") == std::string::npos;
+    auto it = plain_name ? by_name.find(name) : by_name.end();
+    if (it == by_name.end()) {
+      if (plain_name) by_name.emplace(name, out.size());
+      out.push_back(dep);
+      sources.push_back({&dep});
+      continue;
+    }
+    Dependency& into = out[it->second];
+    // Against each earlier spec of the name, so the message names the one it clashes with.
+    for (const Dependency* earlier : sources[it->second]) {
+      auto pair = merge(earlier->spec, dep.spec);
+      if (!pair.ok())
+        return Error::at(ErrorKind::input,
+                         dep.file,
+                         dep.line,
+                         dep.column,
+                         "'" + dep.spec.original + "' conflicts with '" + earlier->spec.original +
+                             "' at " + earlier->file + ":" + std::to_string(earlier->line) + " (" +
+                             pair.error().message + ")");
+    }
+    auto combined = merge(into.spec, dep.spec);
+    if (!combined.ok())
+      return Error::at(ErrorKind::input,
+                       dep.file,
+                       dep.line,
+                       dep.column,
+                       "'" + dep.spec.original + "' conflicts with the earlier specs of " + name +
+                           " (" + combined.error().message + ")");
+    into.spec = std::move(combined).value();
+    sources[it->second].push_back(&dep);
+  }
+  return out;
 }
 
 }  // namespace envlock::spec

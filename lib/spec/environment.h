@@ -32,19 +32,38 @@ struct EnvironmentSpec {
   std::map<std::string, std::string> variables;
   std::string prefix;
   std::vector<std::string> platforms;  ///< conda-lock's optional "platforms:" key
+  /// "file:line:column: why" for what is read but not used, e.g. a top-level key that no
+  /// environment file has (`dependncies:`).
+  std::vector<std::string> warnings;
 };
 
-/// Parses environment.yml text; `source_name` is used in errors. Fails with ErrorKind::input
+/// The top-level keys an environment file may have: conda's (name, channels, dependencies,
+/// variables, prefix), conda-lock's (platforms, category, pip-repositories) and
+/// channel-priority.
+bool is_known_environment_key(std::string_view key);
+
+/// Parses environment.yml text; `source_name` is used in errors. An unknown top-level key is a
+/// warning (with the nearest known key when one is close). Fails with ErrorKind::input
 /// and "source:line:column" for YAML syntax errors, wrong node types (e.g. channels not a
 /// list), unknown dependency forms, and invalid match specs.
 [[nodiscard]] Result<EnvironmentSpec> parse_environment(std::string_view yaml,
                                                         const std::string& source_name);
 
-/// Reads and merges files in order, as conda-lock does: channels are unioned keeping first
-/// appearance order; a later dependency with the same package name replaces the earlier one
-/// in its place; pip requirements likewise by requirement name; variables of later files
-/// override; name and prefix come from the last file that sets them. Fails with ErrorKind::io
-/// for unreadable files and ErrorKind::input as parse_environment.
+/// Reads and merges files in order: channels are unioned keeping first appearance order;
+/// every conda dependency of every file is kept, in order (merge_dependencies combines the
+/// ones of one name); pip requirements of a later file replace earlier ones by requirement
+/// name; variables of later files override; name and prefix come from the last file that sets
+/// them. Fails with ErrorKind::io for unreadable files and ErrorKind::input as
+/// parse_environment.
 [[nodiscard]] Result<EnvironmentSpec> load_environment_files(const std::vector<std::string>& paths);
+
+/// conda's MatchSpec.merge over a dependency list: one Dependency per package name, in
+/// first-mention order and at its first place, whose spec satisfies every spec of that name
+/// ("numpy >=1.10" and "numpy <1.12" give "numpy >=1.10,<1.12"). Specs without a plain name
+/// ("*", globs) are kept as they are. Fails with ErrorKind::input at the later entry's
+/// file:line:column naming the earlier one's file:line when two specs of one name cannot
+/// hold together (see spec::merge).
+[[nodiscard]] Result<std::vector<Dependency>> merge_dependencies(
+    const std::vector<Dependency>& dependencies);
 
 }  // namespace envlock::spec

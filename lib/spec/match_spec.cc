@@ -696,3 +696,165 @@ std::string MatchSpec::str() const {
 }
 
 }  // namespace envlock::spec
+
+namespace envlock::spec {
+namespace {
+
+// The leaves of an and-only version spec, or nullopt when it has an "or" or a kind of leaf
+// whose extent we do not reason about.
+std::optional<std::vector<const VersionSpec*>> and_leaves(const VersionSpec& v) {
+  using Op = VersionSpec::Op;
+  std::vector<const VersionSpec*> out;
+  std::vector<const VersionSpec*> todo{&v};
+  while (!todo.empty()) {
+    const VersionSpec* s = todo.back();
+    todo.pop_back();
+    switch (s->op()) {
+      case Op::all_of:
+        for (const auto& c : s->children()) todo.push_back(&c);
+        break;
+      case Op::any:
+        break;
+      case Op::eq:
+      case Op::lt:
+      case Op::le:
+      case Op::gt:
+      case Op::ge:
+      case Op::starts_with:
+        out.push_back(s);
+        break;
+      default:
+        return std::nullopt;
+    }
+  }
+  return out;
+}
+
+// True only when no version can satisfy both specs. Two arguments: prefix pins ("=3.6",
+// "3.6.*", "==3.6.1") that neither contains the other's operand of, and bounds (==, <, <=, >,
+// >=) whose intersection is empty. Anything else is left to the solver.
+bool disjoint(const VersionSpec& a, const VersionSpec& b) {
+  using Op = VersionSpec::Op;
+  auto la = and_leaves(a), lb = and_leaves(b);
+  if (!la || !lb) return false;
+  std::vector<const VersionSpec*> all = *la;
+  all.insert(all.end(), lb->begin(), lb->end());
+  for (const VersionSpec* x : all) {
+    if (x->op() != Op::eq && x->op() != Op::starts_with) continue;
+    for (const VersionSpec* y : all) {
+      if (y->op() != Op::eq && y->op() != Op::starts_with) continue;
+      if (!x->contains(y->version()) && !y->contains(x->version())) return true;
+    }
+  }
+  // Bounds: the highest lower bound against the lowest upper bound (no prefix pins here,
+  // since a prefix admits pre-releases below its operand).
+  const Version* lo = nullptr;
+  bool lo_open = false;
+  const Version* hi = nullptr;
+  bool hi_open = false;
+  for (const VersionSpec* x : all) {
+    const Version& v = x->version();
+    Op op = x->op();
+    if (op == Op::starts_with) continue;
+    if (op == Op::gt || op == Op::ge || op == Op::eq) {
+      bool open = op == Op::gt;
+      if (!lo || v > *lo || (v == *lo && open)) lo = &v, lo_open = open;
+    }
+    if (op == Op::lt || op == Op::le || op == Op::eq) {
+      bool open = op == Op::lt;
+      if (!hi || v < *hi || (v == *hi && open)) hi = &v, hi_open = open;
+    }
+  }
+  if (!lo || !hi) return false;
+  return *lo > *hi || (*lo == *hi && (lo_open || hi_open));
+}
+
+template <class T>
+Result<void> same_field(const char* what, std::optional<T>& into, const std::optional<T>& other,
+                        const std::string& (*text)(const T&)) {
+  if (!other) return Ok{};
+  if (!into) {
+    into = other;
+    return Ok{};
+  }
+  if (text(*into) != text(*other))
+    return Error{
+        ErrorKind::input, "", std::string(what) + " " + text(*into) + " vs " + text(*other)};
+  return Ok{};
+}
+
+const std::string& plain(const std::string& s) {
+  return s;
+}
+const std::string& matcher_text(const StringMatcher& m) {
+  return m.str();
+}
+const std::string& number_text(const BuildNumberSpec& b) {
+  return b.str();
+}
+
+}  // namespace
+
+Result<MatchSpec> merge(const MatchSpec& a, const MatchSpec& b) {
+  if (a.name != b.name)
+    return Error{ErrorKind::input, "", "different names " + a.name + " and " + b.name};
+  MatchSpec out = a;
+  out.original.clear();
+  if (b.version && !b.version->is_any()) {
+    if (!out.version || out.version->is_any()) {
+      out.version = b.version;
+    } else if (out.version->str() != b.version->str()) {
+      if (disjoint(*out.version, *b.version))
+        return Error{ErrorKind::input,
+                     "",
+                     "no version is both " + out.version->str() + " and " + b.version->str()};
+      auto group = [](const VersionSpec& v) {
+        return v.op() == VersionSpec::Op::any_of ? "(" + v.str() + ")" : v.str();
+      };
+      auto both = VersionSpec::parse(group(*out.version) + "," + group(*b.version));
+      if (!both.ok()) return both.take_error();
+      out.version = std::move(both).value();
+    }
+  }
+  if (b.build && !b.build->is_any()) {
+    if (!out.build || out.build->is_any()) {
+      out.build = b.build;
+    } else if (out.build->str() != b.build->str()) {
+      // An exact build inside the other's glob is the exact build; anything else conda refuses.
+      if (out.build->is_exact() && b.build->matches(out.build->str())) {
+      } else if (b.build->is_exact() && out.build->matches(b.build->str())) {
+        out.build = b.build;
+      } else {
+        return Error{ErrorKind::input, "", "builds " + out.build->str() + " and " + b.build->str()};
+      }
+    }
+  }
+  ENVLOCK_TRY_VOID(same_field("build numbers", out.build_number, b.build_number, number_text));
+  if (out.channel == "*") out.channel.reset();
+  if (b.channel != "*") ENVLOCK_TRY_VOID(same_field("channels", out.channel, b.channel, plain));
+  ENVLOCK_TRY_VOID(same_field("subdirs", out.subdir, b.subdir, plain));
+  ENVLOCK_TRY_VOID(same_field("namespaces", out.namespace_, b.namespace_, plain));
+  ENVLOCK_TRY_VOID(same_field("md5 hashes", out.md5, b.md5, plain));
+  ENVLOCK_TRY_VOID(same_field("sha256 hashes", out.sha256, b.sha256, plain));
+  ENVLOCK_TRY_VOID(same_field("URLs", out.url, b.url, plain));
+  ENVLOCK_TRY_VOID(same_field("file names", out.fn, b.fn, plain));
+  ENVLOCK_TRY_VOID(same_field("licenses", out.license, b.license, matcher_text));
+  ENVLOCK_TRY_VOID(
+      same_field("license families", out.license_family, b.license_family, matcher_text));
+  ENVLOCK_TRY_VOID(same_field("conditions", out.when, b.when, plain));
+  // Feature sets unite, as conda's FeatureMatch.merge does.
+  auto unite = [](std::optional<std::vector<std::string>>& into,
+                  const std::optional<std::vector<std::string>>& other) {
+    if (!other) return;
+    if (!into) into.emplace();
+    into->insert(into->end(), other->begin(), other->end());
+    std::sort(into->begin(), into->end());
+    into->erase(std::unique(into->begin(), into->end()), into->end());
+  };
+  unite(out.track_features, b.track_features);
+  unite(out.features, b.features);
+  out.optional = a.optional && b.optional;
+  return out;
+}
+
+}  // namespace envlock::spec

@@ -58,6 +58,15 @@ struct MatchSpec {
   bool is_name_only() const;
 };
 
+/// conda's MatchSpec.merge of two specs for one package name: unset fields take the other's
+/// value, versions combine as "both" (">=1.10" and "<1.12" give ">=1.10,<1.12"), equal fields
+/// stay. Fails with ErrorKind::input ("why", no place) when the two cannot hold together: other
+/// names, different channels, subdirs, hashes, URLs, file names or build numbers, builds that
+/// differ (unless one is a glob the other's exact build matches), and versions that provably
+/// share no version (pins such as "3.6.*" and "3.7.*", or ranges such as ">=2" and "<1").
+/// Version sets that may still meet are combined and left for the solver to judge.
+[[nodiscard]] Result<MatchSpec> merge(const MatchSpec& a, const MatchSpec& b);
+
 /// The canonical channel name and subdir conda derives from a channel string:
 /// "https://conda.anaconda.org/conda-forge/linux-64" -> ("conda-forge", "linux-64"),
 /// "pkgs/main" and "https://repo.anaconda.com/pkgs/main" -> "defaults", other URLs stay URLs.

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -39,7 +40,46 @@ std::string parent_dir(const std::string& path) {
   return path.substr(0, slash);
 }
 
+// The temporary files being written, for remove_unfinished_temporaries() in a signal handler:
+// fixed slots, no allocation; a slot is read only once its path is complete.
+constexpr int k_slots = 32;
+enum SlotState : int { k_free, k_filling, k_ready };
+struct TemporarySlot {
+  std::atomic<int> state{k_free};
+  char path[4096];
+};
+TemporarySlot g_temporaries[k_slots];
+
+class TemporaryRegistration {
+ public:
+  explicit TemporaryRegistration(const std::string& path) {
+    if (path.size() >= sizeof(TemporarySlot::path)) return;
+    for (int i = 0; i < k_slots; ++i) {
+      int expected = k_free;
+      if (g_temporaries[i].state.compare_exchange_strong(expected, k_filling)) {
+        std::memcpy(g_temporaries[i].path, path.c_str(), path.size() + 1);
+        g_temporaries[i].state.store(k_ready);
+        m_slot = i;
+        return;
+      }
+    }
+  }
+  TemporaryRegistration(const TemporaryRegistration&) = delete;
+  TemporaryRegistration& operator=(const TemporaryRegistration&) = delete;
+  ~TemporaryRegistration() {
+    if (m_slot >= 0) g_temporaries[m_slot].state.store(k_free);
+  }
+
+ private:
+  int m_slot = -1;
+};
+
 }  // namespace
+
+void remove_unfinished_temporaries() noexcept {
+  for (auto& slot : g_temporaries)
+    if (slot.state.load() == k_ready) ::unlink(slot.path);
+}
 
 Error io_error(const std::string& path, const std::string& action, int errnum) {
   return Error{ErrorKind::io, path, action + ": " + std::strerror(errnum)};
@@ -84,6 +124,7 @@ Result<void> write_file_atomic(const std::string& path, std::string_view content
                                Durability durability) {
   std::random_device rd;
   std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
+  TemporaryRegistration registration(tmp);
   FdCloser fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (fd.get() < 0) return io_error(tmp, "cannot create", errno);
   auto fail = [&](const char* action) {

@@ -25,6 +25,10 @@ enum class Durability { fsync, no_fsync };
 Result<void> write_file_atomic(const std::string& path, std::string_view content,
                                Durability durability = Durability::fsync);
 
+/// Removes the temporary files of write_file_atomic calls still in progress (their targets are
+/// untouched). Async-signal-safe: for a signal handler that is about to end the process.
+void remove_unfinished_temporaries() noexcept;
+
 /// An Error for a failed system call on `path`, with strerror(errno) as the reason.
 Error io_error(const std::string& path, const std::string& action, int errnum);
 

@@ -5,9 +5,30 @@
 #include <csignal>
 #include <iostream>
 
+#include <signal.h>
+#include <unistd.h>
+
 #include "lib/util/errors.h"
+#include "lib/util/file.h"
 
 namespace envlock::cli {
+namespace {
+
+// SIGINT and SIGTERM end every tool alike: unfinished outputs removed, exit 130.
+void on_interrupt(int) {
+  remove_unfinished_temporaries();
+  ::_exit(static_cast<int>(ExitCode::interrupted));
+}
+
+}  // namespace
+
+void exit_130_on_interrupt() {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+}
 
 std::string version_line() {
   return "envlock 0.1.0";
@@ -38,6 +59,7 @@ std::optional<int> parse(CLI::App& app, const std::string& tool, std::vector<std
 }
 
 int guarded(const std::string& tool, const std::function<int()>& body) {
+  exit_130_on_interrupt();
   try {
     return body();
   } catch (const CLI::CallForHelp& e) {

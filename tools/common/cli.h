@@ -17,10 +17,14 @@ std::string version_line();
 using Command = std::function<int(const std::string& tool, std::vector<std::string> args)>;
 
 /// Runs `body` and is the one place where exceptions become messages on stderr and exit
-/// codes: ToolError → its code, anything else → 2 with "internal error". SIGINT/SIGTERM keep
-/// their default action (the shell reports 130), except in tools that must clean up first
-/// (install installs its own handlers and exits 130 itself).
+/// codes: ToolError → its code, anything else → 2 with "internal error". Installs
+/// exit_130_on_interrupt() first; a tool that must finish a critical step (install) replaces
+/// those handlers with its own, which also exit 130.
 int guarded(const std::string& tool, const std::function<int()>& body);
+
+/// SIGINT and SIGTERM end the process with exit code 130 after removing the temporary files of
+/// unfinished atomic writes (so no partial output is left behind).
+void exit_130_on_interrupt();
 
 /// Parses `args` (in order, without the program name) into `app`. Returns nullopt when the
 /// command should run; otherwise the exit code after printing help (stdout, 0) or a usage

@@ -35,6 +35,11 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
     app.add_option(
            "-k,--kind", kinds, "lock (conda-lock.yml) and/or explicit (conda-<platform>.lock)")
         ->check(CLI::IsMember({"lock", "explicit"}));
+    app.add_option("--filename-template",
+                   o.filename_template,
+                   "names of the -k explicit files, beside the lock: {platform}, {input-hash}, "
+                   "{dev-dependencies}")
+        ->capture_default_str();
     app.add_flag("--check",
                  o.check,
                  "exit 1 if the lock no longer satisfies the inputs (no network, no solve)");
@@ -49,11 +54,18 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
         "--mirror",
         o.mirrors,
         "ORIGINAL=MIRROR: fetch ORIGINAL's packages from MIRROR; the lock keeps ORIGINAL");
-    app.add_option("--channel-priority", priority, "strict or disabled")
-        ->check(CLI::IsMember({"strict", "disabled"}));
+    app.add_option("--channel-priority",
+                   priority,
+                   "strict (default), flexible (conda's default: a lower channel only when "
+                   "needed) or disabled (channels are equal)")
+        ->check(CLI::IsMember({"strict", "flexible", "disabled"}));
     app.add_option("--cache-dir",
                    o.cache_dir,
                    "repodata cache (default: $ENVLOCK_CACHE_DIR or ~/.cache/envlock)");
+    bool strict = false;
+    app.add_flag("--strict",
+                 strict,
+                 "treat input warnings (an unknown environment.yml key) as errors (exit 2)");
     app.add_flag("--offline", offline, "use cached repodata only");
     app.add_option("--timeout",
                    timeout,
@@ -72,7 +84,10 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
         o.kinds.push_back(k == "lock" ? lock::Kind::lock : lock::Kind::explicit_files);
     }
     o.offline = offline ? lock::Offline::yes : lock::Offline::no;
-    o.priority = priority == "strict" ? lock::Priority::strict : lock::Priority::disabled;
+    o.strict = strict ? lock::Strict::yes : lock::Strict::no;
+    o.priority = priority == "strict"     ? lock::Priority::strict
+                 : priority == "flexible" ? lock::Priority::flexible
+                                          : lock::Priority::disabled;
     if (const char* wd = std::getenv("BUILD_WORKING_DIRECTORY")) o.working_dir = wd;  // bazel run
     o.http.connect_timeout = o.http.read_timeout =
         std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000));
@@ -82,6 +97,8 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
     if (::isatty(STDERR_FILENO))
       progress = [](const std::string& line) { std::cerr << line << "\n"; };
     auto report = value_or_throw(lock::run(o, progress));
+    for (const auto& w : report.warnings)
+      std::cerr << "envlock " << tool << ": warning: " << w << "\n";
     std::cout << (json ? lock::render_json(report) : lock::render_text(report));
     return lock::exit_code(report);
   });

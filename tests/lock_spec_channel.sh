@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# A channel-qualified spec (`low::libfoo`) whose channel is not among the channels: as conda
+# does, the channel is added after the listed ones and the lock says so on stderr (file:line:
+# column); the spec's channel is honoured even under strict priority where a listed channel
+# has the name too; a channel that cannot be used is exit 2 naming the spec and its place.
+source "$(dirname "$0")/lock_common.sh"
+
+cut_channel() {  # cut_channel DEST KEEP-REGEX: the demo repodata with only matching files
+  python3 - "$DEMO_CHANNEL" "$1" "$2" <<'PY'
+import json, os, re, sys
+src, dest, keep = sys.argv[1], sys.argv[2], re.compile(sys.argv[3])
+for subdir in ("linux-64", "noarch"):
+    data = json.load(open(os.path.join(src, subdir, "repodata.json")))
+    for key in ("packages", "packages.conda"):
+        data[key] = {fn: r for fn, r in data.get(key, {}).items() if keep.search(fn)}
+    os.makedirs(os.path.join(dest, subdir), exist_ok=True)
+    json.dump(data, open(os.path.join(dest, subdir, "repodata.json"), "w"))
+PY
+}
+cut_channel "$scratch/high" '^(libfoo-1\.2\.0-h1234567_0|zlib)'
+cut_channel "$scratch/low" '^libfoo-1\.0\.0'
+env="$scratch/environment.yml"
+lock="$scratch/conda-lock.yml"
+lock_it() { rm -f "$lock"; run "$LOCK" -f "$env" -p linux-64 -o "$lock" --cache-dir "$scratch/cache" "$@"; }
+
+printf 'channels:\n  - file://%s\ndependencies:\n  - zlib\n  - file://%s::libfoo\n' \
+  "$scratch/high" "$scratch/low" >"$env"
+for priority in strict flexible; do
+  lock_it --channel-priority "$priority"
+  expect_rc 0
+  expect_in err "envlock lock: warning: $env:5:5: channel file://$scratch/low of 'file://$scratch/low::libfoo' is not among the channels; added after them, as conda does"
+  expect_in out "+ libfoo 1.0.0"
+  grep -qF "url: file://$scratch/low/linux-64/libfoo-1.0.0" "$lock"
+done
+# The lock records the listed channels only (conda-lock's content hash covers those).
+grep -qF -- "- url: file://$scratch/high" "$lock"
+! grep -qF -- "- url: file://$scratch/low" "$lock"
+run "$LOCK" -f "$env" -p linux-64 -o "$lock" --check
+expect_rc 0
+
+# Listed, but below a channel that has the name: strict priority still takes the asked one.
+printf 'channels:\n  - file://%s\n  - file://%s\ndependencies:\n  - file://%s::libfoo\n' \
+  "$scratch/high" "$scratch/low" "$scratch/low" >"$env"
+lock_it
+expect_rc 0
+expect_in out "+ libfoo 1.0.0"
+[ ! -s "$scratch/err" ]
+
+# A channel that cannot be used.
+printf 'channels:\n  - file://%s\ndependencies:\n  - zlib\n  - ftp://example.org/ch::libfoo\n' \
+  "$scratch/high" >"$env"
+lock_it
+expect_rc 2
+expect_in err "envlock lock: error: $env:5:5: 'ftp://example.org/ch::libfoo' names channel ftp://example.org/ch, which is not among the channels and cannot be used"
+[ ! -e "$lock" ]
+echo PASS
