@@ -92,6 +92,7 @@ no_secret "$scratch/vars"
 
 # 4. A wrong password: exit 4, the message names the redacted URL only.
 env_with_channel "http://alice:$secret-wrong@$host" "$scratch/wrong.yml"
+mkdir -p "$scratch/wrong"
 run "$LOCK" -f "$scratch/wrong.yml" -p linux-64 -o "$scratch/wrong/conda-lock.yml" \
   --cache-dir "$scratch/cache5"
 expect_rc 4

@@ -16,6 +16,7 @@ lock_against() {
   start_server "$DEMO_CHANNEL" "${faults[@]}"
   url=$server_url
   n=$((n + 1))
+  mkdir -p "$scratch/$n"
   run "$LOCK" -f "$scratch/environment.yml" -c "$url" -p linux-64 \
     -o "$scratch/$n/conda-lock.yml" --cache-dir "$scratch/cache$n" "$@"
   stop_server "$server_pid"

@@ -13,6 +13,7 @@
 #include "lib/channel/identity.h"
 #include "lib/lockfile/lockfile.h"
 #include "lib/spec/version.h"
+#include "lib/util/parallel.h"
 
 namespace envlock::diff {
 
@@ -628,13 +629,14 @@ Result<DiffReport> diff_locks(const lockfile::Lock& old_lock, const std::string&
 Result<DiffReport> diff_files(const std::string& old_path, const std::string& new_path,
                               const Filter& filter) {
   // The two reads are independent; on two cores they overlap almost fully.
-  std::optional<Result<lockfile::Lock>> old_lock;
-  std::thread reader([&] { old_lock.emplace(lockfile::read_lock(old_path)); });
-  Result<lockfile::Lock> new_lock = lockfile::read_lock(new_path);
-  reader.join();
+  std::optional<Result<lockfile::Lock>> old_lock, new_lock;
+  parallel_for(2, 2, [&](size_t i) {
+    if (i == 0) old_lock.emplace(lockfile::read_lock(old_path));
+    if (i == 1) new_lock.emplace(lockfile::read_lock(new_path));
+  });
   if (!old_lock->ok()) return as_input_error(old_lock->take_error());
-  if (!new_lock.ok()) return as_input_error(new_lock.take_error());
-  return diff_locks(old_lock->value(), old_path, *new_lock, new_path, filter);
+  if (!new_lock->ok()) return as_input_error(new_lock->take_error());
+  return diff_locks(old_lock->value(), old_path, new_lock->value(), new_path, filter);
 }
 
 }  // namespace envlock::diff

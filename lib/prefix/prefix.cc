@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "lib/util/file.h"
+#include "lib/util/parallel.h"
 #include "lib/util/text.h"
 
 namespace fs = std::filesystem;
@@ -473,17 +474,12 @@ Result<PrefixState> read_conda_meta(const std::string& prefix_dir) {
   std::vector<std::optional<Result<PrefixRecord>>> results(names.size());
   unsigned jobs = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
   if (names.size() < 64) jobs = 1;
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    simdjson::dom::parser parser;
-    for (size_t i = next++; i < names.size(); i = next++) {
+  const size_t block = (names.size() + jobs - 1) / jobs;
+  parallel_for(jobs, jobs, [&](size_t t) {
+    simdjson::dom::parser parser;  // one per thread: a block of records each
+    for (size_t i = t * block; i < std::min(names.size(), (t + 1) * block); ++i)
       results[i].emplace(read_record_with(parser, meta + "/" + names[i]));
-    }
-  };
-  std::vector<std::thread> threads;
-  for (unsigned t = 1; t < jobs; ++t) threads.emplace_back(work);
-  work();
-  for (auto& t : threads) t.join();
+  });
   for (auto& result : results) {
     if (!result->ok()) return result->take_error();
     state.records.push_back(std::move(*result).value());

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "lib/util/file.h"
+#include "lib/util/parallel.h"
 
 namespace envlock::prefix {
 
@@ -93,20 +94,16 @@ Result<std::vector<PrefixRecord>> read_record_summaries(const std::string& prefi
   std::sort(files.begin(), files.end());
 
   std::vector<std::optional<Result<PrefixRecord>>> results(files.size());
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    simdjson::ondemand::parser parser;
-    std::string buffer;
-    for (size_t i = next++; i < files.size(); i = next++) {
-      results[i] = read_summary(parser, files[i], buffer);
-    }
-  };
   size_t n_threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
   n_threads = std::min(n_threads, std::max<size_t>(1, files.size() / 64));
-  std::vector<std::thread> threads;
-  for (size_t t = 1; t < n_threads; ++t) threads.emplace_back(worker);
-  worker();
-  for (auto& t : threads) t.join();
+  // One parser per thread: a block of records each, handed out in order.
+  const size_t block = (files.size() + n_threads - 1) / n_threads;
+  parallel_for(n_threads, static_cast<unsigned>(n_threads), [&](size_t t) {
+    simdjson::ondemand::parser parser;
+    std::string buffer;
+    for (size_t i = t * block; i < std::min(files.size(), (t + 1) * block); ++i)
+      results[i] = read_summary(parser, files[i], buffer);
+  });
 
   std::vector<PrefixRecord> out;
   out.reserve(files.size());

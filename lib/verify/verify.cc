@@ -19,6 +19,7 @@
 #include "lib/prefix/summary.h"
 #include "lib/spec/platform.h"
 #include "lib/util/file.h"
+#include "lib/util/parallel.h"
 
 namespace fs = std::filesystem;
 
@@ -100,22 +101,14 @@ bool holds_prefix(const std::string& path, const std::vector<std::string>& prefi
 void run_hash_jobs(std::vector<HashJob>& jobs, unsigned threads) {
   if (jobs.empty()) return;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(std::min<size_t>(threads, jobs.size()));
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i = next++; i < jobs.size(); i = next++) {
-      auto digest = hash::digest_file(jobs[i].absolute, {hash::Algorithm::sha256});
-      if (digest.ok()) {
-        jobs[i].digest = std::move(digest).value();
-      } else {
-        jobs[i].error = digest.error().message;
-      }
+  parallel_for(jobs.size(), threads, [&](size_t i) {
+    auto digest = hash::digest_file(jobs[i].absolute, {hash::Algorithm::sha256});
+    if (digest.ok()) {
+      jobs[i].digest = std::move(digest).value();
+    } else {
+      jobs[i].error = digest.error().message;
     }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  });
 }
 
 // Top-level names that belong to conda's bookkeeping, never to a package.
