@@ -339,6 +339,108 @@ std::vector<solv::Id> feature_tainted(solv::Pool& pool, const std::vector<solv::
   return out;
 }
 
+// The preference among builds that libsolv sees as equal up to the build string (same name,
+// version and build number), in the order conda, mamba and rattler agree on: a build for a
+// platform before a noarch one (conda), then the build whose dependencies allow the higher
+// versions (mamba, rattler; conda reaches the same through its version metrics of every
+// package), then the newer timestamp, then the larger build string (conda's
+// Resolve.version_key). Returns, per record in such a group, its rank (1 = least preferred);
+// records alone in their group are absent.
+class TieRanks {
+ public:
+  explicit TieRanks(const std::vector<std::vector<const spec::PackageRecord*>>& kept) {
+    std::unordered_map<std::string_view, std::vector<const spec::PackageRecord*>> groups;
+    std::string key;
+    for (const auto& records : kept) {
+      for (const auto* r : records) {
+        m_by_name[r->name].push_back(r);
+        key = r->name + '\0' + r->version + '\0' + std::to_string(r->build_number);
+        auto it = m_keys.emplace(key).first;
+        groups[*it].push_back(r);
+      }
+    }
+    for (auto& [_, members] : groups)
+      if (members.size() > 1) rank(members);
+  }
+
+  uint32_t of(const spec::PackageRecord* r) const {
+    auto it = m_rank.find(r);
+    return it == m_rank.end() ? 0 : it->second;
+  }
+
+ private:
+  // Groups larger than this skip the dependency vote (it costs a comparison per pair).
+  static constexpr size_t k_max_vote_group = 64;
+
+  void rank(std::vector<const spec::PackageRecord*>& members) {
+    const size_t n = members.size();
+    // A vote over pairs, counted per build, instead of a sort: the vote is not transitive.
+    std::vector<int> wins(n, 0);
+    if (n <= k_max_vote_group) {
+      for (size_t a = 0; a < n; ++a)
+        for (size_t b = a + 1; b < n; ++b) {
+          int c = dependency_vote(*members[a], *members[b]);
+          if (c > 0) ++wins[a];
+          if (c < 0) ++wins[b];
+        }
+    }
+    std::vector<size_t> order(n);
+    for (size_t k = 0; k < n; ++k) order[k] = k;
+    auto platform = [](const spec::PackageRecord* r) { return r->noarch.empty() ? 1 : 0; };
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      const auto *ra = members[a], *rb = members[b];
+      if (platform(ra) != platform(rb)) return platform(ra) < platform(rb);
+      if (wins[a] != wins[b]) return wins[a] < wins[b];
+      if (ra->timestamp != rb->timestamp) return ra->timestamp < rb->timestamp;
+      if (ra->build != rb->build) return ra->build < rb->build;
+      return ra->fn < rb->fn;
+    });
+    for (size_t k = 0; k < n; ++k) m_rank[members[order[k]]] = static_cast<uint32_t>(k + 1);
+  }
+
+  // > 0 when `a`'s dependencies allow higher versions than `b`'s, < 0 for the reverse: one vote
+  // per dependency name both have (with different specs), for the side whose spec reaches the
+  // higher version; a spec nothing satisfies loses to one something does.
+  int dependency_vote(const spec::PackageRecord& a, const spec::PackageRecord& b) {
+    int votes = 0;
+    for (const auto& da : a.depends) {
+      std::string name = spec::dependency_name(da);
+      for (const auto& db : b.depends) {
+        if (spec::dependency_name(db) != name) continue;
+        if (da != db) {
+          const spec::Version* va = highest(da);
+          const spec::Version* vb = highest(db);
+          if (va && (!vb || *vb < *va)) ++votes;
+          if (vb && (!va || *va < *vb)) --votes;
+        }
+        break;
+      }
+    }
+    return votes;
+  }
+
+  // The highest version among the records a dependency spec accepts (null: none).
+  const spec::Version* highest(const std::string& dep) {
+    auto [it, fresh] = m_highest.emplace(dep, nullptr);
+    if (!fresh) return it->second;
+    auto ms = spec::MatchSpec::parse(dep);
+    if (!ms.ok()) return nullptr;
+    auto named = m_by_name.find(ms->name);
+    if (named == m_by_name.end()) return nullptr;
+    const spec::Version* best = nullptr;
+    for (const auto* r : named->second) {
+      const spec::Version* v = r->parsed_version();
+      if (v && (!best || *best < *v) && ms->matches(*r)) best = v;
+    }
+    return it->second = best;
+  }
+
+  std::unordered_set<std::string> m_keys;
+  std::unordered_map<std::string, std::vector<const spec::PackageRecord*>> m_by_name;
+  std::unordered_map<std::string, const spec::Version*> m_highest;
+  std::unordered_map<const spec::PackageRecord*, uint32_t> m_rank;
+};
+
 // Names a spec can leave without candidates, for messages.
 struct Counts {
   const std::unordered_map<std::string, size_t>& too_new;    // hidden by the date
@@ -357,12 +459,14 @@ struct Universe {
   Universe(const std::vector<RepodataSource>& sources,
            const std::vector<std::vector<const spec::PackageRecord*>>& kept,
            const std::vector<int>& priority_of_source,
-           const std::vector<VirtualPackage>& virtual_packages) {
+           const std::vector<VirtualPackage>& virtual_packages, const TieRanks& ties) {
     repos.reserve(sources.size() + 1);
+    std::set<std::string> features;
     for (size_t i = 0; i < sources.size(); ++i) {
       repos.emplace_back(pool, sources[i].channel + "/" + sources[i].subdir, static_cast<int>(i));
       repos.back().set_priority(priority_of_source[i]);
-      add(repos.back(), kept[i]);
+      add(repos.back(), kept[i], &ties);
+      for (const auto* r : kept[i]) features.insert(r->features.begin(), r->features.end());
     }
     for (const auto& vp : virtual_packages) {
       spec::PackageRecord r;
@@ -371,10 +475,21 @@ struct Universe {
       r.build = vp.build.empty() ? "0" : vp.build;
       virtual_records.push_back(std::move(r));
     }
+    // conda's legacy `features: X` needs the feature tracked: conda answers it with a record
+    // "X@" (always available, track_features X) that it penalises as any tracked feature.
+    for (const auto& feature : features) {
+      if (feature.empty()) continue;
+      spec::PackageRecord r;
+      r.name = feature + "@";
+      r.version = "0";
+      r.build = "0";
+      r.track_features = {feature};
+      virtual_records.push_back(std::move(r));
+    }
     first_virtual = static_cast<solv::Id>(pool.solvable_count());
     std::vector<const spec::PackageRecord*> pointers;
     for (const auto& r : virtual_records) pointers.push_back(&r);
-    add(repos.emplace_back(pool, "@virtual", -1), pointers);
+    add(repos.emplace_back(pool, "@virtual", -1), pointers, nullptr);
     record_of.resize(static_cast<size_t>(pool.solvable_count()), nullptr);
     pool.create_whatprovides();
   }
@@ -393,9 +508,15 @@ struct Universe {
   }
 
  private:
-  void add(solv::Repo& repo, const std::vector<const spec::PackageRecord*>& records) {
+  void add(solv::Repo& repo, const std::vector<const spec::PackageRecord*>& records,
+           const TieRanks* ties) {
     if (records.empty()) return;
-    solv::Id first = repo.add_records(records);
+    std::vector<uint32_t> ranks;
+    if (ties) {
+      ranks.reserve(records.size());
+      for (const auto* r : records) ranks.push_back(ties->of(r));
+    }
+    solv::Id first = repo.add_records(records, ranks);
     record_of.resize(static_cast<size_t>(first) + records.size(), nullptr);
     for (size_t k = 0; k < records.size(); ++k)
       record_of[static_cast<size_t>(first) + k] = records[k];
@@ -463,6 +584,7 @@ Result<Outcome> solve_in(Universe& u, const Request& request, const Counts& coun
   //    accepts, so bracket keys, channels and build globs mean exactly what conda means.
   solv::Request jobs;
   std::vector<solv::Id> roots;
+  std::set<std::string> requested_features;
   std::vector<std::string> job_names;
   std::vector<std::string> missing;
   for (const auto& ms : request.specs) {
@@ -483,6 +605,16 @@ Result<Outcome> solve_in(Universe& u, const Request& request, const Counts& coun
       continue;
     }
     roots.insert(roots.end(), candidates.begin(), candidates.end());
+    // A feature every candidate of a requested spec tracks (`nomkl`) is in the solution
+    // anyway; conda counts each feature once, so it costs nothing more elsewhere.
+    std::set<std::string> common(u.record(candidates.front()).track_features.begin(),
+                                 u.record(candidates.front()).track_features.end());
+    for (solv::Id p : candidates)
+      std::erase_if(common, [&](const std::string& f) {
+        const auto& tf = u.record(p).track_features;
+        return std::find(tf.begin(), tf.end(), f) == tf.end();
+      });
+    requested_features.insert(common.begin(), common.end());
     jobs.install_one_of(std::move(candidates));
     job_names.push_back(spec_text(ms));
   }
@@ -515,10 +647,15 @@ Result<Outcome> solve_in(Universe& u, const Request& request, const Counts& coun
   // 7. conda deprioritises track_features (e.g. the `nomkl` blas). libsolv already prefers a
   //    candidate without features, but not a build that merely *depends* on one; such builds
   //    are disfavoured when a build of the same name and version without that taint exists.
-  std::vector<solv::Id> featured;
-  for (solv::Id p = 0; p < u.first_virtual; ++p)
-    if (u.record_of[static_cast<size_t>(p)] && !u.record(p).track_features.empty())
+  std::vector<solv::Id> featured;  // (with conda's "X@" records for legacy features)
+  for (solv::Id p = 0; p < u.pool.solvable_count(); ++p) {
+    if (!u.record_of[static_cast<size_t>(p)]) continue;
+    const auto& tf = u.record(p).track_features;
+    if (std::any_of(tf.begin(), tf.end(), [&](const std::string& f) {
+          return !requested_features.count(f);
+        }))
       featured.push_back(p);
+  }
   for (solv::Id p : feature_tainted(u.pool, featured, roots)) jobs.disfavor_solvable(p);
 
   // 8. Solve; a failure is explained in terms of the requested specs.
@@ -606,10 +743,11 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
   //    every pair of builds of a name, so dropping a name's builds for other pythons (say)
   //    spares it most of its work. A request found unsatisfiable without them is solved again
   //    with every build, so that the explanation is the one libsolv gives on everything.
-  Universe full(sources, kept, priority_of_source, request.virtual_packages);
+  TieRanks ties(kept);
+  Universe full(sources, kept, priority_of_source, request.virtual_packages, ties);
   auto possible = drop_impossible(full, request, kept);
   if (possible) {
-    Universe pruned(sources, *possible, priority_of_source, request.virtual_packages);
+    Universe pruned(sources, *possible, priority_of_source, request.virtual_packages, ties);
     ENVLOCK_TRY(outcome, solve_in(pruned, request, counts));
     if (std::holds_alternative<Solution>(outcome)) return outcome;
   }

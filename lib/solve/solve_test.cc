@@ -233,6 +233,95 @@ BOOST_AUTO_TEST_CASE(track_features_are_avoided_through_dependencies) {
   BOOST_TEST(pkgs.at("numpy").build == "py_openblas_0");
 }
 
+BOOST_AUTO_TEST_CASE(ties_go_to_the_newest_timestamp_not_the_largest_build_string) {
+  // Same version and build number: conda, mamba and rattler take the newer build (conda's
+  // Resolve.version_key), not the larger build string; a platform build beats a noarch one.
+  const std::string repodata = R"({"info": {"subdir": "linux-64"}, "packages": {
+    "readline-7.0-hb321a52_4.tar.bz2": {"name": "readline", "version": "7.0",
+      "build": "hb321a52_4", "build_number": 4, "depends": [], "timestamp": 1515000000000},
+    "readline-7.0-ha6073c6_4.tar.bz2": {"name": "readline", "version": "7.0",
+      "build": "ha6073c6_4", "build_number": 4, "depends": [], "timestamp": 1526000000000},
+    "tool-1.0-pyz_0.tar.bz2": {"name": "tool", "version": "1.0", "build": "pyz_0",
+      "build_number": 0, "depends": [], "noarch": "python", "timestamp": 1700000000000},
+    "tool-1.0-h0_0.tar.bz2": {"name": "tool", "version": "1.0", "build": "h0_0",
+      "build_number": 0, "depends": [], "timestamp": 1600000000000}
+  }, "packages.conda": {}})";
+  std::vector<RepodataSource> sources = {{"c", "https://x/c", "linux-64", repodata, "c"}};
+  auto pkgs = by_name(*solve(sources, request_for({"readline", "tool"})));
+  BOOST_TEST(pkgs.at("readline").build == "ha6073c6_4");
+  BOOST_TEST(pkgs.at("tool").build == "h0_0");
+  // A higher build number still wins over a newer timestamp.
+  pkgs = by_name(*solve(sources, request_for({"readline <8"})));
+  BOOST_TEST(pkgs.at("readline").build == "ha6073c6_4");
+}
+
+BOOST_AUTO_TEST_CASE(ties_go_to_the_build_whose_dependencies_allow_higher_versions) {
+  // Builds for two pythons tie on version and build number; mamba and rattler (and conda,
+  // through its version metrics of every package) take the one for the newer python, whatever
+  // the build strings. This rule comes before the timestamp.
+  const std::string repodata = R"({"info": {"subdir": "linux-64"}, "packages": {
+    "python-3.9.18-h_0.tar.bz2": {"name": "python", "version": "3.9.18", "build": "h_0",
+      "build_number": 0, "depends": []},
+    "python-3.12.1-h_0.tar.bz2": {"name": "python", "version": "3.12.1", "build": "h_0",
+      "build_number": 0, "depends": []},
+    "numpy-1.26.0-h9999_0.tar.bz2": {"name": "numpy", "version": "1.26.0", "build": "h9999_0",
+      "build_number": 0, "depends": ["python >=3.9,<3.10.0a0"], "timestamp": 1700000000001},
+    "numpy-1.26.0-h1111_0.tar.bz2": {"name": "numpy", "version": "1.26.0", "build": "h1111_0",
+      "build_number": 0, "depends": ["python >=3.12,<3.13.0a0"], "timestamp": 1700000000000}
+  }, "packages.conda": {}})";
+  std::vector<RepodataSource> sources = {{"c", "https://x/c", "linux-64", repodata, "c"}};
+  auto pkgs = by_name(*solve(sources, request_for({"numpy"})));
+  BOOST_TEST(pkgs.at("numpy").build == "h1111_0");
+  BOOST_TEST(pkgs.at("python").version == "3.12.1");
+  pkgs = by_name(*solve(sources, request_for({"numpy", "python 3.9.*"})));
+  BOOST_TEST(pkgs.at("numpy").build == "h9999_0");
+}
+
+BOOST_AUTO_TEST_CASE(legacy_features_are_penalised_like_track_features) {
+  // conda's legacy rule: a record with `features: nomkl` needs the feature tracked, which costs
+  // what a track_features record costs; the build without it wins the tie, although the
+  // featured one is newer. Asked for by its build, the featured build is still installable.
+  const std::string repodata = R"({"info": {"subdir": "linux-64"}, "packages": {
+    "scipy-1.1.0-py37_nomklh9c1e066_0.tar.bz2": {"name": "scipy", "version": "1.1.0",
+      "build": "py37_nomklh9c1e066_0", "build_number": 0, "depends": [], "features": "nomkl",
+      "timestamp": 1530000000000},
+    "scipy-1.1.0-py37hc49cb51_0.tar.bz2": {"name": "scipy", "version": "1.1.0",
+      "build": "py37hc49cb51_0", "build_number": 0, "depends": [], "timestamp": 1520000000000}
+  }, "packages.conda": {}})";
+  std::vector<RepodataSource> sources = {{"c", "https://x/c", "linux-64", repodata, "c"}};
+  auto pkgs = by_name(*solve(sources, request_for({"scipy"})));
+  BOOST_TEST(pkgs.at("scipy").build == "py37hc49cb51_0");
+  BOOST_TEST(pkgs.size() == 1u);  // conda's "nomkl@" record is not a package
+  pkgs = by_name(*solve(sources, request_for({"scipy * *nomkl*"})));
+  BOOST_TEST(pkgs.at("scipy").build == "py37_nomklh9c1e066_0");
+  BOOST_TEST(pkgs.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_requested_track_feature_costs_nothing_more_elsewhere) {
+  // With `nomkl` requested the feature is in the environment anyway (conda counts a feature
+  // once), so a build that needs the nomkl blas is not avoided: the newer numpy build wins.
+  const std::string repodata = R"({"info": {"subdir": "linux-64"}, "packages": {
+    "nomkl-3.0-0.tar.bz2": {"name": "nomkl", "version": "3.0", "build": "0",
+      "build_number": 0, "depends": [], "track_features": "nomkl"},
+    "blas-1.0-openblas.tar.bz2": {"name": "blas", "version": "1.0", "build": "openblas",
+      "build_number": 0, "depends": [], "track_features": "nomkl"},
+    "blas-1.0-mkl.tar.bz2": {"name": "blas", "version": "1.0", "build": "mkl",
+      "build_number": 0, "depends": []},
+    "numpy-1.15.0-py_openblas_0.tar.bz2": {"name": "numpy", "version": "1.15.0",
+      "build": "py_openblas_0", "build_number": 0, "depends": ["blas 1.0 openblas"],
+      "timestamp": 1530000000000},
+    "numpy-1.15.0-py_mkl_0.tar.bz2": {"name": "numpy", "version": "1.15.0",
+      "build": "py_mkl_0", "build_number": 0, "depends": ["blas 1.0 mkl"],
+      "timestamp": 1520000000000}
+  }, "packages.conda": {}})";
+  std::vector<RepodataSource> sources = {{"c", "https://x/c", "linux-64", repodata, "c"}};
+  auto pkgs = by_name(*solve(sources, request_for({"nomkl", "numpy"})));
+  BOOST_TEST(pkgs.at("numpy").build == "py_openblas_0");
+  // Without nomkl requested, the feature is avoided.
+  pkgs = by_name(*solve(sources, request_for({"numpy"})));
+  BOOST_TEST(pkgs.at("numpy").build == "py_mkl_0");
+}
+
 BOOST_AUTO_TEST_CASE(index_cache_gives_identical_solution_and_survives_damage) {
   testing::TempDir dir;
   auto request = request_for({"requests"});

@@ -183,7 +183,8 @@ Result<void> Repo::add_conda_json(std::string_view json) {
   return Ok{};
 }
 
-Id Repo::add_records(const std::vector<const spec::PackageRecord*>& records) {
+Id Repo::add_records(const std::vector<const spec::PackageRecord*>& records,
+                     const std::vector<uint32_t>& tie_rank) {
   ::Pool* pool = m_pool->get();
   Repodata* data = repo_add_repodata(m_repo, 0);
   Id first = repo_add_solvable_block(m_repo, static_cast<int>(records.size()));
@@ -202,9 +203,15 @@ Id Repo::add_records(const std::vector<const spec::PackageRecord*>& records) {
     for (const auto& dep : r.constrains)
       if (Id id = pool_conda_matchspec(pool, dep.c_str()))
         repodata_add_idarray(data, handle, SOLVABLE_CONSTRAINS, id);
+    for (const auto& feature : r.features)
+      if (!feature.empty())
+        s->dep_requires = repo_addid_dep(m_repo, s->dep_requires, id_of(feature + "@"), 0);
     if (!r.build.empty())
       repodata_add_poolstr_array(data, handle, SOLVABLE_BUILDFLAVOR, r.build.c_str());
-    repodata_set_str(data, handle, SOLVABLE_BUILDVERSION, std::to_string(r.build_number).c_str());
+    // libsolv compares build numbers as conda versions: "4.12" sorts after "4.9" and after "4".
+    std::string build_number = std::to_string(r.build_number);
+    if (i < tie_rank.size() && tie_rank[i] != 0) build_number += "." + std::to_string(tie_rank[i]);
+    repodata_set_str(data, handle, SOLVABLE_BUILDVERSION, build_number.c_str());
     for (const auto& feature : r.track_features) {
       // repo_add_conda trims blanks around array items and skips empty ones.
       size_t b = feature.find_first_not_of(" \t");

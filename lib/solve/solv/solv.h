@@ -89,8 +89,16 @@ class Repo {
   /// Adds `records`, in order, as repo_add_conda would add them: provides `name = version`,
   /// requires from depends, constrains, build string and number, track_features (what the
   /// solver reads; nothing else is stored). Dependencies libsolv cannot parse are dropped, as
-  /// repo_add_conda drops them. Returns the Id of the first; the others follow it. Call once.
-  Id add_records(const std::vector<const spec::PackageRecord*>& records);
+  /// repo_add_conda drops them. Two additions of ours:
+  /// - `tie_rank[i]` (when given and non-zero) orders record i among the builds of the same
+  ///   name, version and build number, higher preferred; libsolv would otherwise prefer the
+  ///   larger build string. It is stored in the build number as "<build_number>.<rank>", which
+  ///   libsolv compares after the version and before the build string, and matches nowhere.
+  /// - each legacy `features` entry X becomes a requirement of the name "X@" (conda's feature
+  ///   record; the caller provides it).
+  /// Returns the Id of the first; the others follow it. Call once.
+  Id add_records(const std::vector<const spec::PackageRecord*>& records,
+                 const std::vector<uint32_t>& tie_rank = {});
   /// Sets the repo's priority (higher wins, as conda's channel priority).
   void set_priority(int priority);
   /// Number of solvables in the repo.

@@ -141,8 +141,9 @@ BOOST_AUTO_TEST_CASE(added_records_solve_like_repo_add_conda) {
 
 // Every record of real repodata (pkgs/r, pkgs/main noarch, pytorch, and conda's legacy index4
 // test channel, whose old records carry "requires" beside "depends") comes out of add_records
-// with the same name, version, build, build number, depends, constrains and track_features
-// as out of libsolv's repo_add_conda, and the same .tar.bz2 records are shadowed by .conda ones.
+// with the same name, version, build, build number, depends (plus "X@" per legacy feature X),
+// constrains and track_features as out of libsolv's repo_add_conda, and the same .tar.bz2
+// records are shadowed by .conda ones.
 BOOST_AUTO_TEST_CASE(add_records_matches_repo_add_conda_on_corpus_repodata) {
   for (const char* file : {"conda__r_linux-64.repodata.json",
                            "conda__main_noarch.repodata.json",
@@ -184,7 +185,10 @@ BOOST_AUTO_TEST_CASE(add_records_matches_repo_add_conda_on_corpus_repodata) {
         BOOST_TEST(ours.version == theirs.version);
         BOOST_TEST(ours.build == theirs.build);
         BOOST_TEST(ours.build_number == theirs.build_number);
-        BOOST_TEST(ours.depends == theirs.depends, boost::test_tools::per_element());
+        // Legacy `features` are our addition: each one requires conda's "<feature>@" record.
+        auto depends = theirs.depends;
+        for (const auto& feature : records[i].features) depends.push_back(feature + "@");
+        BOOST_TEST(ours.depends == depends, boost::test_tools::per_element());
         BOOST_TEST(ours.constrains == theirs.constrains, boost::test_tools::per_element());
         BOOST_TEST(ours.track_features == theirs.track_features, boost::test_tools::per_element());
         ++compared;
