@@ -7,12 +7,14 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <regex>
 #include <set>
 #include <system_error>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -578,6 +580,139 @@ std::optional<std::vector<std::vector<const spec::PackageRecord*>>> drop_impossi
   return out;
 }
 
+// "torchvision 0.6.1 to 0.16.0 (148 builds)", "numpy 1.15.0 py37_0", "python 2.7.15, 3.6.6":
+// the builds of one name, by version range.
+std::string builds_text(const Universe& u, const std::set<solv::Id>& builds) {
+  const auto& first = u.record(*builds.begin());
+  if (builds.size() == 1) return first.name + " " + first.version + " " + first.build;
+  std::vector<std::pair<const spec::Version*, std::string>> versions;
+  std::set<std::string> seen;
+  for (solv::Id p : builds) {
+    const auto& r = u.record(p);
+    if (seen.insert(r.version).second) versions.emplace_back(r.parsed_version(), r.version);
+  }
+  std::sort(versions.begin(), versions.end(), [](const auto& a, const auto& b) {
+    if (a.first && b.first && *a.first != *b.first) return *a.first < *b.first;
+    if (!a.first != !b.first) return !a.first;  // unparsable ones first
+    return a.second < b.second;
+  });
+  std::string text = first.name + " ";
+  if (versions.size() <= 3) {
+    for (size_t k = 0; k < versions.size(); ++k) text += (k ? ", " : "") + versions[k].second;
+  } else {
+    text += versions.front().second + " to " + versions.back().second;
+  }
+  return text + " (" + std::to_string(builds.size()) + " builds)";
+}
+
+// "cudatoolkit >=10.2,<10.3" or "cudatoolkit (>=9.2,<9.3 | >=10.1,<10.2 | 6 more)".
+std::string deps_text(const std::string& name, const std::set<std::string>& deps) {
+  if (deps.size() == 1) return *deps.begin();
+  std::string text = name + " (";
+  size_t shown = 0;
+  for (const auto& dep : deps) {
+    if (shown == 3) {
+      text += " | " + std::to_string(deps.size() - shown) + " more";
+      break;
+    }
+    std::string_view rest = dep;
+    if (rest.starts_with(name)) rest.remove_prefix(name.size());
+    while (rest.starts_with(' ')) rest.remove_prefix(1);
+    text += (shown++ ? " | " : "") + std::string(rest.empty() ? "*" : rest);
+  }
+  return text + ")";
+}
+
+// One problem's rules as lines a person can read: the requested specs first, then one line per
+// package name, cause and other name (every build of torchvision that needs a missing
+// cudatoolkit on one line, with the version range and the count), in libsolv's order.
+std::string grouped_explanation(const Universe& u, const std::vector<solv::ProblemRule>& rules,
+                                const std::function<std::string(int)>& describe_job) {
+  using Kind = solv::ProblemRule::Kind;
+  struct Group {
+    Kind kind;
+    std::string other;  // the dependency's or the target's name
+    std::set<solv::Id> sources, targets;
+    std::set<std::string> deps;
+  };
+  std::vector<std::string> requested, lines;
+  std::vector<Group> groups;
+  std::map<std::tuple<Kind, solv::Id, std::string>, size_t> group_of;  // -> index in groups
+  std::vector<std::pair<bool, size_t>> order;  // (is a group, index) in first-seen order
+  auto known = [&](solv::Id p) {
+    return p > 0 && p < u.pool.solvable_count() && u.record_of[static_cast<size_t>(p)];
+  };
+  for (const auto& rule : rules) {
+    if (rule.kind == Kind::job) {
+      std::string line = describe_job(rule.job);
+      if (std::find(requested.begin(), requested.end(), line) == requested.end())
+        requested.push_back(std::move(line));
+      continue;
+    }
+    bool by_dep = rule.kind == Kind::nothing_provides || rule.kind == Kind::needs_uninstallable;
+    bool grouped = rule.kind != Kind::other && known(rule.source) &&
+                   (by_dep ? rule.dep != 0 : known(rule.target));
+    if (!grouped) {
+      if (std::find(lines.begin(), lines.end(), rule.text) == lines.end()) {
+        order.emplace_back(false, lines.size());
+        lines.push_back(rule.text);
+      }
+      continue;
+    }
+    std::string other =
+        by_dep ? u.pool.dep_text(u.pool.dep_name(rule.dep)) : u.record(rule.target).name;
+    solv::Id name = u.pool.name_id(rule.source);
+    auto [it, fresh] = group_of.emplace(std::make_tuple(rule.kind, name, other), groups.size());
+    if (fresh) {
+      order.emplace_back(true, groups.size());
+      groups.push_back({rule.kind, other, {}, {}, {}});
+    }
+    Group& g = groups[it->second];
+    g.sources.insert(rule.source);
+    if (known(rule.target)) g.targets.insert(rule.target);
+    if (rule.dep) g.deps.insert(u.pool.dep_text(rule.dep));
+  }
+  std::string text;
+  for (const auto& line : requested) text += (text.empty() ? "" : "\n") + line;
+  for (const auto& [is_group, index] : order) {
+    std::string line;
+    if (!is_group) {
+      line = lines[index];
+    } else {
+      const Group& g = groups[index];
+      std::string who = builds_text(u, g.sources);
+      bool one = g.sources.size() == 1;
+      switch (g.kind) {
+        case Kind::nothing_provides:
+          line = who + (one ? " needs " : " need ") + deps_text(g.other, g.deps) +
+                 ", which no channel provides";
+          break;
+        case Kind::needs_uninstallable:
+          line = who + (one ? " needs " : " need ") + deps_text(g.other, g.deps) +
+                 ", but no build of it can be installed with the rest";
+          break;
+        case Kind::same_name: {
+          std::set<solv::Id> all = g.sources;
+          all.insert(g.targets.begin(), g.targets.end());
+          line = "only one of " + builds_text(u, all) + " can be installed";
+          break;
+        }
+        case Kind::conflicts:
+          line = who + (one ? " conflicts with " : " conflict with ") + builds_text(u, g.targets);
+          break;
+        case Kind::constrains:
+          line = who + (one ? " constrains " : " constrain ") + deps_text(g.other, g.deps) +
+                 ", which " + builds_text(u, g.targets) + " breaks";
+          break;
+        default:
+          break;
+      }
+    }
+    text += (text.empty() ? "" : "\n") + line;
+  }
+  return text;
+}
+
 // Solves `request` over the pool `u` (steps 4 to 8 of solve()).
 Result<Outcome> solve_in(Universe& u, const Request& request, const Counts& counts) {
   // 4. Jobs: each requested spec becomes "install one of" the candidates our own MatchSpec
@@ -618,7 +753,7 @@ Result<Outcome> solve_in(Universe& u, const Request& request, const Counts& coun
     jobs.install_one_of(std::move(candidates));
     job_names.push_back(spec_text(ms));
   }
-  if (!missing.empty()) return Outcome{Unsatisfiable{std::move(missing)}};
+  if (!missing.empty()) return Outcome{Unsatisfiable{missing, missing}};
 
   // 5. Updated names: a solve without the held packages tells which build a full relock would
   //    take; requiring it below moves NAME there, and the held packages that cannot stay with
@@ -661,12 +796,16 @@ Result<Outcome> solve_in(Universe& u, const Request& request, const Counts& coun
   // 8. Solve; a failure is explained in terms of the requested specs.
   solv::Solver solver(u.pool);
   if (solver.solve(jobs) != 0) {
-    auto problems = solver.problem_texts([&](int item) {
+    auto describe_job = [&](int item) {
       if (item >= 0 && static_cast<size_t>(item) < job_names.size())
         return "requested " + job_names[static_cast<size_t>(item)];
       return std::string("a held package");
-    });
-    return Outcome{Unsatisfiable{std::move(problems)}};
+    };
+    Unsatisfiable unsat;
+    unsat.details = solver.problem_texts(describe_job);
+    for (const auto& rules : solver.problem_rules())
+      unsat.problems.push_back(grouped_explanation(u, rules, describe_job));
+    return Outcome{std::move(unsat)};
   }
 
   Solution solution;

@@ -1,5 +1,6 @@
 #include "lib/solve/solve.h"
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
 
@@ -133,7 +134,10 @@ BOOST_AUTO_TEST_CASE(conflict_names_the_requested_specs) {
   const auto& text = std::get<Unsatisfiable>(*outcome).problems.front();
   BOOST_TEST_MESSAGE(text);
   BOOST_TEST(text.find("requested zlib 1.2.*") != std::string::npos);
-  BOOST_TEST(text.find("python-3.12.1") != std::string::npos);
+  BOOST_TEST(text.find("python 3.12.1 h_0 needs zlib >=1.3") != std::string::npos);
+  // The details name the build as libsolv does.
+  const auto& details = std::get<Unsatisfiable>(*outcome).details.front();
+  BOOST_TEST(details.find("python-3.12.1") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(missing_package_is_explained) {
@@ -320,6 +324,36 @@ BOOST_AUTO_TEST_CASE(a_requested_track_feature_costs_nothing_more_elsewhere) {
   // Without nomkl requested, the feature is avoided.
   pkgs = by_name(*solve(sources, request_for({"numpy"})));
   BOOST_TEST(pkgs.at("numpy").build == "py_mkl_0");
+}
+
+BOOST_AUTO_TEST_CASE(unsatisfiable_explanation_groups_builds_by_name_and_version_range) {
+  // 15 builds of `tool` (5 versions x 3 builds), each needing a `libfoo` nobody provides: one
+  // line for all of them, with the version range and the count, after the requested spec;
+  // the details keep one line per build.
+  std::string repodata = R"({"info": {"subdir": "linux-64"}, "packages": {)";
+  for (int v = 0; v < 5; ++v)
+    for (int b = 0; b < 3; ++b) {
+      std::string version = "1." + std::to_string(v * 5);  // 1.0, 1.5, 1.10, 1.15, 1.20
+      std::string build = "h" + std::to_string(b) + "_0";
+      repodata += std::string(v || b ? "," : "") + R"("tool-)" + version + "-" + build +
+                  R"(.tar.bz2": {"name": "tool", "version": ")" + version + R"(", "build": ")" +
+                  build + R"(", "build_number": 0, "depends": ["libfoo >=)" +
+                  std::to_string(b + 1) + R"("]})";
+    }
+  repodata += R"(}, "packages.conda": {}})";
+  std::vector<RepodataSource> sources = {{"c", "https://x/c", "linux-64", repodata, "c"}};
+  auto outcome = solve(sources, request_for({"tool"}));
+  BOOST_REQUIRE(outcome.ok());
+  const auto& unsat = std::get<Unsatisfiable>(*outcome);
+  BOOST_REQUIRE(unsat.problems.size() == 1u);
+  BOOST_TEST(unsat.problems[0] ==
+             "requested tool\n"
+             "tool 1.0 to 1.20 (15 builds) need libfoo (>=1 | >=2 | >=3), which no channel "
+             "provides");
+  BOOST_REQUIRE(unsat.details.size() == 1u);
+  BOOST_TEST(std::count(unsat.details[0].begin(), unsat.details[0].end(), '\n') == 15);
+  BOOST_TEST(unsat.details[0].find("nothing provides libfoo >=2 needed by tool-1.10-h1_0") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(index_cache_gives_identical_solution_and_survives_damage) {

@@ -18,7 +18,7 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
     lock::Options o;
     std::vector<std::string> kinds;
     std::string priority = "strict";
-    bool offline = false, json = false;
+    bool offline = false, json = false, verbose = false;
     app.add_option("-f,--file",
                    o.files,
                    "environment.yml file(s), merged in order (default: environment.yml)");
@@ -53,6 +53,7 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
                    "repodata cache (default: $ENVLOCK_CACHE_DIR or ~/.cache/envlock)");
     app.add_flag("--offline", offline, "use cached repodata only");
     app.add_flag("--json", json, "print a JSON report");
+    app.add_flag("--verbose", verbose, "explain an unsatisfiable request build by build, in full");
     app.add_option("--from-prefix",
                    o.from_prefix,
                    "lock an existing prefix from its conda-meta records (no solve)");
@@ -72,7 +73,11 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
     if (::isatty(STDERR_FILENO))
       progress = [](const std::string& line) { std::cerr << line << "\n"; };
     auto report = value_or_throw(lock::run(o, progress));
-    std::cout << (json ? lock::render_json(report) : lock::render_text(report));
+    auto verbosity = verbose ? lock::Verbosity::full : lock::Verbosity::brief;
+    if (!json && report.outcome == lock::Report::Outcome::unsatisfiable)
+      std::cerr << "envlock " << tool << ": error: " << lock::render_text(report, verbosity);
+    else
+      std::cout << (json ? lock::render_json(report) : lock::render_text(report, verbosity));
     return lock::exit_code(report);
   });
 }
