@@ -351,18 +351,26 @@ std::vector<solv::Id> feature_tainted(solv::Pool& pool, const std::vector<solv::
 class TieRanks {
  public:
   explicit TieRanks(const std::vector<std::vector<const spec::PackageRecord*>>& kept) {
-    std::unordered_map<std::string_view, std::vector<const spec::PackageRecord*>> groups;
-    std::string key;
-    for (const auto& records : kept) {
-      for (const auto* r : records) {
-        m_by_name[r->name].push_back(r);
-        key = r->name + '\0' + r->version + '\0' + std::to_string(r->build_number);
-        auto it = m_keys.emplace(key).first;
-        groups[*it].push_back(r);
+    for (const auto& records : kept)
+      for (const auto* r : records) m_by_name[r->name].push_back(r);
+    // Per name, the builds sharing a version and build number end up side by side.
+    std::vector<const spec::PackageRecord*> sorted, members;
+    for (const auto& [_, records] : m_by_name) {
+      if (records.size() < 2) continue;
+      sorted = records;
+      std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
+        return std::tie(a->version, a->build_number) < std::tie(b->version, b->build_number);
+      });
+      for (size_t i = 0, j = 1; i < sorted.size(); i = j++) {
+        while (j < sorted.size() && sorted[j]->version == sorted[i]->version &&
+               sorted[j]->build_number == sorted[i]->build_number)
+          ++j;
+        if (j - i < 2) continue;
+        members.assign(sorted.begin() + static_cast<std::ptrdiff_t>(i),
+                       sorted.begin() + static_cast<std::ptrdiff_t>(j));
+        rank(members);
       }
     }
-    for (auto& [_, members] : groups)
-      if (members.size() > 1) rank(members);
   }
 
   uint32_t of(const spec::PackageRecord* r) const {
@@ -395,7 +403,7 @@ class TieRanks {
       if (wins[a] != wins[b]) return wins[a] < wins[b];
       if (ra->timestamp != rb->timestamp) return ra->timestamp < rb->timestamp;
       if (ra->build != rb->build) return ra->build < rb->build;
-      return ra->fn < rb->fn;
+      return ra->url < rb->url;  // the same file in two channels or subdirs
     });
     for (size_t k = 0; k < n; ++k) m_rank[members[order[k]]] = static_cast<uint32_t>(k + 1);
   }
@@ -437,8 +445,8 @@ class TieRanks {
     return it->second = best;
   }
 
-  std::unordered_set<std::string> m_keys;
-  std::unordered_map<std::string, std::vector<const spec::PackageRecord*>> m_by_name;
+  // By name; the views point into the records, which outlive this.
+  std::unordered_map<std::string_view, std::vector<const spec::PackageRecord*>> m_by_name;
   std::unordered_map<std::string, const spec::Version*> m_highest;
   std::unordered_map<const spec::PackageRecord*, uint32_t> m_rank;
 };
