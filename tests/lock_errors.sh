@@ -61,18 +61,18 @@ nothing_written
 printf 'channels:\n  - envlock-demo\ndependencies:\n  - python 3.13.*\n  - nopkg\n  - zlib\n' >"$env"
 lock_it
 expect_rc 3
-expect_in out "linux-64: the specs cannot be satisfied:"
-expect_in out "  nothing provides requested python 3.13.* (available versions: 3.12.2 3.12.1 3.11.8)"
-expect_in out "  nothing provides requested nopkg (no package named 'nopkg' in the channels)"
-expect_not_in out "requested zlib"
+expect_in err "envlock lock: error: linux-64: the specs cannot be satisfied:"
+expect_in err "  nothing provides requested python 3.13.* (available versions: 3.12.2 3.12.1 3.11.8)"
+expect_in err "  nothing provides requested nopkg (no package named 'nopkg' in the channels)"
+expect_not_in err "requested zlib"
 nothing_written
 # A conflict between two specs that each exist.
 printf 'channels:\n  - envlock-demo\ndependencies:\n  - python 3.12.2\n  - zlib 1.3.0\n' >"$env"
 lock_it -k explicit
 expect_rc 3
-expect_in out "requested python 3.12.2"
-expect_in out "requested zlib 1.3.0"
-expect_in out "python-3.12.2-h0a1b2c3_0_cpython requires zlib >=1.3.1"
+expect_in err "requested python 3.12.2"
+expect_in err "requested zlib 1.3.0"
+expect_in err "python 3.12.2 h0a1b2c3_0_cpython needs zlib >=1.3.1"
 nothing_written
 lock_it --json
 expect_rc 3

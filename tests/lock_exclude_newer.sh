@@ -58,6 +58,6 @@ expect_rc 0
 [ "$(locked "$scratch/conda-lock.yml")" = "$newest" ]
 lock_at --exclude-newer 2023-12-31
 expect_rc 3
-expect_in out "nothing provides requested python 3.12.* (every 'python' record is newer than the exclude-newer date)"
+expect_in err "nothing provides requested python 3.12.* (every 'python' record is newer than the exclude-newer date)"
 [ ! -e "$scratch/conda-lock.yml" ]
 echo PASS

@@ -522,6 +522,7 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
     ENVLOCK_TRY(outcome, solve::solve(fetched.sources, request));
     if (auto* unsat = std::get_if<solve::Unsatisfiable>(&outcome)) {
       report.problems[platform] = unsat->problems;
+      report.problem_details[platform] = unsat->details;
       report.outcome = Report::Outcome::unsatisfiable;
       continue;
     }
@@ -578,7 +579,7 @@ int exit_code(const Report& report) {
   return 2;
 }
 
-std::string render_text(const Report& report) {
+std::string render_text(const Report& report, Verbosity verbosity) {
   std::string out;
   switch (report.outcome) {
     case Report::Outcome::check_ok: {
@@ -596,18 +597,28 @@ std::string render_text(const Report& report) {
       return out;
     }
     case Report::Outcome::unsatisfiable: {
-      for (const auto& [platform, problems] : report.problems) {
-        out += platform + ": the specs cannot be satisfied:\n";
+      const auto& by_platform =
+          verbosity == Verbosity::full ? report.problem_details : report.problems;
+      std::vector<std::string> lines;
+      for (const auto& [platform, problems] : by_platform) {
+        lines.push_back(platform + ": the specs cannot be satisfied:");
         for (const auto& problem : problems) {
           size_t start = 0;
           while (start <= problem.size()) {
             size_t end = problem.find('\n', start);
             if (end == std::string::npos) end = problem.size();
-            out += "  " + problem.substr(start, end - start) + "\n";
+            lines.push_back("  " + problem.substr(start, end - start));
             start = end + 1;
           }
         }
       }
+      size_t shown = lines.size();
+      if (verbosity == Verbosity::brief && lines.size() > k_brief_problem_lines)
+        shown = k_brief_problem_lines - 1;
+      for (size_t i = 0; i < shown; ++i) out += lines[i] + "\n";
+      if (shown < lines.size())
+        out += "  ... " + std::to_string(lines.size() - shown) +
+               " more lines (--verbose shows every build)\n";
       return out;
     }
     case Report::Outcome::locked:

@@ -76,7 +76,18 @@ struct Report {
   std::vector<std::string> warnings;  ///< "file:line:column: why" about the inputs
   std::vector<Finding> findings;      ///< check: what breaks the lock
   std::map<std::string, std::vector<std::string>> problems;  ///< platform → unsat explanation
+  /// platform → every rule of the unsat explanation, one line per build (for --verbose).
+  std::map<std::string, std::vector<std::string>> problem_details;
 };
+
+/// How much of an unsatisfiable explanation render_text shows.
+enum class Verbosity {
+  brief,  ///< grouped by name and version range, at most k_brief_problem_lines lines
+  full,   ///< every rule libsolv reports, one line per build
+};
+
+/// Lines of a brief unsatisfiable explanation (headers included) before it is cut with a note.
+inline constexpr size_t k_brief_problem_lines = 30;
 
 /// Progress notes for a terminal (the library never prints).
 using ProgressSink = std::function<void(const std::string& line)>;
@@ -89,8 +100,10 @@ Result<Report> run(const Options& options, const ProgressSink& progress = nullpt
 /// Exit code for a report: 0 locked/check ok, 1 check failed, 3 unsatisfiable.
 int exit_code(const Report& report);
 
-/// The report for people.
-std::string render_text(const Report& report);
+/// The report for people. An unsatisfiable report starts with one line
+/// "<platform>: the specs cannot be satisfied:" (the caller makes it the error line), then the
+/// explanation, indented, as `verbosity` asks.
+std::string render_text(const Report& report, Verbosity verbosity = Verbosity::brief);
 /// The report for machines (schemas/lock-report.schema.json).
 std::string render_json(const Report& report);
 

@@ -7,12 +7,14 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <regex>
 #include <set>
 #include <system_error>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -339,6 +341,116 @@ std::vector<solv::Id> feature_tainted(solv::Pool& pool, const std::vector<solv::
   return out;
 }
 
+// The preference among builds that libsolv sees as equal up to the build string (same name,
+// version and build number), in the order conda, mamba and rattler agree on: a build for a
+// platform before a noarch one (conda), then the build whose dependencies allow the higher
+// versions (mamba, rattler; conda reaches the same through its version metrics of every
+// package), then the newer timestamp, then the larger build string (conda's
+// Resolve.version_key). Returns, per record in such a group, its rank (1 = least preferred);
+// records alone in their group are absent.
+class TieRanks {
+ public:
+  explicit TieRanks(const std::vector<std::vector<const spec::PackageRecord*>>& kept) {
+    for (const auto& records : kept)
+      for (const auto* r : records) m_by_name[r->name].push_back(r);
+    // Per name, the builds sharing a version and build number end up side by side.
+    std::vector<const spec::PackageRecord*> sorted, members;
+    for (const auto& [_, records] : m_by_name) {
+      if (records.size() < 2) continue;
+      sorted = records;
+      std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
+        return std::tie(a->version, a->build_number) < std::tie(b->version, b->build_number);
+      });
+      for (size_t i = 0, j = 1; i < sorted.size(); i = j++) {
+        while (j < sorted.size() && sorted[j]->version == sorted[i]->version &&
+               sorted[j]->build_number == sorted[i]->build_number)
+          ++j;
+        if (j - i < 2) continue;
+        members.assign(sorted.begin() + static_cast<std::ptrdiff_t>(i),
+                       sorted.begin() + static_cast<std::ptrdiff_t>(j));
+        rank(members);
+      }
+    }
+  }
+
+  uint32_t of(const spec::PackageRecord* r) const {
+    auto it = m_rank.find(r);
+    return it == m_rank.end() ? 0 : it->second;
+  }
+
+ private:
+  // Groups larger than this skip the dependency vote (it costs a comparison per pair).
+  static constexpr size_t k_max_vote_group = 64;
+
+  void rank(std::vector<const spec::PackageRecord*>& members) {
+    const size_t n = members.size();
+    // A vote over pairs, counted per build, instead of a sort: the vote is not transitive.
+    std::vector<int> wins(n, 0);
+    if (n <= k_max_vote_group) {
+      for (size_t a = 0; a < n; ++a)
+        for (size_t b = a + 1; b < n; ++b) {
+          int c = dependency_vote(*members[a], *members[b]);
+          if (c > 0) ++wins[a];
+          if (c < 0) ++wins[b];
+        }
+    }
+    std::vector<size_t> order(n);
+    for (size_t k = 0; k < n; ++k) order[k] = k;
+    auto platform = [](const spec::PackageRecord* r) { return r->noarch.empty() ? 1 : 0; };
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      const auto *ra = members[a], *rb = members[b];
+      if (platform(ra) != platform(rb)) return platform(ra) < platform(rb);
+      if (wins[a] != wins[b]) return wins[a] < wins[b];
+      if (ra->timestamp != rb->timestamp) return ra->timestamp < rb->timestamp;
+      if (ra->build != rb->build) return ra->build < rb->build;
+      return ra->url < rb->url;  // the same file in two channels or subdirs
+    });
+    for (size_t k = 0; k < n; ++k) m_rank[members[order[k]]] = static_cast<uint32_t>(k + 1);
+  }
+
+  // > 0 when `a`'s dependencies allow higher versions than `b`'s, < 0 for the reverse: one vote
+  // per dependency name both have (with different specs), for the side whose spec reaches the
+  // higher version; a spec nothing satisfies loses to one something does.
+  int dependency_vote(const spec::PackageRecord& a, const spec::PackageRecord& b) {
+    int votes = 0;
+    for (const auto& da : a.depends) {
+      std::string name = spec::dependency_name(da);
+      for (const auto& db : b.depends) {
+        if (spec::dependency_name(db) != name) continue;
+        if (da != db) {
+          const spec::Version* va = highest(da);
+          const spec::Version* vb = highest(db);
+          if (va && (!vb || *vb < *va)) ++votes;
+          if (vb && (!va || *va < *vb)) --votes;
+        }
+        break;
+      }
+    }
+    return votes;
+  }
+
+  // The highest version among the records a dependency spec accepts (null: none).
+  const spec::Version* highest(const std::string& dep) {
+    auto [it, fresh] = m_highest.emplace(dep, nullptr);
+    if (!fresh) return it->second;
+    auto ms = spec::MatchSpec::parse(dep);
+    if (!ms.ok()) return nullptr;
+    auto named = m_by_name.find(ms->name);
+    if (named == m_by_name.end()) return nullptr;
+    const spec::Version* best = nullptr;
+    for (const auto* r : named->second) {
+      const spec::Version* v = r->parsed_version();
+      if (v && (!best || *best < *v) && ms->matches(*r)) best = v;
+    }
+    return it->second = best;
+  }
+
+  // By name; the views point into the records, which outlive this.
+  std::unordered_map<std::string_view, std::vector<const spec::PackageRecord*>> m_by_name;
+  std::unordered_map<std::string, const spec::Version*> m_highest;
+  std::unordered_map<const spec::PackageRecord*, uint32_t> m_rank;
+};
+
 // Names a spec can leave without candidates, for messages.
 struct Counts {
   const std::unordered_map<std::string, size_t>& too_new;    // hidden by the date
@@ -357,12 +469,14 @@ struct Universe {
   Universe(const std::vector<RepodataSource>& sources,
            const std::vector<std::vector<const spec::PackageRecord*>>& kept,
            const std::vector<int>& priority_of_source,
-           const std::vector<VirtualPackage>& virtual_packages) {
+           const std::vector<VirtualPackage>& virtual_packages, const TieRanks& ties) {
     repos.reserve(sources.size() + 1);
+    std::set<std::string> features;
     for (size_t i = 0; i < sources.size(); ++i) {
       repos.emplace_back(pool, sources[i].channel + "/" + sources[i].subdir, static_cast<int>(i));
       repos.back().set_priority(priority_of_source[i]);
-      add(repos.back(), kept[i]);
+      add(repos.back(), kept[i], &ties);
+      for (const auto* r : kept[i]) features.insert(r->features.begin(), r->features.end());
     }
     for (const auto& vp : virtual_packages) {
       spec::PackageRecord r;
@@ -371,10 +485,21 @@ struct Universe {
       r.build = vp.build.empty() ? "0" : vp.build;
       virtual_records.push_back(std::move(r));
     }
+    // conda's legacy `features: X` needs the feature tracked: conda answers it with a record
+    // "X@" (always available, track_features X) that it penalises as any tracked feature.
+    for (const auto& feature : features) {
+      if (feature.empty()) continue;
+      spec::PackageRecord r;
+      r.name = feature + "@";
+      r.version = "0";
+      r.build = "0";
+      r.track_features = {feature};
+      virtual_records.push_back(std::move(r));
+    }
     first_virtual = static_cast<solv::Id>(pool.solvable_count());
     std::vector<const spec::PackageRecord*> pointers;
     for (const auto& r : virtual_records) pointers.push_back(&r);
-    add(repos.emplace_back(pool, "@virtual", -1), pointers);
+    add(repos.emplace_back(pool, "@virtual", -1), pointers, nullptr);
     record_of.resize(static_cast<size_t>(pool.solvable_count()), nullptr);
     pool.create_whatprovides();
   }
@@ -393,9 +518,15 @@ struct Universe {
   }
 
  private:
-  void add(solv::Repo& repo, const std::vector<const spec::PackageRecord*>& records) {
+  void add(solv::Repo& repo, const std::vector<const spec::PackageRecord*>& records,
+           const TieRanks* ties) {
     if (records.empty()) return;
-    solv::Id first = repo.add_records(records);
+    std::vector<uint32_t> ranks;
+    if (ties) {
+      ranks.reserve(records.size());
+      for (const auto* r : records) ranks.push_back(ties->of(r));
+    }
+    solv::Id first = repo.add_records(records, ranks);
     record_of.resize(static_cast<size_t>(first) + records.size(), nullptr);
     for (size_t k = 0; k < records.size(); ++k)
       record_of[static_cast<size_t>(first) + k] = records[k];
@@ -457,12 +588,146 @@ std::optional<std::vector<std::vector<const spec::PackageRecord*>>> drop_impossi
   return out;
 }
 
+// "torchvision 0.6.1 to 0.16.0 (148 builds)", "numpy 1.15.0 py37_0", "python 2.7.15, 3.6.6":
+// the builds of one name, by version range.
+std::string builds_text(const Universe& u, const std::set<solv::Id>& builds) {
+  const auto& first = u.record(*builds.begin());
+  if (builds.size() == 1) return first.name + " " + first.version + " " + first.build;
+  std::vector<std::pair<const spec::Version*, std::string>> versions;
+  std::set<std::string> seen;
+  for (solv::Id p : builds) {
+    const auto& r = u.record(p);
+    if (seen.insert(r.version).second) versions.emplace_back(r.parsed_version(), r.version);
+  }
+  std::sort(versions.begin(), versions.end(), [](const auto& a, const auto& b) {
+    if (a.first && b.first && *a.first != *b.first) return *a.first < *b.first;
+    if (!a.first != !b.first) return !a.first;  // unparsable ones first
+    return a.second < b.second;
+  });
+  std::string text = first.name + " ";
+  if (versions.size() <= 3) {
+    for (size_t k = 0; k < versions.size(); ++k) text += (k ? ", " : "") + versions[k].second;
+  } else {
+    text += versions.front().second + " to " + versions.back().second;
+  }
+  return text + " (" + std::to_string(builds.size()) + " builds)";
+}
+
+// "cudatoolkit >=10.2,<10.3" or "cudatoolkit (>=9.2,<9.3 | >=10.1,<10.2 | 6 more)".
+std::string deps_text(const std::string& name, const std::set<std::string>& deps) {
+  if (deps.size() == 1) return *deps.begin();
+  std::string text = name + " (";
+  size_t shown = 0;
+  for (const auto& dep : deps) {
+    if (shown == 3) {
+      text += " | " + std::to_string(deps.size() - shown) + " more";
+      break;
+    }
+    std::string_view rest = dep;
+    if (rest.starts_with(name)) rest.remove_prefix(name.size());
+    while (rest.starts_with(' ')) rest.remove_prefix(1);
+    text += (shown++ ? " | " : "") + std::string(rest.empty() ? "*" : rest);
+  }
+  return text + ")";
+}
+
+// One problem's rules as lines a person can read: the requested specs first, then one line per
+// package name, cause and other name (every build of torchvision that needs a missing
+// cudatoolkit on one line, with the version range and the count), in libsolv's order.
+std::string grouped_explanation(const Universe& u, const std::vector<solv::ProblemRule>& rules,
+                                const std::function<std::string(int)>& describe_job) {
+  using Kind = solv::ProblemRule::Kind;
+  struct Group {
+    Kind kind;
+    std::string other;  // the dependency's or the target's name
+    std::set<solv::Id> sources, targets;
+    std::set<std::string> deps;
+  };
+  std::vector<std::string> requested, lines;
+  std::vector<Group> groups;
+  std::map<std::tuple<Kind, solv::Id, std::string>, size_t> group_of;  // -> index in groups
+  std::vector<std::pair<bool, size_t>> order;  // (is a group, index) in first-seen order
+  auto known = [&](solv::Id p) {
+    return p > 0 && p < u.pool.solvable_count() && u.record_of[static_cast<size_t>(p)];
+  };
+  for (const auto& rule : rules) {
+    if (rule.kind == Kind::job) {
+      std::string line = describe_job(rule.job);
+      if (std::find(requested.begin(), requested.end(), line) == requested.end())
+        requested.push_back(std::move(line));
+      continue;
+    }
+    bool by_dep = rule.kind == Kind::nothing_provides || rule.kind == Kind::needs_uninstallable;
+    bool grouped = rule.kind != Kind::other && known(rule.source) &&
+                   (by_dep ? rule.dep != 0 : known(rule.target));
+    if (!grouped) {
+      if (std::find(lines.begin(), lines.end(), rule.text) == lines.end()) {
+        order.emplace_back(false, lines.size());
+        lines.push_back(rule.text);
+      }
+      continue;
+    }
+    std::string other =
+        by_dep ? u.pool.dep_text(u.pool.dep_name(rule.dep)) : u.record(rule.target).name;
+    solv::Id name = u.pool.name_id(rule.source);
+    auto [it, fresh] = group_of.emplace(std::make_tuple(rule.kind, name, other), groups.size());
+    if (fresh) {
+      order.emplace_back(true, groups.size());
+      groups.push_back({rule.kind, other, {}, {}, {}});
+    }
+    Group& g = groups[it->second];
+    g.sources.insert(rule.source);
+    if (known(rule.target)) g.targets.insert(rule.target);
+    if (rule.dep) g.deps.insert(u.pool.dep_text(rule.dep));
+  }
+  std::string text;
+  for (const auto& line : requested) text += (text.empty() ? "" : "\n") + line;
+  for (const auto& [is_group, index] : order) {
+    std::string line;
+    if (!is_group) {
+      line = lines[index];
+    } else {
+      const Group& g = groups[index];
+      std::string who = builds_text(u, g.sources);
+      bool one = g.sources.size() == 1;
+      switch (g.kind) {
+        case Kind::nothing_provides:
+          line = who + (one ? " needs " : " need ") + deps_text(g.other, g.deps) +
+                 ", which no channel provides";
+          break;
+        case Kind::needs_uninstallable:
+          line = who + (one ? " needs " : " need ") + deps_text(g.other, g.deps) +
+                 ", but no build of it can be installed with the rest";
+          break;
+        case Kind::same_name: {
+          std::set<solv::Id> all = g.sources;
+          all.insert(g.targets.begin(), g.targets.end());
+          line = "only one of " + builds_text(u, all) + " can be installed";
+          break;
+        }
+        case Kind::conflicts:
+          line = who + (one ? " conflicts with " : " conflict with ") + builds_text(u, g.targets);
+          break;
+        case Kind::constrains:
+          line = who + (one ? " constrains " : " constrain ") + deps_text(g.other, g.deps) +
+                 ", which " + builds_text(u, g.targets) + " breaks";
+          break;
+        default:
+          break;
+      }
+    }
+    text += (text.empty() ? "" : "\n") + line;
+  }
+  return text;
+}
+
 // Solves `request` over the pool `u` (steps 4 to 8 of solve()).
 Result<Outcome> solve_in(Universe& u, const Request& request, const Counts& counts) {
   // 4. Jobs: each requested spec becomes "install one of" the candidates our own MatchSpec
   //    accepts, so bracket keys, channels and build globs mean exactly what conda means.
   solv::Request jobs;
   std::vector<solv::Id> roots;
+  std::set<std::string> requested_features;
   std::vector<std::string> job_names;
   std::vector<std::string> missing;
   for (const auto& ms : request.specs) {
@@ -483,10 +748,20 @@ Result<Outcome> solve_in(Universe& u, const Request& request, const Counts& coun
       continue;
     }
     roots.insert(roots.end(), candidates.begin(), candidates.end());
+    // A feature every candidate of a requested spec tracks (`nomkl`) is in the solution
+    // anyway; conda counts each feature once, so it costs nothing more elsewhere.
+    std::set<std::string> common(u.record(candidates.front()).track_features.begin(),
+                                 u.record(candidates.front()).track_features.end());
+    for (solv::Id p : candidates)
+      std::erase_if(common, [&](const std::string& f) {
+        const auto& tf = u.record(p).track_features;
+        return std::find(tf.begin(), tf.end(), f) == tf.end();
+      });
+    requested_features.insert(common.begin(), common.end());
     jobs.install_one_of(std::move(candidates));
     job_names.push_back(spec_text(ms));
   }
-  if (!missing.empty()) return Outcome{Unsatisfiable{std::move(missing)}};
+  if (!missing.empty()) return Outcome{Unsatisfiable{missing, missing}};
 
   // 5. Updated names: a solve without the held packages tells which build a full relock would
   //    take; requiring it below moves NAME there, and the held packages that cannot stay with
@@ -515,21 +790,30 @@ Result<Outcome> solve_in(Universe& u, const Request& request, const Counts& coun
   // 7. conda deprioritises track_features (e.g. the `nomkl` blas). libsolv already prefers a
   //    candidate without features, but not a build that merely *depends* on one; such builds
   //    are disfavoured when a build of the same name and version without that taint exists.
-  std::vector<solv::Id> featured;
-  for (solv::Id p = 0; p < u.first_virtual; ++p)
-    if (u.record_of[static_cast<size_t>(p)] && !u.record(p).track_features.empty())
+  std::vector<solv::Id> featured;  // (with conda's "X@" records for legacy features)
+  for (solv::Id p = 0; p < u.pool.solvable_count(); ++p) {
+    if (!u.record_of[static_cast<size_t>(p)]) continue;
+    const auto& tf = u.record(p).track_features;
+    if (std::any_of(tf.begin(), tf.end(), [&](const std::string& f) {
+          return !requested_features.count(f);
+        }))
       featured.push_back(p);
+  }
   for (solv::Id p : feature_tainted(u.pool, featured, roots)) jobs.disfavor_solvable(p);
 
   // 8. Solve; a failure is explained in terms of the requested specs.
   solv::Solver solver(u.pool);
   if (solver.solve(jobs) != 0) {
-    auto problems = solver.problem_texts([&](int item) {
+    auto describe_job = [&](int item) {
       if (item >= 0 && static_cast<size_t>(item) < job_names.size())
         return "requested " + job_names[static_cast<size_t>(item)];
       return std::string("a held package");
-    });
-    return Outcome{Unsatisfiable{std::move(problems)}};
+    };
+    Unsatisfiable unsat;
+    unsat.details = solver.problem_texts(describe_job);
+    for (const auto& rules : solver.problem_rules())
+      unsat.problems.push_back(grouped_explanation(u, rules, describe_job));
+    return Outcome{std::move(unsat)};
   }
 
   Solution solution;
@@ -620,10 +904,11 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
   //    every pair of builds of a name, so dropping a name's builds for other pythons (say)
   //    spares it most of its work. A request found unsatisfiable without them is solved again
   //    with every build, so that the explanation is the one libsolv gives on everything.
-  Universe full(sources, kept, priority_of_source, request.virtual_packages);
+  TieRanks ties(kept);
+  Universe full(sources, kept, priority_of_source, request.virtual_packages, ties);
   auto possible = drop_impossible(full, request, kept);
   if (possible) {
-    Universe pruned(sources, *possible, priority_of_source, request.virtual_packages);
+    Universe pruned(sources, *possible, priority_of_source, request.virtual_packages, ties);
     ENVLOCK_TRY(outcome, solve_in(pruned, request, counts));
     if (std::holds_alternative<Solution>(outcome)) return outcome;
   }

@@ -77,7 +77,12 @@ struct Solution {
 
 /// No solution exists: one explanation per problem, in conda terms.
 struct Unsatisfiable {
+  /// Per problem, its lines: the requested specs involved, then the conflict grouped by
+  /// package name and version range ("torchvision 0.6.1 to 0.16.0 (148 builds) need
+  /// cudatoolkit ..."), one line per name and cause rather than one per build.
   std::vector<std::string> problems;
+  /// Per problem, every rule libsolv reports, one line per build (for --verbose).
+  std::vector<std::string> details;
 };
 
 using Outcome = std::variant<Solution, Unsatisfiable>;

@@ -1,5 +1,6 @@
 #include "lib/solve/solve.h"
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
 
@@ -133,7 +134,10 @@ BOOST_AUTO_TEST_CASE(conflict_names_the_requested_specs) {
   const auto& text = std::get<Unsatisfiable>(*outcome).problems.front();
   BOOST_TEST_MESSAGE(text);
   BOOST_TEST(text.find("requested zlib 1.2.*") != std::string::npos);
-  BOOST_TEST(text.find("python-3.12.1") != std::string::npos);
+  BOOST_TEST(text.find("python 3.12.1 h_0 needs zlib >=1.3") != std::string::npos);
+  // The details name the build as libsolv does.
+  const auto& details = std::get<Unsatisfiable>(*outcome).details.front();
+  BOOST_TEST(details.find("python-3.12.1") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(missing_package_is_explained) {
@@ -231,6 +235,125 @@ BOOST_AUTO_TEST_CASE(track_features_are_avoided_through_dependencies) {
   // Asked for explicitly, the featured build is still allowed.
   pkgs = by_name(*solve(sources, request_for({"numpy", "blas * openblas"})));
   BOOST_TEST(pkgs.at("numpy").build == "py_openblas_0");
+}
+
+BOOST_AUTO_TEST_CASE(ties_go_to_the_newest_timestamp_not_the_largest_build_string) {
+  // Same version and build number: conda, mamba and rattler take the newer build (conda's
+  // Resolve.version_key), not the larger build string; a platform build beats a noarch one.
+  const std::string repodata = R"({"info": {"subdir": "linux-64"}, "packages": {
+    "readline-7.0-hb321a52_4.tar.bz2": {"name": "readline", "version": "7.0",
+      "build": "hb321a52_4", "build_number": 4, "depends": [], "timestamp": 1515000000000},
+    "readline-7.0-ha6073c6_4.tar.bz2": {"name": "readline", "version": "7.0",
+      "build": "ha6073c6_4", "build_number": 4, "depends": [], "timestamp": 1526000000000},
+    "tool-1.0-pyz_0.tar.bz2": {"name": "tool", "version": "1.0", "build": "pyz_0",
+      "build_number": 0, "depends": [], "noarch": "python", "timestamp": 1700000000000},
+    "tool-1.0-h0_0.tar.bz2": {"name": "tool", "version": "1.0", "build": "h0_0",
+      "build_number": 0, "depends": [], "timestamp": 1600000000000}
+  }, "packages.conda": {}})";
+  std::vector<RepodataSource> sources = {{"c", "https://x/c", "linux-64", repodata, "c"}};
+  auto pkgs = by_name(*solve(sources, request_for({"readline", "tool"})));
+  BOOST_TEST(pkgs.at("readline").build == "ha6073c6_4");
+  BOOST_TEST(pkgs.at("tool").build == "h0_0");
+  // A higher build number still wins over a newer timestamp.
+  pkgs = by_name(*solve(sources, request_for({"readline <8"})));
+  BOOST_TEST(pkgs.at("readline").build == "ha6073c6_4");
+}
+
+BOOST_AUTO_TEST_CASE(ties_go_to_the_build_whose_dependencies_allow_higher_versions) {
+  // Builds for two pythons tie on version and build number; mamba and rattler (and conda,
+  // through its version metrics of every package) take the one for the newer python, whatever
+  // the build strings. This rule comes before the timestamp.
+  const std::string repodata = R"({"info": {"subdir": "linux-64"}, "packages": {
+    "python-3.9.18-h_0.tar.bz2": {"name": "python", "version": "3.9.18", "build": "h_0",
+      "build_number": 0, "depends": []},
+    "python-3.12.1-h_0.tar.bz2": {"name": "python", "version": "3.12.1", "build": "h_0",
+      "build_number": 0, "depends": []},
+    "numpy-1.26.0-h9999_0.tar.bz2": {"name": "numpy", "version": "1.26.0", "build": "h9999_0",
+      "build_number": 0, "depends": ["python >=3.9,<3.10.0a0"], "timestamp": 1700000000001},
+    "numpy-1.26.0-h1111_0.tar.bz2": {"name": "numpy", "version": "1.26.0", "build": "h1111_0",
+      "build_number": 0, "depends": ["python >=3.12,<3.13.0a0"], "timestamp": 1700000000000}
+  }, "packages.conda": {}})";
+  std::vector<RepodataSource> sources = {{"c", "https://x/c", "linux-64", repodata, "c"}};
+  auto pkgs = by_name(*solve(sources, request_for({"numpy"})));
+  BOOST_TEST(pkgs.at("numpy").build == "h1111_0");
+  BOOST_TEST(pkgs.at("python").version == "3.12.1");
+  pkgs = by_name(*solve(sources, request_for({"numpy", "python 3.9.*"})));
+  BOOST_TEST(pkgs.at("numpy").build == "h9999_0");
+}
+
+BOOST_AUTO_TEST_CASE(legacy_features_are_penalised_like_track_features) {
+  // conda's legacy rule: a record with `features: nomkl` needs the feature tracked, which costs
+  // what a track_features record costs; the build without it wins the tie, although the
+  // featured one is newer. Asked for by its build, the featured build is still installable.
+  const std::string repodata = R"({"info": {"subdir": "linux-64"}, "packages": {
+    "scipy-1.1.0-py37_nomklh9c1e066_0.tar.bz2": {"name": "scipy", "version": "1.1.0",
+      "build": "py37_nomklh9c1e066_0", "build_number": 0, "depends": [], "features": "nomkl",
+      "timestamp": 1530000000000},
+    "scipy-1.1.0-py37hc49cb51_0.tar.bz2": {"name": "scipy", "version": "1.1.0",
+      "build": "py37hc49cb51_0", "build_number": 0, "depends": [], "timestamp": 1520000000000}
+  }, "packages.conda": {}})";
+  std::vector<RepodataSource> sources = {{"c", "https://x/c", "linux-64", repodata, "c"}};
+  auto pkgs = by_name(*solve(sources, request_for({"scipy"})));
+  BOOST_TEST(pkgs.at("scipy").build == "py37hc49cb51_0");
+  BOOST_TEST(pkgs.size() == 1u);  // conda's "nomkl@" record is not a package
+  pkgs = by_name(*solve(sources, request_for({"scipy * *nomkl*"})));
+  BOOST_TEST(pkgs.at("scipy").build == "py37_nomklh9c1e066_0");
+  BOOST_TEST(pkgs.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_requested_track_feature_costs_nothing_more_elsewhere) {
+  // With `nomkl` requested the feature is in the environment anyway (conda counts a feature
+  // once), so a build that needs the nomkl blas is not avoided: the newer numpy build wins.
+  const std::string repodata = R"({"info": {"subdir": "linux-64"}, "packages": {
+    "nomkl-3.0-0.tar.bz2": {"name": "nomkl", "version": "3.0", "build": "0",
+      "build_number": 0, "depends": [], "track_features": "nomkl"},
+    "blas-1.0-openblas.tar.bz2": {"name": "blas", "version": "1.0", "build": "openblas",
+      "build_number": 0, "depends": [], "track_features": "nomkl"},
+    "blas-1.0-mkl.tar.bz2": {"name": "blas", "version": "1.0", "build": "mkl",
+      "build_number": 0, "depends": []},
+    "numpy-1.15.0-py_openblas_0.tar.bz2": {"name": "numpy", "version": "1.15.0",
+      "build": "py_openblas_0", "build_number": 0, "depends": ["blas 1.0 openblas"],
+      "timestamp": 1530000000000},
+    "numpy-1.15.0-py_mkl_0.tar.bz2": {"name": "numpy", "version": "1.15.0",
+      "build": "py_mkl_0", "build_number": 0, "depends": ["blas 1.0 mkl"],
+      "timestamp": 1520000000000}
+  }, "packages.conda": {}})";
+  std::vector<RepodataSource> sources = {{"c", "https://x/c", "linux-64", repodata, "c"}};
+  auto pkgs = by_name(*solve(sources, request_for({"nomkl", "numpy"})));
+  BOOST_TEST(pkgs.at("numpy").build == "py_openblas_0");
+  // Without nomkl requested, the feature is avoided.
+  pkgs = by_name(*solve(sources, request_for({"numpy"})));
+  BOOST_TEST(pkgs.at("numpy").build == "py_mkl_0");
+}
+
+BOOST_AUTO_TEST_CASE(unsatisfiable_explanation_groups_builds_by_name_and_version_range) {
+  // 15 builds of `tool` (5 versions x 3 builds), each needing a `libfoo` nobody provides: one
+  // line for all of them, with the version range and the count, after the requested spec;
+  // the details keep one line per build.
+  std::string repodata = R"({"info": {"subdir": "linux-64"}, "packages": {)";
+  for (int v = 0; v < 5; ++v)
+    for (int b = 0; b < 3; ++b) {
+      std::string version = "1." + std::to_string(v * 5);  // 1.0, 1.5, 1.10, 1.15, 1.20
+      std::string build = "h" + std::to_string(b) + "_0";
+      repodata += std::string(v || b ? "," : "") + R"("tool-)" + version + "-" + build +
+                  R"(.tar.bz2": {"name": "tool", "version": ")" + version + R"(", "build": ")" +
+                  build + R"(", "build_number": 0, "depends": ["libfoo >=)" +
+                  std::to_string(b + 1) + R"("]})";
+    }
+  repodata += R"(}, "packages.conda": {}})";
+  std::vector<RepodataSource> sources = {{"c", "https://x/c", "linux-64", repodata, "c"}};
+  auto outcome = solve(sources, request_for({"tool"}));
+  BOOST_REQUIRE(outcome.ok());
+  const auto& unsat = std::get<Unsatisfiable>(*outcome);
+  BOOST_REQUIRE(unsat.problems.size() == 1u);
+  BOOST_TEST(unsat.problems[0] ==
+             "requested tool\n"
+             "tool 1.0 to 1.20 (15 builds) need libfoo (>=1 | >=2 | >=3), which no channel "
+             "provides");
+  BOOST_REQUIRE(unsat.details.size() == 1u);
+  BOOST_TEST(std::count(unsat.details[0].begin(), unsat.details[0].end(), '\n') == 15);
+  BOOST_TEST(unsat.details[0].find("nothing provides libfoo >=2 needed by tool-1.10-h1_0") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(index_cache_gives_identical_solution_and_survives_damage) {

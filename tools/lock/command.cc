@@ -20,7 +20,7 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
     lock::Options o;
     std::vector<std::string> kinds;
     std::string priority = "strict";
-    bool offline = false, json = false;
+    bool offline = false, json = false, verbose = false;
     double timeout = 30;
     app.add_option("-f,--file",
                    o.files,
@@ -72,6 +72,7 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
                    "seconds to wait for a connection and for each answer (default 30)")
         ->check(CLI::Range(0.001, 86400.0));
     app.add_flag("--json", json, "print a JSON report");
+    app.add_flag("--verbose", verbose, "explain an unsatisfiable request build by build, in full");
     app.add_option("--from-prefix",
                    o.from_prefix,
                    "lock an existing prefix from its conda-meta records (no solve)");
@@ -99,7 +100,11 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
     auto report = value_or_throw(lock::run(o, progress));
     for (const auto& w : report.warnings)
       std::cerr << "envlock " << tool << ": warning: " << w << "\n";
-    std::cout << (json ? lock::render_json(report) : lock::render_text(report));
+    auto verbosity = verbose ? lock::Verbosity::full : lock::Verbosity::brief;
+    if (!json && report.outcome == lock::Report::Outcome::unsatisfiable)
+      std::cerr << "envlock " << tool << ": error: " << lock::render_text(report, verbosity);
+    else
+      std::cout << (json ? lock::render_json(report) : lock::render_text(report, verbosity));
     return lock::exit_code(report);
   });
 }

@@ -164,6 +164,10 @@ Id Pool::dep_name(Id dep) const {
   return dep;
 }
 
+std::string Pool::dep_text(Id dep) const {
+  return pool_dep2str(m_pool, dep);
+}
+
 Repo::Repo(Pool& pool, const std::string& name, int index)
     : m_pool(&pool), m_repo(repo_create(pool.get(), name.c_str())) {
   // appdata holds index + 1 so that 0 keeps meaning "no index".
@@ -183,7 +187,8 @@ Result<void> Repo::add_conda_json(std::string_view json) {
   return Ok{};
 }
 
-Id Repo::add_records(const std::vector<const spec::PackageRecord*>& records) {
+Id Repo::add_records(const std::vector<const spec::PackageRecord*>& records,
+                     const std::vector<uint32_t>& tie_rank) {
   ::Pool* pool = m_pool->get();
   Repodata* data = repo_add_repodata(m_repo, 0);
   Id first = repo_add_solvable_block(m_repo, static_cast<int>(records.size()));
@@ -202,9 +207,15 @@ Id Repo::add_records(const std::vector<const spec::PackageRecord*>& records) {
     for (const auto& dep : r.constrains)
       if (Id id = pool_conda_matchspec(pool, dep.c_str()))
         repodata_add_idarray(data, handle, SOLVABLE_CONSTRAINS, id);
+    for (const auto& feature : r.features)
+      if (!feature.empty())
+        s->dep_requires = repo_addid_dep(m_repo, s->dep_requires, id_of(feature + "@"), 0);
     if (!r.build.empty())
       repodata_add_poolstr_array(data, handle, SOLVABLE_BUILDFLAVOR, r.build.c_str());
-    repodata_set_str(data, handle, SOLVABLE_BUILDVERSION, std::to_string(r.build_number).c_str());
+    // libsolv compares build numbers as conda versions: "4.12" sorts after "4.9" and after "4".
+    std::string build_number = std::to_string(r.build_number);
+    if (i < tie_rank.size() && tie_rank[i] != 0) build_number += "." + std::to_string(tie_rank[i]);
+    repodata_set_str(data, handle, SOLVABLE_BUILDVERSION, build_number.c_str());
     for (const auto& feature : r.track_features) {
       // repo_add_conda trims blanks around array items and skips empty ones.
       size_t b = feature.find_first_not_of(" \t");
@@ -295,6 +306,53 @@ std::vector<std::string> Solver::problem_texts(
     for (const auto& line : lines) text += (text.empty() ? "" : "\n") + line;
     if (text.empty()) text = solver_problem2str(m_solver, problem);
     out.push_back(std::move(text));
+  }
+  return out;
+}
+
+std::vector<std::vector<ProblemRule>> Solver::problem_rules() {
+  std::vector<std::vector<ProblemRule>> out;
+  int count = solver_problem_count(m_solver);
+  for (Id problem = 1; problem <= count; ++problem) {
+    QueueGuard rules;
+    solver_findallproblemrules(m_solver, problem, &rules.q);
+    std::vector<ProblemRule> found;
+    for (int i = 0; i < rules.q.count; ++i) {
+      Id rid = rules.q.elements[i];
+      ProblemRule rule;
+      if (solver_ruleclass(m_solver, rid) == SOLVER_RULE_JOB) {
+        rule.kind = ProblemRule::Kind::job;
+        rule.job = solver_rule2jobidx(m_solver, rid) / 2;  // (how, what) pairs in the queue
+      } else {
+        SolverRuleinfo type = solver_ruleinfo(m_solver, rid, &rule.source, &rule.target, &rule.dep);
+        rule.text = solver_problemruleinfo2str(m_solver, type, rule.source, rule.target, rule.dep);
+        switch (type) {
+          case SOLVER_RULE_PKG_NOTHING_PROVIDES_DEP:
+            rule.kind = ProblemRule::Kind::nothing_provides;
+            break;
+          case SOLVER_RULE_PKG_REQUIRES:
+            rule.kind = ProblemRule::Kind::needs_uninstallable;
+            break;
+          case SOLVER_RULE_PKG_SAME_NAME:
+            rule.kind = ProblemRule::Kind::same_name;
+            break;
+          case SOLVER_RULE_PKG_CONFLICTS:
+            rule.kind = ProblemRule::Kind::conflicts;
+            break;
+          case SOLVER_RULE_PKG_CONSTRAINS:
+            rule.kind = ProblemRule::Kind::constrains;
+            break;
+          default:
+            rule.kind = ProblemRule::Kind::other;
+        }
+      }
+      bool seen = std::any_of(found.begin(), found.end(), [&](const ProblemRule& r) {
+        return r.kind == rule.kind && r.source == rule.source && r.target == rule.target &&
+               r.dep == rule.dep && r.job == rule.job && r.text == rule.text;
+      });
+      if (!seen) found.push_back(std::move(rule));
+    }
+    out.push_back(std::move(found));
   }
   return out;
 }

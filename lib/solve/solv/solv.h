@@ -71,6 +71,8 @@ class Pool {
   const Id* providers_ptr(Id dep);
   /// The package name a dependency Id is about ("python" for "python >=3.9").
   Id dep_name(Id dep) const;
+  /// A dependency as text ("python >=3.9"), or an interned string.
+  std::string dep_text(Id dep) const;
 
  private:
   s_Pool* m_pool;
@@ -89,8 +91,16 @@ class Repo {
   /// Adds `records`, in order, as repo_add_conda would add them: provides `name = version`,
   /// requires from depends, constrains, build string and number, track_features (what the
   /// solver reads; nothing else is stored). Dependencies libsolv cannot parse are dropped, as
-  /// repo_add_conda drops them. Returns the Id of the first; the others follow it. Call once.
-  Id add_records(const std::vector<const spec::PackageRecord*>& records);
+  /// repo_add_conda drops them. Two additions of ours:
+  /// - `tie_rank[i]` (when given and non-zero) orders record i among the builds of the same
+  ///   name, version and build number, higher preferred; libsolv would otherwise prefer the
+  ///   larger build string. It is stored in the build number as "<build_number>.<rank>", which
+  ///   libsolv compares after the version and before the build string, and matches nowhere.
+  /// - each legacy `features` entry X becomes a requirement of the name "X@" (conda's feature
+  ///   record; the caller provides it).
+  /// Returns the Id of the first; the others follow it. Call once.
+  Id add_records(const std::vector<const spec::PackageRecord*>& records,
+                 const std::vector<uint32_t>& tie_rank = {});
   /// Sets the repo's priority (higher wins, as conda's channel priority).
   void set_priority(int priority);
   /// Number of solvables in the repo.
@@ -132,6 +142,23 @@ class Request {
   std::vector<Item> m_items;
 };
 
+/// One rule of an unsolvable problem, as libsolv reports it (solver_ruleinfo).
+struct ProblemRule {
+  enum class Kind {
+    job,                  ///< a job of the request (`job` is its item index)
+    nothing_provides,     ///< `source` needs `dep`, which nothing provides
+    needs_uninstallable,  ///< `source` needs `dep`, whose providers cannot be installed
+    same_name,            ///< `source` and `target` are builds of one name
+    conflicts,            ///< `source` conflicts with `target` (through `dep`)
+    constrains,           ///< `source` has the constraint `dep`, which `target` breaks
+    other,                ///< anything else; `text` says what
+  };
+  Kind kind = Kind::other;
+  Id source = 0, target = 0, dep = 0;  ///< solvable, solvable, dependency (0: none)
+  int job = -1;
+  std::string text;  ///< libsolv's sentence for the rule
+};
+
 /// A solver over a Pool.
 class Solver {
  public:
@@ -146,6 +173,8 @@ class Solver {
   /// come from a job of the request, which `describe_job(item index)` names instead.
   std::vector<std::string> problem_texts(
       const std::function<std::string(int item)>& describe_job = nullptr);
+  /// The rules of every problem (after a failed solve), in libsolv's order, duplicates removed.
+  std::vector<std::vector<ProblemRule>> problem_rules();
   /// The solvables the solution installs (after a successful solve), in pool order.
   std::vector<Id> installed_solvables();
 

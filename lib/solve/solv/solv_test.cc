@@ -139,10 +139,68 @@ BOOST_AUTO_TEST_CASE(added_records_solve_like_repo_add_conda) {
   BOOST_TEST(installed == expected, boost::test_tools::per_element());
 }
 
+// A tie rank decides between builds of one version and build number (libsolv would take the
+// larger build string), never against a higher build number; it is not part of the build
+// number that fields() reads back.
+BOOST_AUTO_TEST_CASE(tie_rank_orders_builds_of_one_version_and_build_number) {
+  spec::PackageRecord a;
+  a.name = "tool";
+  a.version = "1.0";
+  a.build = "hb_1";
+  a.build_number = 1;
+  spec::PackageRecord b = a, c = a, d = a;
+  b.build = "ha_1";
+  c.build = "hz_0";
+  c.build_number = 0;
+  d.build = "hc_1";
+  for (uint32_t rank_of_a : {1u, 3u}) {
+    Pool pool;
+    Repo repo(pool, "test");
+    // b ranks 2 of 3 (rank 10 for the c build, alone with build number 0, is ignored there).
+    Id first = repo.add_records({&a, &b, &c, &d}, {rank_of_a, 2, 10, 0});
+    pool.create_whatprovides();
+    BOOST_TEST(pool.fields(first).build_number == 1u);
+    Request request;
+    request.install_spec(pool.conda_matchspec("tool"));
+    Solver solver(pool);
+    BOOST_REQUIRE(solver.solve(request) == 0);
+    auto installed = solver.installed_solvables();
+    BOOST_REQUIRE(installed.size() == 1u);
+    BOOST_TEST(pool.fields(installed[0]).build == (rank_of_a == 3 ? "hb_1" : "ha_1"));
+  }
+}
+
+// Legacy `features: X` needs the name "X@": with no such record the build cannot be installed.
+BOOST_AUTO_TEST_CASE(legacy_features_need_the_feature_record) {
+  spec::PackageRecord plain;
+  plain.name = "scipy";
+  plain.version = "1.0";
+  plain.build = "h_0";
+  spec::PackageRecord featured = plain, feature;
+  featured.build = "nomkl_0";
+  featured.features = {"nomkl"};
+  feature.name = "nomkl@";
+  feature.version = "0";
+  feature.build = "0";
+  for (bool with_feature_record : {false, true}) {
+    Pool pool;
+    Repo repo(pool, "test");
+    std::vector<const spec::PackageRecord*> records = {&featured};
+    if (with_feature_record) records.push_back(&feature);
+    repo.add_records(records);
+    pool.create_whatprovides();
+    Request request;
+    request.install_spec(pool.conda_matchspec("scipy"));
+    Solver solver(pool);
+    BOOST_TEST((solver.solve(request) == 0) == with_feature_record);
+  }
+}
+
 // Every record of real repodata (pkgs/r, pkgs/main noarch, pytorch, and conda's legacy index4
 // test channel, whose old records carry "requires" beside "depends") comes out of add_records
-// with the same name, version, build, build number, depends, constrains and track_features
-// as out of libsolv's repo_add_conda, and the same .tar.bz2 records are shadowed by .conda ones.
+// with the same name, version, build, build number, depends (plus "X@" per legacy feature X),
+// constrains and track_features as out of libsolv's repo_add_conda, and the same .tar.bz2
+// records are shadowed by .conda ones.
 BOOST_AUTO_TEST_CASE(add_records_matches_repo_add_conda_on_corpus_repodata) {
   for (const char* file : {"conda__r_linux-64.repodata.json",
                            "conda__main_noarch.repodata.json",
@@ -184,7 +242,10 @@ BOOST_AUTO_TEST_CASE(add_records_matches_repo_add_conda_on_corpus_repodata) {
         BOOST_TEST(ours.version == theirs.version);
         BOOST_TEST(ours.build == theirs.build);
         BOOST_TEST(ours.build_number == theirs.build_number);
-        BOOST_TEST(ours.depends == theirs.depends, boost::test_tools::per_element());
+        // Legacy `features` are our addition: each one requires conda's "<feature>@" record.
+        auto depends = theirs.depends;
+        for (const auto& feature : records[i].features) depends.push_back(feature + "@");
+        BOOST_TEST(ours.depends == depends, boost::test_tools::per_element());
         BOOST_TEST(ours.constrains == theirs.constrains, boost::test_tools::per_element());
         BOOST_TEST(ours.track_features == theirs.track_features, boost::test_tools::per_element());
         ++compared;
