@@ -33,10 +33,10 @@ write("main", ["conda__main_noarch.repodata.json", "conda__index4.legacy-dict.js
 PY
 env="$scratch/environment.yml"
 printf 'channels: [pytorch]\ndependencies:\n  - python=3.6\n  - pytorch\n  - torchvision\n' >"$env"
-mkdir -p "$scratch/out"
+mkdir -p "$scratch/lockdir"
 lock_it() {
   run "$LOCK" -f "$env" -c "file://$channels/pytorch" -c "file://$channels/main" -p linux-64 \
-    -o "$scratch/out/conda-lock.yml" --cache-dir "$scratch/cache" "$@"
+    -o "$scratch/lockdir/conda-lock.yml" --cache-dir "$scratch/cache" "$@"
 }
 
 lock_it
