@@ -63,5 +63,5 @@ lock_it --verbose
 expect_rc 3
 [ "$(wc -l <"$scratch/err")" -gt 500 ]
 expect_in err "  nothing provides pillow >=5.3.0 needed by torchvision-0.10.0-py36_cpu"
-[ ! -e "$scratch/out/conda-lock.yml" ]
+[ ! -e "$scratch/lockdir/conda-lock.yml" ]
 echo PASS
