@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lib/lockfile/formats.h"
+#include "lib/util/text.h"
 
 namespace envlock::lockfile::detail {
 namespace {
@@ -95,6 +96,7 @@ int line_of(std::string_view text, size_t byte, int& column) {
 Result<Lock> read_micromamba_json(const Ctx& ctx, std::string_view text) {
   using nlohmann::json;
   json doc;
+  ENVLOCK_TRY_VOID(check_json_nesting(text, ctx.path));
   try {
     doc = json::parse(text.begin(), text.end());
   } catch (const json::parse_error& e) {

@@ -332,6 +332,7 @@ bool is_wanted_info(const std::string& path) {
 }
 
 Result<json> parse_json(const std::string& where, const std::string& text) {
+  ENVLOCK_TRY_VOID(check_json_nesting(text, where));
   try {
     return json::parse(text);
   } catch (const json::parse_error& e) {

@@ -2,6 +2,7 @@
 // conda environment.yml files: name, channels, dependencies (MatchSpecs and a pip: list),
 // variables, prefix; several files merged in order.
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -34,9 +35,13 @@ struct EnvironmentSpec {
   std::vector<std::string> platforms;  ///< conda-lock's optional "platforms:" key
 };
 
+/// The largest environment file parse_environment accepts.
+inline constexpr std::uint64_t k_max_environment_bytes = 16ull << 20;
+
 /// Parses environment.yml text; `source_name` is used in errors. Fails with ErrorKind::input
 /// and "source:line:column" for YAML syntax errors, wrong node types (e.g. channels not a
-/// list), unknown dependency forms, and invalid match specs.
+/// list), unknown dependency forms, invalid match specs, and text over
+/// k_max_environment_bytes.
 [[nodiscard]] Result<EnvironmentSpec> parse_environment(std::string_view yaml,
                                                         const std::string& source_name);
 
