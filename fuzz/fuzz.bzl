@@ -22,6 +22,7 @@ def fuzz_target(name, srcs, deps):
     )
     cc_test(
         name = name + "_replay",
+        size = "small",
         srcs = ["replay_main.cc"],
         args = ["fuzz/" + name],
         data = native.glob([name + "/**"]),
