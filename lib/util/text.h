@@ -15,6 +15,12 @@ namespace envlock {
 /// position just after the last byte).
 std::pair<int, int> line_column(std::string_view text, size_t byte);
 
+/// `text` made safe to print as (part of) one terminal line: tab, newline and carriage return
+/// become `\t`, `\n`, `\r`; other control characters (C0, DEL, C1), bytes that are not
+/// valid UTF-8 become `\xHH` (C1 as the bytes of their encoding); Unicode line separators and
+/// bidirectional overrides become `\u{XXXX}`. Valid printable UTF-8 is kept as it is.
+std::string printable(std::string_view text);
+
 /// The deepest nesting of lists and maps any of our JSON and YAML readers accepts. Real locks,
 /// environment files, repodata and conda-meta records stay under 10 levels; the limit keeps
 /// recursive readers and writers far from the end of the stack on hostile input.
