@@ -1,5 +1,7 @@
 #include "lib/diff/render.h"
 
+#include "lib/util/text.h"
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -9,8 +11,11 @@ namespace {
 
 constexpr const char* k_anaconda = "https://conda.anaconda.org/";
 
+// Everything shown comes from the locks, which are untrusted (diff runs as a git textconv on
+// pull requests): text goes through printable() so a row stays one line without terminal
+// controls.
 std::string identity(const PackageSide& s) {
-  return s.build.empty() ? s.version : s.version + " " + s.build;
+  return printable(s.build.empty() ? s.version : s.version + " " + s.build);
 }
 
 std::string artifact_suffix(const std::string& url) {
@@ -51,7 +56,7 @@ std::string depends_detail(const PackageChange& c) {
 }
 
 // What to show after the old identity for the kinds that keep name-version-build.
-std::string detail(const PackageChange& c) {
+std::string raw_detail(const PackageChange& c) {
   switch (c.kind) {
     case ChangeKind::hash_changed:
       return hash_detail(c);
@@ -65,6 +70,10 @@ std::string detail(const PackageChange& c) {
     default:
       return {};
   }
+}
+
+std::string detail(const PackageChange& c) {
+  return printable(raw_detail(c));
 }
 
 bool keeps_identity(ChangeKind k) {
@@ -117,7 +126,7 @@ std::string summary_counts(const Summary& s, const std::string& sep) {
 }
 
 std::string describe(const LockInfo& info) {
-  std::string out = info.path + " (" + lockfile::to_string(info.format) + ", ";
+  std::string out = printable(info.path) + " (" + lockfile::to_string(info.format) + ", ";
   if (info.environments != 1) out += std::to_string(info.environments) + " environments, ";
   return out + std::to_string(info.distinct_packages) + " packages)";
 }
@@ -160,7 +169,7 @@ const char* colour_of(ChangeKind k) {
 
 void text_platform(std::ostringstream& out, const std::string& env, const PlatformDiff& p,
                    Color color) {
-  const std::string where = env + " / " + platform_name(p.platform);
+  const std::string where = printable(env + " / " + platform_name(p.platform));
   if (p.presence == Presence::old_only) {
     out << where << ": only in old (" << p.old_packages << " packages)\n";
     return;
@@ -176,8 +185,8 @@ void text_platform(std::ostringstream& out, const std::string& env, const Platfo
   size_t w_kind = 0, w_name = 0, w_before = 0;
   for (const auto& c : p.changes) {
     w_kind = std::max(w_kind, display_width(label(c.kind)));
-    w_name =
-        std::max(w_name, display_width(c.name) + (c.manager == lockfile::Manager::pip ? 6 : 0));
+    w_name = std::max(
+        w_name, display_width(printable(c.name)) + (c.manager == lockfile::Manager::pip ? 6 : 0));
     if (c.before && c.kind != ChangeKind::removed) {
       w_before = std::max(w_before, display_width(identity(*c.before)));
     }
@@ -185,7 +194,7 @@ void text_platform(std::ostringstream& out, const std::string& env, const Platfo
   for (const auto& c : p.changes) {
     std::string kind = pad(label(c.kind), w_kind);
     if (color == Color::yes) kind = colour_of(c.kind) + kind + "\033[0m";
-    std::string name = c.manager == lockfile::Manager::pip ? "(pip) " + c.name : c.name;
+    std::string name = printable(c.manager == lockfile::Manager::pip ? "(pip) " + c.name : c.name);
     std::string row = "  " + kind + "  " + pad(name, w_name) + "  ";
     std::string before = c.before ? identity(*c.before) : "";
     if (keeps_identity(c.kind)) {
@@ -197,7 +206,7 @@ void text_platform(std::ostringstream& out, const std::string& env, const Platfo
     } else {
       row += pad(before, w_before) + "  → " + identity(*c.after);
     }
-    std::string note = extra_note(c);
+    std::string note = printable(extra_note(c));
     if (!note.empty()) row += "  (" + note + ")";
     if (c.suspicious()) {
       row += color == Color::yes ? "  \033[1;31mSUSPICIOUS\033[0m" : "  SUSPICIOUS";
@@ -207,7 +216,8 @@ void text_platform(std::ostringstream& out, const std::string& env, const Platfo
   }
 }
 
-std::string md_escape(const std::string& s) {
+std::string md_escape(const std::string& raw) {
+  std::string s = printable(raw);
   std::string out;
   for (char c : s) {
     if (c == '|' || c == '<' || c == '>' || c == '*' || c == '_' || c == '`') out.push_back('\\');
@@ -218,8 +228,9 @@ std::string md_escape(const std::string& s) {
 
 std::string md_code(const std::string& s) {
   if (s.empty()) return "";
-  std::string t = s;
-  std::replace(t.begin(), t.end(), '|', '/');  // a pipe ends a table cell even inside code
+  std::string t = printable(s);
+  std::replace(t.begin(), t.end(), '|', '/');
+  std::replace(t.begin(), t.end(), '`', '\'');  // a pipe ends a table cell even inside code
   return "`" + t + "`";
 }
 
@@ -229,7 +240,7 @@ std::string md_identity(const std::optional<PackageSide>& s) {
 }
 
 void md_platform(std::ostringstream& out, const std::string& env, const PlatformDiff& p) {
-  const std::string where = "`" + env + "` · " + platform_name(p.platform);
+  const std::string where = md_code(env) + " · " + md_escape(platform_name(p.platform));
   if (p.presence != Presence::both) {
     const bool old = p.presence == Presence::old_only;
     out << "- " << where << ": only in " << (old ? "old" : "new") << " ("
@@ -300,8 +311,8 @@ std::string render_text(const DiffReport& report, Color color) {
       const bool old = env.presence == Presence::old_only;
       size_t packages = 0;
       for (const auto& p : env.platforms) packages += old ? p.old_packages : p.new_packages;
-      out << "\nenvironment " << env.name << ": only in " << (old ? "old" : "new") << " ("
-          << env.platforms.size() << " platforms, " << packages << " packages)\n";
+      out << "\nenvironment " << printable(env.name) << ": only in " << (old ? "old" : "new")
+          << " (" << env.platforms.size() << " platforms, " << packages << " packages)\n";
       continue;
     }
     std::ostringstream block;
@@ -330,8 +341,8 @@ std::string render_markdown(const DiffReport& report) {
     for (const auto& p : env.platforms) {
       for (const auto& c : p.changes) {
         if (c.suspicious()) {
-          suspicious.push_back("`" + env.name + "` · " + platform_name(p.platform) + ": " +
-                               md_escape(c.name) + " " + md_identity(c.before) + " (" +
+          suspicious.push_back(md_code(env.name) + " · " + md_escape(platform_name(p.platform)) +
+                               ": " + md_escape(c.name) + " " + md_identity(c.before) + " (" +
                                md_escape(hash_detail(c)) + ")");
         }
       }
@@ -346,7 +357,7 @@ std::string render_markdown(const DiffReport& report) {
   }
   for (const auto& env : report.environments) {
     if (env.presence != Presence::both) {
-      out << "- environment `" << env.name << "`: only in "
+      out << "- environment " << md_code(env.name) << ": only in "
           << (env.presence == Presence::old_only ? "old" : "new") << " (" << env.platforms.size()
           << " platforms)\n\n";
       continue;

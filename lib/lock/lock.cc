@@ -20,6 +20,7 @@
 #include "lib/spec/platform.h"
 #include "lib/util/bytes.h"
 #include "lib/util/file.h"
+#include "lib/util/text.h"
 
 namespace fs = std::filesystem;
 
@@ -388,31 +389,35 @@ int exit_code(const Report& report) {
 }
 
 std::string render_text(const Report& report) {
+  // Names, specs and problems come from repodata and locks: each printed line is passed
+  // through printable() so it stays one line without terminal controls.
+  const auto& P = printable;
   std::string out;
   switch (report.outcome) {
     case Report::Outcome::check_ok: {
-      out += "ok: " + report.lockfile + " satisfies the inputs (";
+      out += "ok: " + P(report.lockfile) + " satisfies the inputs (";
       for (size_t i = 0; i < report.platforms.size(); ++i)
-        out += (i ? ", " : "") + report.platforms[i].platform;
+        out += (i ? ", " : "") + P(report.platforms[i].platform);
       return out + ")\n";
     }
     case Report::Outcome::check_failed: {
-      out += report.lockfile +
+      out += P(report.lockfile) +
              " no longer satisfies the inputs: " + std::to_string(report.findings.size()) +
              (report.findings.size() == 1 ? " problem\n" : " problems\n");
       for (const auto& f : report.findings)
-        out += "  " + (f.platform.empty() ? std::string() : f.platform + ": ") + f.message + "\n";
+        out +=
+            "  " + P((f.platform.empty() ? std::string() : f.platform + ": ") + f.message) + "\n";
       return out;
     }
     case Report::Outcome::unsatisfiable: {
       for (const auto& [platform, problems] : report.problems) {
-        out += platform + ": the specs cannot be satisfied:\n";
+        out += P(platform) + ": the specs cannot be satisfied:\n";
         for (const auto& problem : problems) {
           size_t start = 0;
           while (start <= problem.size()) {
             size_t end = problem.find('\n', start);
             if (end == std::string::npos) end = problem.size();
-            out += "  " + problem.substr(start, end - start) + "\n";
+            out += "  " + P(problem.substr(start, end - start)) + "\n";
             start = end + 1;
           }
         }
@@ -423,13 +428,13 @@ std::string render_text(const Report& report) {
       break;
   }
   for (const auto& c : report.platforms) {
-    out += c.platform + ": " + std::to_string(c.packages) + " packages" +
+    out += P(c.platform) + ": " + std::to_string(c.packages) + " packages" +
            (c.how == PlatformChange::How::unchanged ? " (inputs unchanged, kept)" : "") + "\n";
-    for (const auto& a : c.added) out += "  + " + a + "\n";
-    for (const auto& r : c.removed) out += "  - " + r + "\n";
-    for (const auto& u : c.changed) out += "  ~ " + u + "\n";
+    for (const auto& a : c.added) out += "  + " + P(a) + "\n";
+    for (const auto& r : c.removed) out += "  - " + P(r) + "\n";
+    for (const auto& u : c.changed) out += "  ~ " + P(u) + "\n";
   }
-  for (const auto& w : report.written) out += "wrote " + w + "\n";
+  for (const auto& w : report.written) out += "wrote " + P(w) + "\n";
   return out;
 }
 

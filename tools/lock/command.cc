@@ -8,6 +8,7 @@
 
 #include "lib/lock/lock.h"
 #include "lib/util/errors.h"
+#include "lib/util/text.h"
 #include "tools/common/cli.h"
 
 namespace envlock::tools {
@@ -70,7 +71,7 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
 
     lock::ProgressSink progress;
     if (::isatty(STDERR_FILENO))
-      progress = [](const std::string& line) { std::cerr << line << "\n"; };
+      progress = [](const std::string& line) { std::cerr << printable(line) << "\n"; };
     auto report = value_or_throw(lock::run(o, progress));
     std::cout << (json ? lock::render_json(report) : lock::render_text(report));
     return lock::exit_code(report);
