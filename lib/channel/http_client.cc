@@ -5,6 +5,7 @@
 #include <optional>
 #include <thread>
 
+#include "lib/channel/headers.h"
 #include "lib/channel/url.h"
 
 namespace envlock::channel::detail {
@@ -136,11 +137,7 @@ Exchange get_once(const UrlParts& target, const httplib::Headers& headers,
         x.status = r.status;
         x.identity = !r.has_header("Content-Encoding");
         if (r.has_header("Content-Length")) {
-          try {
-            x.content_length = std::stoull(r.get_header_value("Content-Length"));
-          } catch (const std::exception&) {
-            x.content_length.reset();
-          }
+          x.content_length = parse_content_length(r.get_header_value("Content-Length"));
         }
         if (x.status == 200) report(ProgressEvent::Stage::start, 0, x.content_length.value_or(0));
         return true;
@@ -163,8 +160,11 @@ Exchange get_once(const UrlParts& target, const httplib::Headers& headers,
     return x;
   }
   x.status = result->status;
+  // Validators go back to the server in a header and into the cache: dropped unless plain.
   x.etag = result->get_header_value("ETag");
+  if (!is_safe_validator(x.etag)) x.etag.clear();
   x.last_modified = result->get_header_value("Last-Modified");
+  if (!is_safe_validator(x.last_modified)) x.last_modified.clear();
   x.cache_control = result->get_header_value("Cache-Control");
   x.location = result->get_header_value("Location");
   return x;
