@@ -299,7 +299,8 @@ std::string join(const std::vector<std::string>& parts) {
   return join(parts, parts.size());
 }
 
-// Reads the data of the current member into memory (info files are small).
+// Reads the data of the current member into memory. Info files are small (the largest real
+// paths.json we know is ~30 MiB); past k_max_info_member_bytes it is a decompression bomb.
 Result<std::string> read_member_data(const std::string& archive_path, const Member& m,
                                      const std::string& name) {
   std::string data;
@@ -307,6 +308,11 @@ Result<std::string> read_member_data(const std::string& archive_path, const Memb
   for (;;) {
     la_ssize_t n = archive_read_data(m.reader, buffer.data(), buffer.size());
     if (n == 0) break;
+    if (n > 0 && data.size() + static_cast<size_t>(n) > k_max_info_member_bytes) {
+      return input_error(archive_path,
+                         member_label(m.inner, name) + ": larger than " +
+                             std::to_string(k_max_info_member_bytes >> 20) + " MiB");
+    }
     if (n < 0) {
       return input_error(
           archive_path,
