@@ -23,7 +23,7 @@ shift 2
 
 output_base=${ENVLOCK_FUZZ_OUTPUT_BASE:-$HOME/.cache/envlock-fuzz/$(pwd | md5sum | cut -c1-12)}
 bazel --output_base="$output_base" --max_idle_secs=600 build --config=fuzz \
-  "//fuzz:${target}_fuzzer" 2>&1 | grep -v 'ld.gold: warning: Cannot export local symbol' >&2
+  "//fuzz:${target}_fuzzer" 2>&1 | { grep -v 'ld.gold: warning: Cannot export local symbol' || true; } >&2
 binary=$(bazel --output_base="$output_base" --max_idle_secs=600 info --config=fuzz \
   bazel-bin 2>/dev/null)/fuzz/${target}_fuzzer
 # Bazel points bazel-out at the last output base used; leave it to the normal build.
