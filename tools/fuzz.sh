@@ -26,8 +26,6 @@ bazel --output_base="$output_base" --max_idle_secs=600 build --config=fuzz \
   "//fuzz:${target}_fuzzer" 2>&1 | { grep -v 'ld.gold: warning: Cannot export local symbol' || true; } >&2
 binary=$(bazel --output_base="$output_base" --max_idle_secs=600 info --config=fuzz \
   bazel-bin 2>/dev/null)/fuzz/${target}_fuzzer
-# Bazel points bazel-out at the last output base used; leave it to the normal build.
-[ "$(readlink bazel-out 2>/dev/null)" = "$output_base/execroot/envlock/bazel-out" ] && rm -f bazel-out
 
 work=${ENVLOCK_FUZZ_WORK:-/tmp/envlock-fuzz}/$target
 corpus=${ENVLOCK_CORPUS:-$(cd ../shared/corpus 2>/dev/null && pwd || echo /nonexistent)}
@@ -37,7 +35,8 @@ python3 tools/fuzz_seeds.py "$target" "$corpus" "$work/seeds"
 saved=()
 [ -d "fuzz/$target" ] && saved=("fuzz/$target")
 
-echo "fuzzing $target for ${seconds}s; corpus $work/corpus, crashes in $work/crashes/" >&2
+echo "fuzzing $target for ${seconds}s with $binary" >&2
+echo "corpus $work/corpus, crashes in $work/crashes/ (reproduce: $binary CRASH_FILE)" >&2
 exec "$binary" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -max_len=262144 \
   -print_final_stats=1 -artifact_prefix="$work/crashes/" "$@" \
   "$work/corpus" "$work/seeds" "${saved[@]}"

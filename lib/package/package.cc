@@ -400,7 +400,7 @@ Result<IndexJson> parse_index(const std::string& where, const std::string& text)
   if (auto it = doc.find("timestamp"); it != doc.end() && !it->is_null()) {
     if (!it->is_number()) return field_error(where, "timestamp", "expected a number");
     index.timestamp =
-        it->is_number_integer() ? it->get<int64_t>() : static_cast<int64_t>(it->get<double>());
+        it->is_number_integer() ? it->get<int64_t>() : clamp_to_int64(it->get<double>());
   }
   if (auto it = doc.find("noarch"); it != doc.end()) {
     if (it->is_string()) {

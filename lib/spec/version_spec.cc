@@ -89,6 +89,10 @@ std::string too_complex(std::string_view text) {
     last_quantified = false;
     last_closed_quantified_group = false;
     if (c == '\\') {
+      // A backreference (\1): libstdc++ reads its number into an int without a bound.
+      if (i + 1 < text.size() && text[i + 1] >= '1' && text[i + 1] <= '9') {
+        return "a backreference";
+      }
       ++i;
     } else if (c == '[') {
       // A class is one atom; ']' right after '[' or '[^' is literal.

@@ -49,6 +49,14 @@ bool needs_escape(char32_t code) {
 
 }  // namespace
 
+int64_t clamp_to_int64(double value) {
+  if (!(value == value)) return 0;  // NaN
+  // 2^63 is exactly representable; every double below it converts.
+  if (value >= 9223372036854775808.0) return INT64_MAX;
+  if (value < -9223372036854775808.0) return INT64_MIN;
+  return static_cast<int64_t>(value);
+}
+
 std::string printable(std::string_view text) {
   static constexpr char k_hex[] = "0123456789abcdef";
   std::string out;

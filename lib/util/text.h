@@ -21,6 +21,10 @@ std::pair<int, int> line_column(std::string_view text, size_t byte);
 /// bidirectional overrides become `\u{XXXX}`. Valid printable UTF-8 is kept as it is.
 std::string printable(std::string_view text);
 
+/// `value` as an int64, saturated at the type's limits (NaN gives 0). Casting a double out of
+/// range is undefined behaviour; JSON numbers like 1e300 reach us in timestamps and sizes.
+int64_t clamp_to_int64(double value);
+
 /// The deepest nesting of lists and maps any of our JSON and YAML readers accepts. Real locks,
 /// environment files, repodata and conda-meta records stay under 10 levels; the limit keeps
 /// recursive readers and writers far from the end of the stack on hostile input.

@@ -1,6 +1,7 @@
 #include "lib/util/text.h"
 
 #include <boost/test/unit_test.hpp>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -63,6 +64,16 @@ BOOST_AUTO_TEST_CASE(read_file_refuses_files_over_the_limit_before_reading) {
   BOOST_TEST(big.error().kind == ErrorKind::input);
   BOOST_TEST(big.error().to_string() == path + ": larger than 3 MiB, the limit for this file");
   BOOST_TEST(read_file(path, 4u << 20).ok());
+}
+
+BOOST_AUTO_TEST_CASE(doubles_outside_int64_saturate) {
+  // Found by fuzz/package_json: a timestamp of 1.7e87 cast to int64 (undefined behaviour).
+  BOOST_TEST(clamp_to_int64(1.7e87) == INT64_MAX);
+  BOOST_TEST(clamp_to_int64(-1e300) == INT64_MIN);
+  BOOST_TEST(clamp_to_int64(9223372036854775808.0) == INT64_MAX);
+  BOOST_TEST(clamp_to_int64(std::nan("")) == 0);
+  BOOST_TEST(clamp_to_int64(1700000000123.9) == 1700000000123);
+  BOOST_TEST(clamp_to_int64(-5.5) == -5);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
