@@ -42,13 +42,18 @@ printf '%s\n' '@EXPLICIT' \
   >"$scratch/old.txt"
 printf '%s\n' '@EXPLICIT' \
   'https://conda.anaconda.org/conda-forge/linux-64/zlib-1.2.13-h_0.conda#00000000000000000000000000000000' \
-  "https://conda.anaconda.org/conda-forge/linux-64/evil%0A-1.0-x$(printf '\033')[2K-0.conda#00000000000000000000000000000001" \
+  "https://conda.anaconda.org/conda-forge/linux-64/evil%0A-1.0$(printf '\377')-x$(printf '\033')[2K-0.conda#00000000000000000000000000000001" \
   >"$scratch/new.txt"
-for format in text markdown; do
+for format in text markdown json; do
   run "$ENVLOCK" diff --format "$format" "$scratch/old.txt" "$scratch/new.txt"
   expect_rc 1
   if grep -q "$(printf '\033')" "$scratch/out"; then echo "FAIL: raw escape in $format" >&2; exit 1; fi
 done
+# JSON stays valid UTF-8 (the byte 0xff is replaced) instead of failing with an internal error.
+python3 -c 'import json, sys; json.load(open(sys.argv[1], encoding="utf-8"))' "$scratch/out"
+run "$ENVLOCK" diff "$scratch/old.txt" "$scratch/new.txt"
+expect_in out '\xff'
+if LC_ALL=C grep -q "$(printf '\377')" "$scratch/out"; then echo "FAIL: raw 0xff in text" >&2; exit 1; fi
 run "$ENVLOCK" diff --textconv "$scratch/new.txt"
 expect_rc 0
 expect_in out 'x\x1b[2K'

@@ -421,7 +421,8 @@ std::string render_json(const DiffReport& report) {
     envs.push_back(std::move(e));
   }
   j["environments"] = std::move(envs);
-  return j.dump(2) + "\n";
+  // Names from locks and prefixes may hold bytes that are not UTF-8: replaced, not thrown on.
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace envlock::diff

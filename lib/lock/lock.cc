@@ -474,7 +474,8 @@ std::string render_json(const Report& report) {
     findings.push_back({{"platform", f.platform}, {"code", f.code}, {"message", f.message}});
   j["problems"] = nlohmann::ordered_json::object();
   for (const auto& [platform, problems] : report.problems) j["problems"][platform] = problems;
-  return j.dump(2) + "\n";
+  // Names from locks and prefixes may hold bytes that are not UTF-8: replaced, not thrown on.
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace envlock::lock

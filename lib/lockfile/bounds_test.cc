@@ -70,6 +70,16 @@ BOOST_AUTO_TEST_CASE(billion_laughs_is_refused_without_expanding) {
   expect_input_error(parse_lock(text, "laughs.yml"), "aliases expand");
 }
 
+BOOST_AUTO_TEST_CASE(a_document_starting_with_a_comma_is_not_endless) {
+  // Found by fuzz/lock: yaml-cpp's LoadAll read these as endless empty documents (gigabytes).
+  for (const char* text : {", x\n", "# comment\n  , osx-64\n  - linux-64\n", "\"a\", b\n"}) {
+    for (YamlReader reader : {YamlReader::automatic, YamlReader::yaml_cpp}) {
+      expect_input_error(parse_lock(text, "comma.yml", reader), "comma.yml");
+    }
+  }
+  expect_input_error(parse_lock(", x\n", "comma.yml"), "expected one YAML document, found more");
+}
+
 BOOST_AUTO_TEST_CASE(micromamba_json_nesting_is_an_input_error) {
   std::string text =
       "{\"lockVersion\": 1, \"x\": " + repeat("[", 100000) + repeat("]", 100000) + "}";

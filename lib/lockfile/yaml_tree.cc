@@ -1,8 +1,10 @@
 #include "lib/lockfile/yaml_tree.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <optional>
+#include <sstream>
 #include <unordered_set>
 
 #include "lib/util/text.h"
@@ -495,6 +497,36 @@ class FastReader {
 
 // ---------------------------------------------------------------------------------------------
 // yaml-cpp path.
+
+// Parses without building nodes, only to count the documents. yaml-cpp 0.7's LoadAll reads a
+// document that starts with ',' (", x", or "a, b" after its first scalar) as endless empty
+// documents and fills memory (found by fuzz/lock); counting stops past k_max_documents.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+constexpr size_t k_max_documents = 100;
+
+size_t count_documents(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentCounter counter;
+  size_t documents = 0;
+  while (documents <= k_max_documents && parser.HandleNextDocument(counter)) ++documents;
+  return documents;
+}
 // What converting one document may still build: aliases make yaml-cpp share nodes, and a tree
 // of copies can grow exponentially with the text ("billion laughs").
 struct Budget {
@@ -582,18 +614,23 @@ Result<YNode> parse_yaml(std::string_view text, const std::string& path, YamlRea
   }
   if (used_path) *used_path = YamlPath::yaml_cpp;
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
-    if (docs.size() > 1) {
-      return Error::at(ErrorKind::input,
-                       path,
-                       0,
-                       0,
-                       "expected one YAML document, found " + std::to_string(docs.size()));
+    std::string owned(text);
+    size_t documents = count_documents(owned);
+    if (documents > 1) {
+      return Error::at(
+          ErrorKind::input,
+          path,
+          0,
+          0,
+          "expected one YAML document, found " +
+              (documents > k_max_documents ? "more than " + std::to_string(k_max_documents)
+                                           : std::to_string(documents)));
     }
-    if (docs.empty()) return YNode{};
+    if (documents == 0) return YNode{};
+    YAML::Node doc = YAML::Load(owned);
     // Without aliases a document has fewer nodes than bytes; the slack admits modest reuse.
     Budget budget{text.size() + 100000};
-    return convert(docs[0], path, budget);
+    return convert(doc, path, budget);
   } catch (const YAML::Exception& e) {
     std::string what = e.msg.empty() ? std::string("invalid YAML") : e.msg;
     return Error::at(ErrorKind::input,

@@ -103,7 +103,8 @@ std::string render_json(const Report& report) {
     x["message"] = f.message;
     findings.push_back(std::move(x));
   }
-  return j.dump(2) + "\n";
+  // Names from locks and prefixes may hold bytes that are not UTF-8: replaced, not thrown on.
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace envlock::verify
