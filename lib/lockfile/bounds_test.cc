@@ -80,6 +80,12 @@ BOOST_AUTO_TEST_CASE(a_document_starting_with_a_comma_is_not_endless) {
   expect_input_error(parse_lock(", x\n", "comma.yml"), "expected one YAML document, found more");
 }
 
+BOOST_AUTO_TEST_CASE(a_json_number_out_of_range_is_an_input_error) {
+  // Found by fuzz/lock: nlohmann throws out_of_range (not parse_error) for "4e6300".
+  auto lock = parse_lock("{\"lockVersion\": 1, \"x\": 4e6300}", "big.json");
+  expect_input_error(lock, "big.json: invalid JSON: number overflow parsing '4e6300'");
+}
+
 BOOST_AUTO_TEST_CASE(micromamba_json_nesting_is_an_input_error) {
   std::string text =
       "{\"lockVersion\": 1, \"x\": " + repeat("[", 100000) + repeat("]", 100000) + "}";

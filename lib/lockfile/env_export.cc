@@ -109,6 +109,11 @@ Result<Lock> read_micromamba_json(const Ctx& ctx, std::string_view text) {
                      line,
                      column,
                      "invalid JSON: " + (cut == std::string::npos ? what : what.substr(cut)));
+  } catch (const json::exception& e) {
+    // Not a syntax error: a number too large for a double ("4e6300"; found by fuzz/lock).
+    std::string what = e.what();
+    size_t cut = what.find("] ");
+    return ctx.whole("invalid JSON: " + (cut == std::string::npos ? what : what.substr(cut + 2)));
   }
   if (!doc.is_object()) return ctx.whole("a JSON lock must be an object");
   auto str = [&](const json& obj,

@@ -75,6 +75,18 @@ BOOST_AUTO_TEST_CASE(deeply_nested_info_json_is_refused) {
              info.error().to_string());
 }
 
+BOOST_AUTO_TEST_CASE(a_json_number_out_of_range_is_an_input_error) {
+  testing::TempDir dir;
+  std::string path = dir / "x-1-0.tar.bz2";
+  write_tar_bz2(
+      path, {{"info/index.json", R"({"name":"x","version":"1","build":"0","timestamp":4e6300})"}});
+  auto info = read_package_info(path);
+  BOOST_REQUIRE(!info.ok());
+  BOOST_TEST(info.error().kind == ErrorKind::input);
+  BOOST_TEST(info.error().to_string().find("a number out of range") != std::string::npos,
+             info.error().to_string());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace

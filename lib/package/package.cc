@@ -344,6 +344,8 @@ Result<json> parse_json(const std::string& where, const std::string& text) {
   } catch (const json::parse_error& e) {
     auto [line, column] = line_column(text, e.byte > 0 ? e.byte - 1 : 0);
     return Error::at(ErrorKind::input, where, line, column, "malformed JSON");
+  } catch (const json::exception&) {
+    return Error{ErrorKind::input, where, "malformed JSON: a number out of range"};  // "1e999"
   }
 }
 
