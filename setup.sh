@@ -23,6 +23,7 @@ packages=(
   libboost-test-dev libarchive-dev libzstd-dev libssl-dev zlib1g-dev libbz2-dev
   libsimdjson-dev libbrotli-dev
   python3 python3-jsonschema python3-yaml zstd bzip2 zip
+  clang libclang-rt-14-dev  # tools/fuzz.sh: clang 14 with libFuzzer, ASan and UBSan runtimes
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -11,6 +11,7 @@
 #include <optional>
 #include <thread>
 
+#include "lib/channel/headers.h"
 #include "lib/channel/url.h"
 
 namespace envlock::channel::detail {
@@ -254,11 +255,7 @@ Exchange get_once(const UrlParts& target, const httplib::Headers& headers,
           x.identity = !r.has_header("Content-Encoding") ||
                        r.get_header_value("Content-Encoding") == "identity";
           if (r.has_header("Content-Length")) {
-            try {
-              x.content_length = std::stoull(r.get_header_value("Content-Length"));
-            } catch (const std::exception&) {
-              x.content_length.reset();
-            }
+            x.content_length = parse_content_length(r.get_header_value("Content-Length"));
           }
           if (x.status == 200) report(ProgressEvent::Stage::start, 0, x.content_length.value_or(0));
           return true;
@@ -285,8 +282,11 @@ Exchange get_once(const UrlParts& target, const httplib::Headers& headers,
     }
     if (x.stopped) return x;  // stopped just as the answer completed: do not trust it
     x.status = result->status;
+    // Validators go back to the server in a header and into the cache: dropped unless plain.
     x.etag = result->get_header_value("ETag");
+    if (!is_safe_validator(x.etag)) x.etag.clear();
     x.last_modified = result->get_header_value("Last-Modified");
+    if (!is_safe_validator(x.last_modified)) x.last_modified.clear();
     x.cache_control = result->get_header_value("Cache-Control");
     x.location = result->get_header_value("Location");
     x.content_encoding = result->get_header_value("Content-Encoding");

@@ -10,6 +10,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "lib/channel/headers.h"
 #include "lib/channel/http_client.h"
 #include "lib/channel/part_file.h"
 #include "lib/channel/url.h"
@@ -134,16 +135,6 @@ std::string empty_repodata(std::string_view platform) {
             {"packages.conda", json::object()},
             {"repodata_version", 1}};
   return j.dump();
-}
-
-std::optional<int64_t> max_age(const std::string& cache_control) {
-  size_t pos = cache_control.find("max-age=");
-  if (pos == std::string::npos) return std::nullopt;
-  try {
-    return std::stoll(cache_control.substr(pos + 8));
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
 }
 
 Result<FetchedRepodata> read_local(const std::string& folder, std::string_view platform,
@@ -464,7 +455,7 @@ Result<FetchedRepodata> fetch_repodata(const Channel& channel, std::string_view 
         "not in the repodata cache (" + base.cache_path + ") and --offline forbids downloading it"};
   }
   if (cached && options.freshness == CacheFreshness::trust_max_age) {
-    auto age = max_age(info->cache_control);
+    auto age = parse_max_age(info->cache_control);
     if (age && now - info->fetched_at < *age) return from_cache(RepodataSource::cache);
   }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "lib/lockfile/lockfile.h"
+#include "lib/util/text.h"
 
 namespace envlock::diff {
 namespace {
@@ -32,9 +33,11 @@ std::string canonical_text(const lockfile::Lock& lock, const Filter& filter) {
         const std::string hash = !p.sha256.empty() ? "sha256:" + p.sha256
                                  : !p.md5.empty()  ? "md5:" + p.md5
                                                    : std::string();
-        lines.push_back(where + lockfile::to_string(p.manager) + " " + p.name + " " +
-                        or_dash(p.version) + " " + or_dash(p.build) + " " +
-                        or_dash(redact_url(p.url)) + " " + or_dash(hash) + "\n");
+        // git shows textconv output on terminals: one line per package, no control bytes.
+        lines.push_back(printable(where + lockfile::to_string(p.manager) + " " + p.name + " " +
+                                  or_dash(p.version) + " " + or_dash(p.build) + " " +
+                                  or_dash(redact_url(p.url)) + " " + or_dash(hash)) +
+                        "\n");
       }
     }
   }

@@ -1,6 +1,7 @@
 #include "lib/diff/render.h"
 
 #include "lib/channel/channel.h"
+#include "lib/util/text.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -9,8 +10,11 @@
 namespace envlock::diff {
 namespace {
 
+// Everything shown comes from the locks, which are untrusted (diff runs as a git textconv on
+// pull requests): text goes through printable() so a row stays one line without terminal
+// controls.
 std::string identity(const PackageSide& s) {
-  return s.build.empty() ? s.version : s.version + " " + s.build;
+  return printable(s.build.empty() ? s.version : s.version + " " + s.build);
 }
 
 std::string artifact_suffix(const std::string& url) {
@@ -51,7 +55,7 @@ std::string depends_detail(const PackageChange& c) {
 }
 
 // What to show after the old identity for the kinds that keep name-version-build.
-std::string detail(const PackageChange& c) {
+std::string raw_detail(const PackageChange& c) {
   switch (c.kind) {
     case ChangeKind::hash_changed:
       return hash_detail(c);
@@ -65,6 +69,10 @@ std::string detail(const PackageChange& c) {
     default:
       return {};
   }
+}
+
+std::string detail(const PackageChange& c) {
+  return printable(raw_detail(c));
 }
 
 bool keeps_identity(ChangeKind k) {
@@ -117,7 +125,7 @@ std::string summary_counts(const Summary& s, const std::string& sep) {
 }
 
 std::string describe(const LockInfo& info) {
-  std::string out = info.path + " (" + lockfile::to_string(info.format) + ", ";
+  std::string out = printable(info.path) + " (" + lockfile::to_string(info.format) + ", ";
   if (info.environments != 1) out += std::to_string(info.environments) + " environments, ";
   return out + std::to_string(info.distinct_packages) + " packages)";
 }
@@ -160,7 +168,7 @@ const char* colour_of(ChangeKind k) {
 
 void text_platform(std::ostringstream& out, const std::string& env, const PlatformDiff& p,
                    Color color) {
-  const std::string where = env + " / " + platform_name(p.platform);
+  const std::string where = printable(env + " / " + platform_name(p.platform));
   if (p.presence == Presence::old_only) {
     out << where << ": only in old (" << p.old_packages << " packages)\n";
     return;
@@ -176,8 +184,8 @@ void text_platform(std::ostringstream& out, const std::string& env, const Platfo
   size_t w_kind = 0, w_name = 0, w_before = 0;
   for (const auto& c : p.changes) {
     w_kind = std::max(w_kind, display_width(label(c.kind)));
-    w_name =
-        std::max(w_name, display_width(c.name) + (c.manager == lockfile::Manager::pip ? 6 : 0));
+    w_name = std::max(
+        w_name, display_width(printable(c.name)) + (c.manager == lockfile::Manager::pip ? 6 : 0));
     if (c.before && c.kind != ChangeKind::removed) {
       w_before = std::max(w_before, display_width(identity(*c.before)));
     }
@@ -185,7 +193,7 @@ void text_platform(std::ostringstream& out, const std::string& env, const Platfo
   for (const auto& c : p.changes) {
     std::string kind = pad(label(c.kind), w_kind);
     if (color == Color::yes) kind = colour_of(c.kind) + kind + "\033[0m";
-    std::string name = c.manager == lockfile::Manager::pip ? "(pip) " + c.name : c.name;
+    std::string name = printable(c.manager == lockfile::Manager::pip ? "(pip) " + c.name : c.name);
     std::string row = "  " + kind + "  " + pad(name, w_name) + "  ";
     std::string before = c.before ? identity(*c.before) : "";
     if (keeps_identity(c.kind)) {
@@ -197,7 +205,7 @@ void text_platform(std::ostringstream& out, const std::string& env, const Platfo
     } else {
       row += pad(before, w_before) + "  → " + identity(*c.after);
     }
-    std::string note = extra_note(c);
+    std::string note = printable(extra_note(c));
     if (!note.empty()) row += "  (" + note + ")";
     if (c.suspicious()) {
       row += color == Color::yes ? "  \033[1;31mSUSPICIOUS\033[0m" : "  SUSPICIOUS";
@@ -207,7 +215,8 @@ void text_platform(std::ostringstream& out, const std::string& env, const Platfo
   }
 }
 
-std::string md_escape(const std::string& s) {
+std::string md_escape(const std::string& raw) {
+  std::string s = printable(raw);
   std::string out;
   for (char c : s) {
     if (c == '|' || c == '<' || c == '>' || c == '*' || c == '_' || c == '`') out.push_back('\\');
@@ -218,8 +227,9 @@ std::string md_escape(const std::string& s) {
 
 std::string md_code(const std::string& s) {
   if (s.empty()) return "";
-  std::string t = s;
-  std::replace(t.begin(), t.end(), '|', '/');  // a pipe ends a table cell even inside code
+  std::string t = printable(s);
+  std::replace(t.begin(), t.end(), '|', '/');
+  std::replace(t.begin(), t.end(), '`', '\'');  // a pipe ends a table cell even inside code
   return "`" + t + "`";
 }
 
@@ -238,7 +248,7 @@ std::string md_row(const PackageChange& c) {
 }
 
 std::string md_where(const std::string& env, const PlatformDiff& p) {
-  return "`" + env + "` · " + platform_name(p.platform);
+  return md_code(env) + " · " + md_escape(platform_name(p.platform));
 }
 
 // Output that must stay under a size: pieces are added whole or not at all, and `reserve`
@@ -341,7 +351,7 @@ std::vector<std::string> md_summary_rows(const DiffReport& report, std::string& 
       continue;
     }
     for (const auto& p : env.platforms) {
-      std::string row = "| " + name + " | " + platform_name(p.platform) + " | ";
+      std::string row = "| " + name + " | " + md_escape(platform_name(p.platform)) + " | ";
       if (p.presence != Presence::both) {
         const bool old = p.presence == Presence::old_only;
         rows.push_back(row + "only in " + (old ? "old" : "new") + " (" +
@@ -420,8 +430,8 @@ std::string render_text(const DiffReport& report, Color color, size_t max_lines)
       const bool old = env.presence == Presence::old_only;
       size_t packages = 0;
       for (const auto& p : env.platforms) packages += old ? p.old_packages : p.new_packages;
-      out << "\nenvironment " << env.name << ": only in " << (old ? "old" : "new") << " ("
-          << env.platforms.size() << " platforms, " << packages << " packages)\n";
+      out << "\nenvironment " << printable(env.name) << ": only in " << (old ? "old" : "new")
+          << " (" << env.platforms.size() << " platforms, " << packages << " packages)\n";
       continue;
     }
     std::ostringstream block;
@@ -581,7 +591,8 @@ std::string render_json(const DiffReport& report) {
     envs.push_back(std::move(e));
   }
   j["environments"] = std::move(envs);
-  return j.dump(2) + "\n";
+  // Names from locks and prefixes may hold bytes that are not UTF-8: replaced, not thrown on.
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace envlock::diff

@@ -248,6 +248,27 @@ BOOST_AUTO_TEST_CASE(short_channel_drops_the_anaconda_prefix_only) {
   BOOST_TEST(short_channel("https://prefix.dev/conda-forge") == "https://prefix.dev/conda-forge");
 }
 
+BOOST_AUTO_TEST_CASE(hostile_names_stay_on_their_line_in_every_text_format) {
+  // Lock contents are pull-request input: a name with a newline, an escape and a bidi override.
+  const std::string evil = "x\nenvlock diff: no differences\x1b[2K\xe2\x80\xae";
+  DiffReport r = sample();
+  auto& changes = r.environments[0].platforms[0].changes;
+  changes[0].name = evil;
+  changes[1].before->version = evil;
+  changes[3].after->channel = evil;
+  changes[3].aspects |= static_cast<unsigned>(Aspect::channel);
+  r.environments[0].name = "env\r";
+  for (const std::string& out : {render_text(r), render_text(r, Color::yes), render_markdown(r)}) {
+    BOOST_TEST(out.find("no differences\x1b") == std::string::npos);
+    BOOST_TEST(out.find("\n"
+                        "envlock diff") == std::string::npos);
+    BOOST_TEST(out.find('\r') == std::string::npos);
+    BOOST_TEST(out.find("\xe2\x80\xae") == std::string::npos);
+    BOOST_TEST(out.find("x\\nenvlock diff: no differences\\x1b[2K\\u{202e}") != std::string::npos,
+               out);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace envlock::diff

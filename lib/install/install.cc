@@ -21,6 +21,7 @@
 #include "lib/prefix/summary.h"
 #include "lib/spec/platform.h"
 #include "lib/util/file.h"
+#include "lib/util/text.h"
 
 namespace envlock::install {
 
@@ -462,7 +463,16 @@ std::string render_text(const Report& r) {
            " has an empty target; not created, not recorded\n";
   }
   for (const auto& s : r.skipped) out += "note: not installed: " + s.name + " (" + s.reason + ")\n";
-  return out;
+  // Names and paths come from locks, packages and conda-meta: each line stays one line,
+  // without terminal controls.
+  std::string safe;
+  for (size_t start = 0; start < out.size();) {
+    size_t end = out.find('\n', start);
+    if (end == std::string::npos) end = out.size();
+    safe += printable(std::string_view(out).substr(start, end - start)) + "\n";
+    start = end + 1;
+  }
+  return safe;
 }
 
 std::string render_json(const Report& r) {

@@ -205,6 +205,28 @@ BOOST_AUTO_TEST_CASE(findings_are_in_a_stable_order) {
   for (int i = 0; i < 3; ++i) BOOST_TEST(messages(check_lock(lock, in)) == messages(first));
 }
 
+BOOST_AUTO_TEST_CASE(text_report_escapes_names_from_repodata_and_locks) {
+  Report r;
+  r.outcome = Report::Outcome::check_failed;
+  r.lockfile = "conda-lock.yml";
+  r.findings.push_back({"linux-64", "spec-unsatisfied", "evil\n  all good\x1b[2K is not locked"});
+  std::string failed = render_text(r);
+  BOOST_TEST(failed ==
+             "conda-lock.yml no longer satisfies the inputs: 1 problem\n"
+             "  linux-64: evil\\n  all good\\x1b[2K is not locked\n");
+  r.outcome = Report::Outcome::unsatisfiable;
+  r.problems["linux-64"] = {"nothing provides \xff\x1b]0;title\x07 needed by x\nsecond line"};
+  BOOST_TEST(render_text(r) ==
+             "linux-64: the specs cannot be satisfied:\n"
+             "  nothing provides \\xff\\x1b]0;title\\x07 needed by x\n"
+             "  second line\n");
+  r.outcome = Report::Outcome::locked;
+  r.platforms.push_back({});
+  r.platforms[0].platform = "linux-64";
+  r.platforms[0].added = {"a\rb 1.0"};
+  BOOST_TEST(render_text(r).find("  + a\\rb 1.0\n") != std::string::npos, render_text(r));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace envlock::lock

@@ -20,6 +20,7 @@
 #include "lib/spec/platform.h"
 #include "lib/util/bytes.h"
 #include "lib/util/file.h"
+#include "lib/util/text.h"
 
 namespace fs = std::filesystem;
 
@@ -580,20 +581,24 @@ int exit_code(const Report& report) {
 }
 
 std::string render_text(const Report& report, Verbosity verbosity) {
+  // Names, specs and problems come from repodata and locks: each printed line is passed
+  // through printable() so it stays one line without terminal controls.
+  const auto& P = printable;
   std::string out;
   switch (report.outcome) {
     case Report::Outcome::check_ok: {
-      out += "ok: " + report.lockfile + " satisfies the inputs (";
+      out += "ok: " + P(report.lockfile) + " satisfies the inputs (";
       for (size_t i = 0; i < report.platforms.size(); ++i)
-        out += (i ? ", " : "") + report.platforms[i].platform;
+        out += (i ? ", " : "") + P(report.platforms[i].platform);
       return out + ")\n";
     }
     case Report::Outcome::check_failed: {
-      out += report.lockfile +
+      out += P(report.lockfile) +
              " no longer satisfies the inputs: " + std::to_string(report.findings.size()) +
              (report.findings.size() == 1 ? " problem\n" : " problems\n");
       for (const auto& f : report.findings)
-        out += "  " + (f.platform.empty() ? std::string() : f.platform + ": ") + f.message + "\n";
+        out +=
+            "  " + P((f.platform.empty() ? std::string() : f.platform + ": ") + f.message) + "\n";
       return out;
     }
     case Report::Outcome::unsatisfiable: {
@@ -601,13 +606,13 @@ std::string render_text(const Report& report, Verbosity verbosity) {
           verbosity == Verbosity::full ? report.problem_details : report.problems;
       std::vector<std::string> lines;
       for (const auto& [platform, problems] : by_platform) {
-        lines.push_back(platform + ": the specs cannot be satisfied:");
+        lines.push_back(P(platform) + ": the specs cannot be satisfied:");
         for (const auto& problem : problems) {
           size_t start = 0;
           while (start <= problem.size()) {
             size_t end = problem.find('\n', start);
             if (end == std::string::npos) end = problem.size();
-            lines.push_back("  " + problem.substr(start, end - start));
+            lines.push_back("  " + P(problem.substr(start, end - start)));
             start = end + 1;
           }
         }
@@ -625,13 +630,13 @@ std::string render_text(const Report& report, Verbosity verbosity) {
       break;
   }
   for (const auto& c : report.platforms) {
-    out += c.platform + ": " + std::to_string(c.packages) + " packages" +
+    out += P(c.platform) + ": " + std::to_string(c.packages) + " packages" +
            (c.how == PlatformChange::How::unchanged ? " (inputs unchanged, kept)" : "") + "\n";
-    for (const auto& a : c.added) out += "  + " + a + "\n";
-    for (const auto& r : c.removed) out += "  - " + r + "\n";
-    for (const auto& u : c.changed) out += "  ~ " + u + "\n";
+    for (const auto& a : c.added) out += "  + " + P(a) + "\n";
+    for (const auto& r : c.removed) out += "  - " + P(r) + "\n";
+    for (const auto& u : c.changed) out += "  ~ " + P(u) + "\n";
   }
-  for (const auto& w : report.written) out += "wrote " + w + "\n";
+  for (const auto& w : report.written) out += "wrote " + P(w) + "\n";
   return out;
 }
 
@@ -672,7 +677,8 @@ std::string render_json(const Report& report) {
     findings.push_back({{"platform", f.platform}, {"code", f.code}, {"message", f.message}});
   j["problems"] = nlohmann::ordered_json::object();
   for (const auto& [platform, problems] : report.problems) j["problems"][platform] = problems;
-  return j.dump(2) + "\n";
+  // Names from locks and prefixes may hold bytes that are not UTF-8: replaced, not thrown on.
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace envlock::lock

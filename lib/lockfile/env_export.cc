@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lib/lockfile/formats.h"
+#include "lib/util/text.h"
 
 namespace envlock::lockfile::detail {
 namespace {
@@ -95,6 +96,7 @@ int line_of(std::string_view text, size_t byte, int& column) {
 Result<Lock> read_micromamba_json(const Ctx& ctx, std::string_view text) {
   using nlohmann::json;
   json doc;
+  ENVLOCK_TRY_VOID(check_json_nesting(text, ctx.path));
   try {
     doc = json::parse(text.begin(), text.end());
   } catch (const json::parse_error& e) {
@@ -107,6 +109,11 @@ Result<Lock> read_micromamba_json(const Ctx& ctx, std::string_view text) {
                      line,
                      column,
                      "invalid JSON: " + (cut == std::string::npos ? what : what.substr(cut)));
+  } catch (const json::exception& e) {
+    // Not a syntax error: a number too large for a double ("4e6300"; found by fuzz/lock).
+    std::string what = e.what();
+    size_t cut = what.find("] ");
+    return ctx.whole("invalid JSON: " + (cut == std::string::npos ? what : what.substr(cut + 2)));
   }
   if (!doc.is_object()) return ctx.whole("a JSON lock must be an object");
   auto str = [&](const json& obj,

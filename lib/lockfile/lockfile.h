@@ -2,6 +2,7 @@
 // Reading every lock format people keep in repositories, and writing conda-lock v1 and
 // @EXPLICIT files.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -21,13 +22,18 @@ enum class YamlReader { automatic, yaml_cpp };
 [[nodiscard]] Result<SourceFormat> detect_format(std::string_view text,
                                                  const std::string& path_for_messages);
 
+/// The largest lock any reader accepts (the largest real pixi.lock we know is ~30 MiB).
+inline constexpr std::uint64_t k_max_lock_bytes = 256ull << 20;
+
 /// Parses a lock of any supported format. Every malformed file is rejected with one line
 /// naming `path_for_messages`, the line (and column) where known, and what is wrong
-/// (ErrorKind::input).
+/// (ErrorKind::input); so are texts over k_max_lock_bytes, lists and maps nested deeper than
+/// k_max_nesting (lib/util/text.h), and YAML whose aliases expand past the size of the text.
 [[nodiscard]] Result<Lock> parse_lock(std::string_view text, const std::string& path_for_messages,
                                       YamlReader reader = YamlReader::automatic);
 
-/// Reads and parses the file at `path` (ErrorKind::io when it cannot be read).
+/// Reads and parses the file at `path` (ErrorKind::io when it cannot be read; ErrorKind::input
+/// without reading it when it is larger than k_max_lock_bytes).
 [[nodiscard]] Result<Lock> read_lock(const std::string& path);
 
 /// Options for write_conda_lock_v1.

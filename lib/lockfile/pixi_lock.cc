@@ -288,9 +288,10 @@ Result<Lock> read_pixi_lock(const Ctx& ctx, const YNode& root, int64_t version) 
       for (const auto& [platform, list] : pk->entries) {
         std::string subdir = platform;
         if (version >= 7) {
-          auto it = std::find_if(named_platforms.begin(),
-                                 named_platforms.end(),
-                                 [&](const auto& np) { return np.first == platform; });
+          auto it =
+              std::find_if(named_platforms.begin(),
+                           named_platforms.end(),
+                           [&platform = platform](const auto& np) { return np.first == platform; });
           if (it == named_platforms.end()) {
             return ctx.at(*pk,
                           "environment '" + env_name + "' uses platform '" + platform +

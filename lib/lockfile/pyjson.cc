@@ -5,6 +5,13 @@
 
 namespace envlock::lockfile::detail {
 
+PyJson::PyJson() = default;
+PyJson::~PyJson() = default;
+PyJson::PyJson(const PyJson&) = default;
+PyJson::PyJson(PyJson&&) noexcept = default;
+PyJson& PyJson::operator=(const PyJson&) = default;
+PyJson& PyJson::operator=(PyJson&&) noexcept = default;
+
 PyJson& PyJson::set(const std::string& key, PyJson value) {
   for (auto& [k, v] : object) {
     if (k == key) {

@@ -18,6 +18,15 @@ struct PyJson {
   std::vector<PyJson> array;
   std::vector<std::pair<std::string, PyJson>> object;  ///< insertion order
 
+  // Declared here and defaulted in pyjson.cc: clang with libstdc++ otherwise instantiates the
+  // member vectors' destructors while std::pair<std::string, PyJson> is still incomplete.
+  PyJson();
+  ~PyJson();
+  PyJson(const PyJson&);
+  PyJson(PyJson&&) noexcept;
+  PyJson& operator=(const PyJson&);
+  PyJson& operator=(PyJson&&) noexcept;
+
   static PyJson null() { return PyJson{}; }
   static PyJson of(bool b) {
     PyJson j;

@@ -89,6 +89,10 @@ Result<SourceFormat> detect_format(std::string_view text, const std::string& pat
 Result<Lock> parse_lock(std::string_view text, const std::string& path, YamlReader reader) {
   text = strip_bom(text);
   Ctx ctx{path};
+  if (text.size() > k_max_lock_bytes) {
+    return ctx.whole("larger than " + std::to_string(k_max_lock_bytes >> 20) +
+                     " MiB, the limit for a lock");
+  }
   if (looks_like_json(text)) return detail::read_micromamba_json(ctx, text);
   if (has_explicit_marker(text)) return detail::read_explicit(ctx, text);
   ENVLOCK_TRY(root, detail::parse_yaml(text, path, reader));
@@ -110,7 +114,7 @@ Result<Lock> parse_lock(std::string_view text, const std::string& path, YamlRead
 }
 
 Result<Lock> read_lock(const std::string& path) {
-  ENVLOCK_TRY(text, read_file(path));
+  ENVLOCK_TRY(text, read_file(path, k_max_lock_bytes));
   return parse_lock(text, path);
 }
 

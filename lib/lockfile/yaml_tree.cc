@@ -1,11 +1,22 @@
 #include "lib/lockfile/yaml_tree.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <optional>
+#include <sstream>
 #include <unordered_set>
 
+#include "lib/util/text.h"
+
 namespace envlock::lockfile::detail {
+
+YNode::YNode() = default;
+YNode::~YNode() = default;
+YNode::YNode(const YNode&) = default;
+YNode::YNode(YNode&&) noexcept = default;
+YNode& YNode::operator=(const YNode&) = default;
+YNode& YNode::operator=(YNode&&) noexcept = default;
 
 const YNode* YNode::find(std::string_view key) const {
   if (kind != Kind::map) return nullptr;
@@ -104,7 +115,17 @@ class FastReader {
     return c[0] == '-' && (c.size() == 1 || c[1] == ' ');
   }
 
+  // Counts block levels; past k_max_nesting the fast reader gives up and yaml-cpp's path
+  // reports the depth.
+  struct Level {
+    explicit Level(int& depth) : m_depth(depth) { ++m_depth; }
+    ~Level() { --m_depth; }
+    int& m_depth;
+  };
+
   bool parse_block(int indent, YNode& out) {
+    Level level(m_depth);
+    if (m_depth > k_max_nesting) return false;
     const Line& line = m_lines[m_pos];
     if (line.indent != indent) return false;
     if (is_seq_item(line.content)) return parse_seq(indent, out);
@@ -112,12 +133,14 @@ class FastReader {
     size_t after = 0;
     if (split_key(line.content, key, after)) return parse_map(indent, out);
     // A lone scalar (e.g. the whole document); must fit on its line.
-    if (!parse_inline(line.content, line.number, line.indent + 1, out)) return false;
+    if (!parse_inline(line.content, line.number, line.indent + 1, m_depth, out)) return false;
     ++m_pos;
     return m_pos == m_lines.size() || m_lines[m_pos].indent < indent;
   }
 
   bool parse_seq(int indent, YNode& out) {
+    Level level(m_depth);
+    if (m_depth > k_max_nesting) return false;
     out.kind = YNode::Kind::seq;
     out.line = m_lines[m_pos].number;
     out.column = indent + 1;
@@ -154,7 +177,7 @@ class FastReader {
         if (!parse_map(col, item)) return false;
         continue;
       }
-      if (!parse_inline(rest, line.number, col + 1, item)) return false;
+      if (!parse_inline(rest, line.number, col + 1, m_depth, item)) return false;
       ++m_pos;
       if (m_pos < m_lines.size() && m_lines[m_pos].indent > indent) return false;
     }
@@ -162,6 +185,8 @@ class FastReader {
   }
 
   bool parse_map(int indent, YNode& out) {
+    Level level(m_depth);
+    if (m_depth > k_max_nesting) return false;
     out.kind = YNode::Kind::map;
     out.line = m_lines[m_pos].number;
     out.column = indent + 1;
@@ -198,7 +223,7 @@ class FastReader {
         }
         continue;
       }
-      if (!parse_inline(rest, line.number, col, value)) return false;
+      if (!parse_inline(rest, line.number, col, m_depth, value)) return false;
       ++m_pos;
       if (m_pos < m_lines.size() && m_lines[m_pos].indent > indent) return false;
     }
@@ -334,7 +359,7 @@ class FastReader {
     return i == rest.size() || (rest[i] == '#' && i > 0);
   }
 
-  static bool parse_inline(std::string_view c, int line, int col, YNode& out) {
+  static bool parse_inline(std::string_view c, int line, int col, int depth, YNode& out) {
     out.line = line;
     out.column = col;
     char first = c[0];
@@ -345,7 +370,7 @@ class FastReader {
     }
     if (first == '[' || first == '{') {
       size_t pos = 0;
-      if (!parse_flow(c, pos, out, line, col)) return false;
+      if (!parse_flow(c, pos, out, line, col, depth)) return false;
       return only_comment(c.substr(pos));
     }
     if (first == '&' || first == '*' || first == '!' || first == '|' || first == '>' ||
@@ -374,7 +399,9 @@ class FastReader {
   }
 
   // One-line flow collections: [a, "b", {k: v}] and {k: v, k2: [x]}.
-  static bool parse_flow(std::string_view c, size_t& pos, YNode& out, int line, int col0) {
+  static bool parse_flow(std::string_view c, size_t& pos, YNode& out, int line, int col0,
+                         int depth) {
+    if (++depth > k_max_nesting) return false;
     skip_spaces(c, pos);
     if (pos >= c.size()) return false;
     out.line = line;
@@ -402,10 +429,10 @@ class FastReader {
             if (entry.first == key.text) return false;
           }
           out.entries.emplace_back(key.text, YNode{});
-          if (!parse_flow(c, pos, out.entries.back().second, line, col0)) return false;
+          if (!parse_flow(c, pos, out.entries.back().second, line, col0, depth)) return false;
         } else {
           out.items.emplace_back();
-          if (!parse_flow(c, pos, out.items.back(), line, col0)) return false;
+          if (!parse_flow(c, pos, out.items.back(), line, col0, depth)) return false;
         }
         skip_spaces(c, pos);
         if (pos >= c.size()) return false;
@@ -464,16 +491,74 @@ class FastReader {
 
   std::vector<Line> m_lines;
   size_t m_pos = 0;
+  int m_depth = 0;
   bool m_bad = false;
 };
 
 // ---------------------------------------------------------------------------------------------
 // yaml-cpp path.
-Result<YNode> convert(const YAML::Node& node, const std::string& path) {
+
+// Parses without building nodes, only to count the documents. yaml-cpp 0.7's LoadAll reads a
+// document that starts with ',' (", x", or "a, b" after its first scalar) as endless empty
+// documents and fills memory (found by fuzz/lock); counting stops past k_max_documents.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+constexpr size_t k_max_documents = 100;
+
+size_t count_documents(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentCounter counter;
+  size_t documents = 0;
+  while (documents <= k_max_documents && parser.HandleNextDocument(counter)) ++documents;
+  return documents;
+}
+// What converting one document may still build: aliases make yaml-cpp share nodes, and a tree
+// of copies can grow exponentially with the text ("billion laughs").
+struct Budget {
+  size_t nodes_left;
+  int depth = 0;
+};
+
+Result<YNode> convert(const YAML::Node& node, const std::string& path, Budget& budget) {
   YNode out;
   const YAML::Mark mark = node.Mark();
   out.line = mark.line >= 0 ? mark.line + 1 : 0;
   out.column = mark.column >= 0 ? mark.column + 1 : 0;
+  if (budget.depth >= k_max_nesting) {
+    return Error::at(ErrorKind::input,
+                     path,
+                     out.line,
+                     out.column,
+                     "nesting deeper than " + std::to_string(k_max_nesting) + " levels");
+  }
+  if (budget.nodes_left == 0) {
+    return Error::at(ErrorKind::input,
+                     path,
+                     out.line,
+                     out.column,
+                     "aliases expand to more nodes than the document could hold without them");
+  }
+  --budget.nodes_left;
+  ++budget.depth;
+  struct Leave {
+    int& depth;
+    ~Leave() { --depth; }
+  } leave{budget.depth};
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
@@ -488,7 +573,7 @@ Result<YNode> convert(const YAML::Node& node, const std::string& path) {
       out.kind = YNode::Kind::seq;
       out.items.reserve(node.size());
       for (const auto& item : node) {
-        ENVLOCK_TRY(child, convert(item, path));
+        ENVLOCK_TRY(child, convert(item, path, budget));
         out.items.push_back(std::move(child));
       }
       break;
@@ -507,7 +592,7 @@ Result<YNode> convert(const YAML::Node& node, const std::string& path) {
           return Error::at(
               ErrorKind::input, path, m.line + 1, m.column + 1, "duplicate key '" + key + "'");
         }
-        ENVLOCK_TRY(child, convert(kv.second, path));
+        ENVLOCK_TRY(child, convert(kv.second, path, budget));
         out.entries.emplace_back(key, std::move(child));
       }
       break;
@@ -529,16 +614,23 @@ Result<YNode> parse_yaml(std::string_view text, const std::string& path, YamlRea
   }
   if (used_path) *used_path = YamlPath::yaml_cpp;
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
-    if (docs.size() > 1) {
-      return Error::at(ErrorKind::input,
-                       path,
-                       0,
-                       0,
-                       "expected one YAML document, found " + std::to_string(docs.size()));
+    std::string owned(text);
+    size_t documents = count_documents(owned);
+    if (documents > 1) {
+      return Error::at(
+          ErrorKind::input,
+          path,
+          0,
+          0,
+          "expected one YAML document, found " +
+              (documents > k_max_documents ? "more than " + std::to_string(k_max_documents)
+                                           : std::to_string(documents)));
     }
-    if (docs.empty()) return YNode{};
-    return convert(docs[0], path);
+    if (documents == 0) return YNode{};
+    YAML::Node doc = YAML::Load(owned);
+    // Without aliases a document has fewer nodes than bytes; the slack admits modest reuse.
+    Budget budget{text.size() + 100000};
+    return convert(doc, path, budget);
   } catch (const YAML::Exception& e) {
     std::string what = e.msg.empty() ? std::string("invalid YAML") : e.msg;
     return Error::at(ErrorKind::input,

@@ -23,6 +23,15 @@ struct YNode {
   std::vector<YNode> items;                            ///< seq
   std::vector<std::pair<std::string, YNode>> entries;  ///< map, in file order
 
+  // Declared here and defaulted in yaml_tree.cc: clang with libstdc++ otherwise instantiates
+  // the member vectors' destructors while std::pair<std::string, YNode> is still incomplete.
+  YNode();
+  ~YNode();
+  YNode(const YNode&);
+  YNode(YNode&&) noexcept;
+  YNode& operator=(const YNode&);
+  YNode& operator=(YNode&&) noexcept;
+
   bool is_null() const { return kind == Kind::null; }
   bool is_scalar() const { return kind == Kind::scalar; }
   bool is_seq() const { return kind == Kind::seq; }

@@ -313,7 +313,8 @@ std::string join(const std::vector<std::string>& parts) {
   return join(parts, parts.size());
 }
 
-// Reads the data of the current member into memory (info files are small).
+// Reads the data of the current member into memory. Info files are small (the largest real
+// paths.json we know is ~30 MiB); past k_max_info_member_bytes it is a decompression bomb.
 Result<std::string> read_member_data(const std::string& archive_path, const Member& m,
                                      const std::string& name) {
   std::string data;
@@ -321,6 +322,11 @@ Result<std::string> read_member_data(const std::string& archive_path, const Memb
   for (;;) {
     la_ssize_t n = archive_read_data(m.reader, buffer.data(), buffer.size());
     if (n == 0) break;
+    if (n > 0 && data.size() + static_cast<size_t>(n) > k_max_info_member_bytes) {
+      return input_error(archive_path,
+                         member_label(m.inner, name) + ": larger than " +
+                             std::to_string(k_max_info_member_bytes >> 20) + " MiB");
+    }
     if (n < 0) {
       return input_error(
           archive_path,
@@ -359,11 +365,14 @@ bool is_safe_relative_path(std::string_view path) {
 }
 
 Result<json> parse_json(const std::string& where, const std::string& text) {
+  ENVLOCK_TRY_VOID(check_json_nesting(text, where));
   try {
     return json::parse(text);
   } catch (const json::parse_error& e) {
     auto [line, column] = line_column(text, e.byte > 0 ? e.byte - 1 : 0);
     return Error::at(ErrorKind::input, where, line, column, "malformed JSON");
+  } catch (const json::exception&) {
+    return Error{ErrorKind::input, where, "malformed JSON: a number out of range"};  // "1e999"
   }
 }
 
@@ -420,7 +429,7 @@ Result<IndexJson> parse_index(const std::string& where, const std::string& text)
   if (auto it = doc.find("timestamp"); it != doc.end() && !it->is_null()) {
     if (!it->is_number()) return field_error(where, "timestamp", "expected a number");
     index.timestamp =
-        it->is_number_integer() ? it->get<int64_t>() : static_cast<int64_t>(it->get<double>());
+        it->is_number_integer() ? it->get<int64_t>() : clamp_to_int64(it->get<double>());
   }
   if (auto it = doc.find("noarch"); it != doc.end()) {
     if (it->is_string()) {

@@ -102,11 +102,15 @@ bool is_safe_path_component(std::string_view text);
 /// The archive format named by `path`'s extension, or nullopt for anything else.
 std::optional<ArchiveFormat> archive_format_of(const std::string& path);
 
+/// The largest info/ member (index.json, paths.json, files, ...) read_package_info accepts.
+inline constexpr uint64_t k_max_info_member_bytes = 64ull << 20;
+
 /// Reads `info/index.json`, `info/paths.json` (or, for old packages, `info/files`,
 /// `info/has_prefix`, `info/no_link`) and `info/link.json` from the archive at `archive_path`
 /// without extracting it. For a .conda only the info tarball is decompressed.
 /// Fails with ErrorKind::io when the file cannot be opened, ErrorKind::input (naming the
-/// archive and the member) when it is not a well-formed package or its JSON is malformed.
+/// archive and the member) when it is not a well-formed package, its JSON is malformed or nested
+/// deeper than k_max_nesting, or an info member is over k_max_info_member_bytes.
 Result<PackageInfo> read_package_info(const std::string& archive_path);
 
 /// Reads the same metadata from an already extracted package folder (`<dir>/info/...`).

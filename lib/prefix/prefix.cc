@@ -65,7 +65,7 @@ int64_t int_of(Element value, const char* field) {
     case Type::UINT64:
       return static_cast<int64_t>(uint64_t(value.get_uint64()));
     case Type::DOUBLE:
-      return static_cast<int64_t>(double(value.get_double()));
+      return clamp_to_int64(double(value.get_double()));
     default:
       throw FieldError{field, "expected an integer"};
   }

@@ -100,6 +100,12 @@ std::string Dependency::source() const {
 }
 
 Result<EnvironmentSpec> parse_environment(std::string_view yaml, const std::string& file) {
+  if (yaml.size() > k_max_environment_bytes) {
+    return Error{ErrorKind::input,
+                 file,
+                 "larger than " + std::to_string(k_max_environment_bytes >> 20) +
+                     " MiB, the limit for an environment file"};
+  }
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));
@@ -180,7 +186,7 @@ Result<EnvironmentSpec> parse_environment(std::string_view yaml, const std::stri
 Result<EnvironmentSpec> load_environment_files(const std::vector<std::string>& paths) {
   EnvironmentSpec merged;
   for (const std::string& path : paths) {
-    ENVLOCK_TRY(text, read_file(path));
+    ENVLOCK_TRY(text, read_file(path, k_max_environment_bytes));
     ENVLOCK_TRY(env, parse_environment(text, path));
     if (!env.name.empty()) merged.name = env.name;
     if (!env.prefix.empty()) merged.prefix = env.prefix;

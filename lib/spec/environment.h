@@ -2,6 +2,7 @@
 // conda environment.yml files: name, channels, dependencies (MatchSpecs and a pip: list),
 // variables, prefix; several files merged in order.
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -37,6 +38,9 @@ struct EnvironmentSpec {
   std::vector<std::string> warnings;
 };
 
+/// The largest environment file parse_environment accepts.
+inline constexpr std::uint64_t k_max_environment_bytes = 16ull << 20;
+
 /// The top-level keys an environment file may have: conda's (name, channels, dependencies,
 /// variables, prefix), conda-lock's (platforms, category, pip-repositories) and
 /// channel-priority.
@@ -45,7 +49,8 @@ bool is_known_environment_key(std::string_view key);
 /// Parses environment.yml text; `source_name` is used in errors. An unknown top-level key is a
 /// warning (with the nearest known key when one is close). Fails with ErrorKind::input
 /// and "source:line:column" for YAML syntax errors, wrong node types (e.g. channels not a
-/// list), unknown dependency forms, and invalid match specs.
+/// list), unknown dependency forms, invalid match specs, and text over
+/// k_max_environment_bytes.
 [[nodiscard]] Result<EnvironmentSpec> parse_environment(std::string_view yaml,
                                                         const std::string& source_name);
 

@@ -167,7 +167,7 @@ Result<PackageRecord> parse_record(std::string_view fn, element value, const Rep
     } else if (v.type() == element_type::UINT64) {
       out = static_cast<std::int64_t>(v.get_uint64().value_unsafe());
     } else if (v.type() == element_type::DOUBLE) {
-      out = static_cast<std::int64_t>(v.get_double().value_unsafe());
+      out = clamp_to_int64(v.get_double().value_unsafe());
     } else {
       return Error{ErrorKind::input, where, std::string("'") + field + "' must be a number"};
     }

@@ -3,8 +3,13 @@
 #include <algorithm>
 #include <charconv>
 #include <regex>
+#include <string>
+#include <vector>
 
 namespace envlock::spec {
+
+/// Longest version or build string a regex is matched against (longer ones do not match).
+constexpr std::size_t k_max_regex_subject = 1000;
 
 /// A compiled "^...$" regex or a '*' glob.
 class Pattern {
@@ -16,6 +21,8 @@ class Pattern {
 
   bool matches(std::string_view value) const {
     if (kind == Kind::glob) return glob_match(text, value);
+    // std::regex recurses once per character matched; no real version or build is this long.
+    if (value.size() > k_max_regex_subject) return false;
     try {
       return std::regex_search(
           value.begin(), value.end(), regex, std::regex_constants::match_continuous);
@@ -42,8 +49,77 @@ Error spec_error(std::string_view spec, const std::string& why) {
   return Error{ErrorKind::input, "", "invalid version spec '" + std::string(spec) + "': " + why};
 }
 
+// std::regex backtracks, recursively: a quantifier applied to something that is already
+// quantified ("a**", "(a*)*", "(.+)+") takes exponential time, and a large {n} builds a huge
+// automaton. Version regexes are simple ("^1\.2.*$"); returns why `text` is not, or "".
+std::string too_complex(std::string_view text) {
+  std::vector<bool> group_quantified;  // per open group: does it hold a quantifier?
+  bool last_quantified = false;        // the previous atom carries a quantifier
+  bool last_closed_quantified_group = false;
+  int quantifiers = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    bool quantifier = c == '*' || c == '+' || c == '?' || c == '{';
+    if (quantifier) {
+      if (c == '?' && last_quantified && i > 0 && text[i - 1] != '?') continue;  // lazy "*?"
+      if (last_quantified || last_closed_quantified_group) return "nested quantifiers";
+      if (++quantifiers > 32) return "more than 32 quantifiers";
+      if (c == '{') {
+        size_t close = text.find('}', i);
+        if (close == std::string_view::npos) return "unclosed '{'";
+        for (size_t k = i + 1; k < close; ++k) {
+          if (text[k] != ',' && (text[k] < '0' || text[k] > '9')) return "invalid '{'";
+        }
+        std::string_view inside = text.substr(i + 1, close - i - 1);
+        for (size_t start = 0; start <= inside.size();) {
+          size_t comma = inside.find(',', start);
+          std::string_view number = inside.substr(start, comma - start);
+          if (number.size() > 3 || (!number.empty() && std::stoi(std::string(number)) > 100)) {
+            return "a repeat count over 100";
+          }
+          if (comma == std::string_view::npos) break;
+          start = comma + 1;
+        }
+        i = close;
+      }
+      last_quantified = true;
+      if (!group_quantified.empty()) group_quantified.back() = true;
+      continue;
+    }
+    last_quantified = false;
+    last_closed_quantified_group = false;
+    if (c == '\\') {
+      // A backreference (\1): libstdc++ reads its number into an int without a bound.
+      if (i + 1 < text.size() && text[i + 1] >= '1' && text[i + 1] <= '9') {
+        return "a backreference";
+      }
+      ++i;
+    } else if (c == '[') {
+      // A class is one atom; ']' right after '[' or '[^' is literal.
+      size_t k = i + 1;
+      if (k < text.size() && text[k] == '^') ++k;
+      if (k < text.size() && text[k] == ']') ++k;
+      while (k < text.size() && text[k] != ']') k += text[k] == '\\' ? 2 : 1;
+      i = k;
+    } else if (c == '(') {
+      group_quantified.push_back(false);
+      if (i + 1 < text.size() && text[i + 1] == '?') i += 2;  // "(?:", "(?=", "(?!"
+    } else if (c == ')' && !group_quantified.empty()) {
+      last_closed_quantified_group = group_quantified.back();
+      group_quantified.pop_back();
+      if (last_closed_quantified_group && !group_quantified.empty()) {
+        group_quantified.back() = true;
+      }
+    }
+  }
+  return "";
+}
+
 Result<std::shared_ptr<const Pattern>> make_regex(std::string_view text, std::string_view spec) {
   if (text.size() > 1000) return spec_error(spec, "regex too long");
+  if (std::string why = too_complex(text); !why.empty()) {
+    return spec_error(spec, "regex too complex (" + why + ")");
+  }
   auto p = std::make_shared<Pattern>();
   p->kind = Pattern::Kind::regex;
   p->text = std::string(text);

@@ -233,5 +233,32 @@ BOOST_AUTO_TEST_CASE(copies_and_moves_keep_the_parse) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(regex_specs_that_backtrack_exponentially_are_refused) {
+  // Found by fuzz/spec_strings: std::regex took minutes on ".*****" against "1.2.3".
+  for (const char* bad : {"^1.*********2.s $",
+                          "^(a+)+$",
+                          "^(.*)*$",
+                          "^(1|1?)+$",
+                          "^1{1000}$",
+                          "^a{1,5000}$",
+                          // Found by fuzz/spec_strings: a backreference number overflowing an
+                          // int inside libstdc++ (undefined behaviour).
+                          "^^\\7777777777777777777777$",
+                          "^(a)\\1$"}) {
+    auto spec = VersionSpec::parse(bad);
+    BOOST_REQUIRE_MESSAGE(!spec.ok(), bad);
+    BOOST_TEST(spec.error().kind == ErrorKind::input);
+    BOOST_TEST(spec.error().message.find("regex too complex") != std::string::npos,
+               spec.error().message);
+  }
+  auto probe = Version::parse("1.2.3").value();
+  for (const char* good : {"^1\\.2.*$", "^1\\.(2|3)\\..*$", "^(?:1)\\.2\\.[0-9]+$", "^1.*?$"}) {
+    auto spec = VersionSpec::parse(good);
+    BOOST_REQUIRE_MESSAGE(spec.ok(), good);
+    BOOST_TEST(spec->contains(probe), good);
+  }
+  BOOST_TEST(!VersionSpec::parse("^2\\..*$")->contains(probe));
+}
+
 }  // namespace
 }  // namespace envlock::spec

@@ -1,5 +1,7 @@
 #include "lib/util/errors.h"
 
+#include "lib/util/text.h"
+
 namespace envlock {
 
 ToolError::ToolError(Error error)
@@ -10,7 +12,8 @@ void value_or_throw(Result<void> result) {
 }
 
 std::string format_error(const std::string& tool, const Error& error) {
-  return "envlock " + tool + ": error: " + error.to_string();
+  // Names in errors come from packages, locks and servers: one line, no terminal controls.
+  return "envlock " + printable(tool) + ": error: " + printable(error.to_string());
 }
 
 }  // namespace envlock

@@ -30,7 +30,8 @@ T value_or_throw(Result<T> result) {
 /// Throws ToolError if `result` holds an error.
 void value_or_throw(Result<void> result);
 
-/// The single user-facing message format: "envlock <tool>: error: <where>: <why>".
+/// The single user-facing message format: "envlock <tool>: error: <where>: <why>", always one
+/// line: control characters and invalid UTF-8 are escaped (see printable() in text.h).
 std::string format_error(const std::string& tool, const Error& error);
 
 }  // namespace envlock

@@ -85,7 +85,17 @@ Error io_error(const std::string& path, const std::string& action, int errnum) {
   return Error{ErrorKind::io, path, action + ": " + std::strerror(errnum)};
 }
 
-Result<std::string> read_file(const std::string& path) {
+namespace {
+
+Error too_large(const std::string& path, std::uint64_t max_bytes) {
+  return Error{ErrorKind::input,
+               path,
+               "larger than " + std::to_string(max_bytes >> 20) + " MiB, the limit for this file"};
+}
+
+}  // namespace
+
+Result<std::string> read_file(const std::string& path, std::uint64_t max_bytes) {
   FdCloser fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return io_error(path, "cannot open", errno);
   struct stat st {};
@@ -94,6 +104,7 @@ Result<std::string> read_file(const std::string& path) {
   std::string out;
   // Read straight into the string; the spare capacity lets SIMD JSON parsers skip a copy.
   size_t expected = st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0;
+  if (expected > max_bytes) return too_large(path, max_bytes);
   out.reserve(expected + k_read_padding);
   out.resize(expected);
   size_t got = 0;
@@ -115,6 +126,7 @@ Result<std::string> read_file(const std::string& path) {
       out.append(probe, static_cast<size_t>(n));
     }
     got += static_cast<size_t>(n);
+    if (got > max_bytes) return too_large(path, max_bytes);
   }
   out.resize(got);
   return out;

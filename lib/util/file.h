@@ -2,6 +2,7 @@
 // Whole-file reading and crash-safe writing.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -12,9 +13,14 @@ namespace envlock {
 /// Spare capacity read_file() leaves after the bytes it returns (for SIMD JSON parsing).
 inline constexpr size_t k_read_padding = 64;
 
+/// No size limit for read_file().
+inline constexpr std::uint64_t k_any_size = UINT64_MAX;
+
 /// Reads the whole file at `path`; the string has at least k_read_padding bytes of spare
-/// capacity. Fails with ErrorKind::io naming the path and errno's text.
-Result<std::string> read_file(const std::string& path);
+/// capacity. Fails with ErrorKind::io naming the path and errno's text, and with
+/// ErrorKind::input "<path>: larger than <N> MiB, the limit for this file" when the file holds
+/// more than `max_bytes` (checked before reading, and again while reading a growing file).
+Result<std::string> read_file(const std::string& path, std::uint64_t max_bytes = k_any_size);
 
 /// Whether write_file_atomic flushes the file and its folder to disk before returning.
 enum class Durability { fsync, no_fsync };

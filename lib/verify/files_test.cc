@@ -92,7 +92,8 @@ class DemoPrefix {
   /// Installs `subdir/fn` of the demo channel and writes its conda-meta record.
   void install(const std::string& subdir, const std::string& fn,
                Producer producer = Producer::conda) {
-    json repodata = json::parse(envlock::testing::read_text(m_channel + "/" + subdir + "/repodata.json"));
+    json repodata =
+        json::parse(envlock::testing::read_text(m_channel + "/" + subdir + "/repodata.json"));
     json entry = repodata[fn.size() > 6 && fn.substr(fn.size() - 6) == ".conda" ? "packages.conda"
                                                                                 : "packages"][fn];
     BOOST_REQUIRE_MESSAGE(!entry.is_null(), fn);
@@ -267,8 +268,9 @@ BOOST_AUTO_TEST_CASE(prefix_replaced_files_are_checked_against_sha256_in_prefix)
   std::string lock = p.capture();
   // Clean, although these bytes differ from the package's sha256: text and binary placeholders.
   BOOST_TEST(envlock::testing::read_text(p / "bin/python3.12").find(p.path()) != std::string::npos);
-  BOOST_TEST(envlock::testing::read_text(p / "lib/libbar.so.2").find(p.path() + "/share/libbar/data") !=
-             std::string::npos);
+  BOOST_TEST(
+      envlock::testing::read_text(p / "lib/libbar.so.2").find(p.path() + "/share/libbar/data") !=
+      std::string::npos);
   BOOST_TEST(summary(p.verify(lock)) == Lines{}, boost::test_tools::per_element());
   std::string bytes = envlock::testing::read_text(p / "lib/libbar.so.2");
   bytes[bytes.size() - 1] ^= 1;
@@ -530,6 +532,26 @@ BOOST_AUTO_TEST_CASE(other_lock_formats_and_bad_input) {
 
   o.lock = p.scratch("absent.yml");
   BOOST_TEST(!run(o).ok());
+}
+
+BOOST_AUTO_TEST_CASE(text_report_escapes_file_and_package_names) {
+  // A file in the prefix named with a newline and an escape must not forge report lines.
+  Report r;
+  r.prefix = "/p";
+  r.lock = "conda-lock.yml";
+  r.platform = "linux-64";
+  Finding f;
+  f.code = "file-missing";
+  f.package = "zlib\x1b[31m";
+  f.path = "lib/x\nok: /p matches conda-lock.yml";
+  f.message = "missing";
+  r.findings.push_back(f);
+  std::string text = render_text(r);
+  BOOST_TEST(text.find('\x1b') == std::string::npos);
+  BOOST_TEST(text.find("\nok:") == std::string::npos);
+  BOOST_TEST(text.find("zlib\\x1b[31m\n  file-missing  lib/x\\nok: /p matches conda-lock.yml: "
+                       "missing\n") != std::string::npos,
+             text);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "lib/util/text.h"
 #include "lib/verify/verify.h"
 
 namespace envlock::verify {
@@ -13,10 +14,13 @@ std::string plural(size_t n, const std::string& one, const std::string& many) {
 }
 
 std::string finding_line(const Finding& f) {
+  // Paths and names come from the prefix and the lock: escaped so each finding stays one line.
   std::string line = "  " + f.code;
-  if (!f.path.empty()) line += "  " + f.path;
-  line += ": " + f.message;
-  if (f.code == "content-differs") line += " (expected " + f.expected + ", found " + f.actual + ")";
+  if (!f.path.empty()) line += "  " + printable(f.path);
+  line += ": " + printable(f.message);
+  if (f.code == "content-differs") {
+    line += " (expected " + printable(f.expected) + ", found " + printable(f.actual) + ")";
+  }
   return line + "\n";
 }
 
@@ -24,10 +28,11 @@ std::string finding_line(const Finding& f) {
 
 std::string render_text(const Report& report) {
   std::string out;
-  std::string scope = report.platform + ", " + std::string(to_string(report.level)) + " level";
+  std::string scope =
+      printable(report.platform) + ", " + std::string(to_string(report.level)) + " level";
   if (report.clean()) {
-    out += "ok: " + report.prefix + " matches " + report.lock + " (" + scope + ": " +
-           plural(report.packages_locked, "package", "packages");
+    out += "ok: " + printable(report.prefix) + " matches " + printable(report.lock) + " (" + scope +
+           ": " + plural(report.packages_locked, "package", "packages");
     if (report.level != Level::packages)
       out += ", " + plural(report.files_checked, "file", "files");
     if (report.level == Level::hashes)
@@ -51,8 +56,8 @@ std::string render_text(const Report& report) {
         current = f.package;
         auto label = report.labels.find(f.package);
         out += f.package.empty()              ? std::string("(no package)")
-               : label == report.labels.end() ? f.package
-                                              : f.package + " " + label->second;
+               : label == report.labels.end() ? printable(f.package)
+                                              : printable(f.package + " " + label->second);
         out += "\n";
       }
       out += finding_line(f);
@@ -98,7 +103,8 @@ std::string render_json(const Report& report) {
     x["message"] = f.message;
     findings.push_back(std::move(x));
   }
-  return j.dump(2) + "\n";
+  // Names from locks and prefixes may hold bytes that are not UTF-8: replaced, not thrown on.
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace envlock::verify

@@ -3,6 +3,7 @@
 #include <map>
 #include <string>
 
+#include "lib/util/text.h"
 #include "tools/common/cli.h"
 #include "tools/envlock/commands.h"
 
@@ -30,7 +31,8 @@ int main(int argc, char** argv) {
   }
   auto it = commands.find(args[0]);
   if (it == commands.end()) {
-    std::cerr << "envlock: error: unknown tool '" << args[0] << "' (run `envlock --help`)\n";
+    std::cerr << "envlock: error: unknown tool '" << envlock::printable(args[0])
+              << "' (run `envlock --help`)\n";
     return 2;
   }
   std::string tool = args[0];

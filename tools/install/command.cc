@@ -13,6 +13,7 @@
 #include "lib/channel/url.h"
 #include "lib/install/install.h"
 #include "lib/util/errors.h"
+#include "lib/util/text.h"
 #include "tools/common/cli.h"
 
 namespace envlock::tools {
@@ -123,7 +124,7 @@ int install_command(const std::string& tool, std::vector<std::string> args) {
     install::ProgressSink progress;
     if (::isatty(STDERR_FILENO)) {
       progress = [](const install::ProgressEvent& e) {
-        std::cerr << "\r\033[K" << to_string(e) << std::flush;
+        std::cerr << "\r\033[K" << printable(to_string(e)) << std::flush;
       };
     }
     auto result = install::run(o, progress);

@@ -10,6 +10,7 @@
 #include "lib/channel/url.h"
 #include "lib/lock/lock.h"
 #include "lib/util/errors.h"
+#include "lib/util/text.h"
 #include "tools/common/cli.h"
 
 namespace envlock::tools {
@@ -96,10 +97,10 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
 
     lock::ProgressSink progress;
     if (::isatty(STDERR_FILENO))
-      progress = [](const std::string& line) { std::cerr << line << "\n"; };
+      progress = [](const std::string& line) { std::cerr << printable(line) << "\n"; };
     auto report = value_or_throw(lock::run(o, progress));
     for (const auto& w : report.warnings)
-      std::cerr << "envlock " << tool << ": warning: " << w << "\n";
+      std::cerr << "envlock " << tool << ": warning: " << printable(w) << "\n";
     auto verbosity = verbose ? lock::Verbosity::full : lock::Verbosity::brief;
     if (!json && report.outcome == lock::Report::Outcome::unsatisfiable)
       std::cerr << "envlock " << tool << ": error: " << lock::render_text(report, verbosity);
