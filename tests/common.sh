@@ -17,11 +17,20 @@ corpus_dir() {
 }
 
 # run CMD...: runs CMD, keeping its exit code in $rc and its output in $scratch/out, err.
+# In a sanitizer build (bash test.sh --sanitize) a report on stderr fails the test whatever the
+# exit code was, so a test that expects a failure cannot swallow one.
 run() {
   set +e
   "$@" >"$scratch/out" 2>"$scratch/err"
   rc=$?
   set -e
+  if [ -n "${ENVLOCK_SANITIZER:-}" ] &&
+    grep -qE '^(==[0-9]+==ERROR: |SUMMARY: [A-Za-z]+Sanitizer|WARNING: ThreadSanitizer)|: runtime error: ' \
+      "$scratch/err"; then
+    echo "FAIL: $ENVLOCK_SANITIZER report from: $*" >&2
+    cat "$scratch/err" >&2
+    exit 1
+  fi
 }
 
 expect_rc() {
