@@ -46,6 +46,7 @@ SPEC_SETS = [
     ("r-essentials", "r", ["r-essentials"]),
     ("r-shiny r-devtools", "r", ["r-shiny", "r-devtools"]),
     ("r-tidyverse", "r", ["r-tidyverse"]),
+    ("r-magrittr r-base", "r", ["r-magrittr", "r-base"]),
     ("pytorch-cpu", "pytorch", ["pytorch-cpu"]),
 ]
 

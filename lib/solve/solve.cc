@@ -274,8 +274,15 @@ std::string nothing_provides(const spec::MatchSpec& ms,
 // through other such solvables), among those with an untainted twin of the same name and
 // version: the ones conda would not pick over the twin. Work is proportional to the packages
 // that depend on featured names, not to the pool.
+//
+// conda maximises the versions of the requested names before it minimises features, so a
+// requested name's taint never travels to what depends on it: the requested package is in the
+// environment at its best version whatever its dependents are, and disfavouring the builds
+// made for that version would drag it down (`r-magrittr r-base`: r-base 3.5.0 needs the
+// openblas blas; taint passed on to r-magrittr's r-base 3.5 builds would lock r-base 3.2.0).
 std::vector<solv::Id> feature_tainted(solv::Pool& pool, const std::vector<solv::Id>& featured,
-                                      const std::vector<solv::Id>& roots) {
+                                      const std::vector<solv::Id>& roots,
+                                      const std::unordered_set<solv::Id>& requested_names) {
   if (featured.empty()) return {};
   const size_t n = static_cast<size_t>(pool.solvable_count());
   // Only what the request can reach matters: walk the dependency graph from the candidates of
@@ -305,7 +312,7 @@ std::vector<solv::Id> feature_tainted(solv::Pool& pool, const std::vector<solv::
   auto all_tainted = [&](solv::Id dep) {
     bool any = false;
     for (const solv::Id* qp = pool.providers_ptr(dep); *qp; ++qp) {
-      if (!tainted[*qp]) return false;
+      if (!tainted[*qp] || requested_names.count(pool.name_id(*qp))) return false;
       any = true;
     }
     return any;
@@ -330,10 +337,13 @@ std::vector<solv::Id> feature_tainted(solv::Pool& pool, const std::vector<solv::
     for (const solv::Id* qp = pool.providers_ptr(pool.name_id(id)); *qp; ++qp) {
       solv::Id q = *qp;
       if (q == id || tainted[q] || pool.name_id(q) != pool.name_id(id)) continue;
-      if (pool.solvable_version(q) == pool.solvable_version(id)) {
-        has_clean_twin = true;
-        break;
-      }
+      if (pool.solvable_version(q) != pool.solvable_version(id)) continue;
+      // A requested name's build number is maximised before features, too.
+      if (requested_names.count(pool.name_id(id)) &&
+          pool.fields(q).build_number < pool.fields(id).build_number)
+        continue;
+      has_clean_twin = true;
+      break;
     }
     if (has_clean_twin) out.push_back(id);
   }
@@ -799,7 +809,10 @@ Result<Outcome> solve_in(Universe& u, const Request& request, const Counts& coun
         }))
       featured.push_back(p);
   }
-  for (solv::Id p : feature_tainted(u.pool, featured, roots)) jobs.disfavor_solvable(p);
+  std::unordered_set<solv::Id> requested_names;
+  for (const auto& ms : request.specs) requested_names.insert(u.pool.intern(ms.name));
+  for (solv::Id p : feature_tainted(u.pool, featured, roots, requested_names))
+    jobs.disfavor_solvable(p);
 
   // 8. Solve; a failure is explained in terms of the requested specs.
   solv::Solver solver(u.pool);

@@ -326,6 +326,56 @@ BOOST_AUTO_TEST_CASE(a_requested_track_feature_costs_nothing_more_elsewhere) {
   BOOST_TEST(pkgs.at("numpy").build == "py_mkl_0");
 }
 
+// conda maximises the requested names' versions and build numbers before it minimises
+// track_features, and other names' versions after (the shape of `r-magrittr r-base` on pkgs/r).
+const std::string k_featured_base = R"({"info": {"subdir": "noarch"}, "packages": {
+  "blas-1.0-openblas.tar.bz2": {"name": "blas", "version": "1.0", "build": "openblas",
+    "build_number": 0, "depends": [], "track_features": "nomkl"},
+  "blas-1.0-mkl.tar.bz2": {"name": "blas", "version": "1.0", "build": "mkl",
+    "build_number": 0, "depends": []},
+  "base-2-0.tar.bz2": {"name": "base", "version": "2", "build": "0", "build_number": 0,
+    "depends": ["blas * openblas"]},
+  "base-1-0.tar.bz2": {"name": "base", "version": "1", "build": "0", "build_number": 0,
+    "depends": []},
+  "tool-1.5-b2_0.tar.bz2": {"name": "tool", "version": "1.5", "build": "b2_0",
+    "build_number": 0, "depends": ["base 2.*"]},
+  "tool-1.5-b1_0.tar.bz2": {"name": "tool", "version": "1.5", "build": "b1_0",
+    "build_number": 0, "depends": ["base 1.*"]},
+  "numpy-1.0-openblas_1.tar.bz2": {"name": "numpy", "version": "1.0", "build": "openblas_1",
+    "build_number": 1, "depends": ["blas * openblas"]},
+  "numpy-1.0-mkl_0.tar.bz2": {"name": "numpy", "version": "1.0", "build": "mkl_0",
+    "build_number": 0, "depends": ["blas * mkl"]},
+  "app-1-0.tar.bz2": {"name": "app", "version": "1", "build": "0", "build_number": 0,
+    "depends": ["numpy"]}
+}})";
+
+BOOST_AUTO_TEST_CASE(avoiding_track_features_never_lowers_a_requested_version) {
+  std::vector<RepodataSource> sources = {
+      {"c", "https://example.org/c", "noarch", k_featured_base, "c/noarch"}};
+  // base requested: its newest version wins although it needs the nomkl blas, and tool follows.
+  auto both = by_name(*solve(sources, request_for({"tool", "base"})));
+  BOOST_TEST(both.at("base").version == "2");
+  BOOST_TEST(both.at("tool").build == "b2_0");
+  BOOST_TEST(both.at("blas").build == "openblas");
+  // base only a dependency: the feature is avoided first, as conda does.
+  auto tool = by_name(*solve(sources, request_for({"tool"})));
+  BOOST_TEST(tool.at("base").version == "1");
+  BOOST_TEST(tool.at("tool").build == "b1_0");
+  BOOST_TEST(tool.count("blas") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(avoiding_track_features_never_lowers_a_requested_build_number) {
+  std::vector<RepodataSource> sources = {
+      {"c", "https://example.org/c", "noarch", k_featured_base, "c/noarch"}};
+  auto numpy = by_name(*solve(sources, request_for({"numpy"})));
+  BOOST_TEST(numpy.at("numpy").build == "openblas_1");
+  BOOST_TEST(numpy.at("blas").build == "openblas");
+  // Through app, numpy's build number comes after the features.
+  auto app = by_name(*solve(sources, request_for({"app"})));
+  BOOST_TEST(app.at("numpy").build == "mkl_0");
+  BOOST_TEST(app.at("blas").build == "mkl");
+}
+
 BOOST_AUTO_TEST_CASE(unsatisfiable_explanation_groups_builds_by_name_and_version_range) {
   // 15 builds of `tool` (5 versions x 3 builds), each needing a `libfoo` nobody provides: one
   // line for all of them, with the version range and the count, after the requested spec;
