@@ -13,6 +13,7 @@
 
 #include "lib/channel/headers.h"
 #include "lib/channel/url.h"
+#include "lib/util/text.h"
 
 namespace envlock::channel::detail {
 namespace {
@@ -422,24 +423,11 @@ namespace envlock::channel {
 Result<HttpOptions> with_environment_limits(
     HttpOptions options,
     const std::function<std::optional<std::string>(const std::string&)>& lookup) {
-  // "12", "12K", "12M", "12G" (binary multiples) → a count; nullopt when malformed.
-  auto number = [](const std::string& text, bool suffix_allowed) -> std::optional<uint64_t> {
-    if (text.empty() || !std::isdigit(static_cast<unsigned char>(text.front()))) {
+  // A plain count where no unit makes sense (seconds); a size with "K", "M", "G" otherwise.
+  auto number = [](const std::string& text, bool unit_allowed) -> std::optional<uint64_t> {
+    if (!unit_allowed && !text.empty() && !std::isdigit(static_cast<unsigned char>(text.back())))
       return std::nullopt;
-    }
-    size_t end = 0;
-    uint64_t value = 0;
-    try {
-      value = std::stoull(text, &end);
-    } catch (const std::exception&) {
-      return std::nullopt;
-    }
-    std::string rest = text.substr(end);
-    if (rest.empty()) return value;
-    if (!suffix_allowed || rest.size() != 1) return std::nullopt;
-    int shift = rest == "K" || rest == "k" ? 10 : rest == "M" ? 20 : rest == "G" ? 30 : -1;
-    if (shift < 0 || value > (~uint64_t{0} >> shift)) return std::nullopt;
-    return value << shift;
+    return parse_size(text);
   };
   auto bad = [](const std::string& name, const std::string& what) {
     return Error{ErrorKind::usage, name, "expected " + what};

@@ -1,6 +1,7 @@
 #include "lib/util/text.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace envlock {
 namespace {
@@ -132,6 +133,32 @@ Result<void> check_json_nesting(std::string_view text, const std::string& where,
     }
   }
   return {};
+}
+
+std::optional<uint64_t> parse_size(std::string_view text) {
+  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text.front()))) return std::nullopt;
+  uint64_t value = 0;
+  size_t end = 0;
+  for (; end < text.size() && std::isdigit(static_cast<unsigned char>(text[end])); ++end) {
+    const uint64_t digit = static_cast<uint64_t>(text[end] - '0');
+    if (value > (UINT64_MAX - digit) / 10) return std::nullopt;
+    value = value * 10 + digit;
+  }
+  const std::string_view unit = text.substr(end);
+  int shift = 0;
+  if (unit == "k" || unit == "K") {
+    shift = 10;
+  } else if (unit == "M") {
+    shift = 20;
+  } else if (unit == "G") {
+    shift = 30;
+  } else if (unit == "T") {
+    shift = 40;
+  } else if (!unit.empty()) {
+    return std::nullopt;
+  }
+  if (value > (UINT64_MAX >> shift)) return std::nullopt;
+  return value << shift;
 }
 
 }  // namespace envlock

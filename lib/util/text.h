@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,6 +25,10 @@ std::string printable(std::string_view text);
 /// `value` as an int64, saturated at the type's limits (NaN gives 0). Casting a double out of
 /// range is undefined behaviour; JSON numbers like 1e300 reach us in timestamps and sizes.
 int64_t clamp_to_int64(double value);
+
+/// A byte count written as plain digits or with a binary unit: "512", "100k"/"100K", "512M",
+/// "8G", "1T". nullopt when malformed or past uint64.
+std::optional<uint64_t> parse_size(std::string_view text);
 
 /// The deepest nesting of lists and maps any of our JSON and YAML readers accepts. Real locks,
 /// environment files, repodata and conda-meta records stay under 10 levels; the limit keeps

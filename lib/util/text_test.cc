@@ -76,6 +76,21 @@ BOOST_AUTO_TEST_CASE(doubles_outside_int64_saturate) {
   BOOST_TEST(clamp_to_int64(-5.5) == -5);
 }
 
+BOOST_AUTO_TEST_CASE(sizes_take_binary_units_and_refuse_the_rest) {
+  BOOST_TEST(parse_size("512").value() == 512u);
+  BOOST_TEST(parse_size("100k").value() == 100u << 10);
+  BOOST_TEST(parse_size("100K").value() == 100u << 10);
+  BOOST_TEST(parse_size("512M").value() == 512ull << 20);
+  BOOST_TEST(parse_size("8G").value() == 8ull << 30);
+  BOOST_TEST(parse_size("2T").value() == 2ull << 40);
+  BOOST_TEST(parse_size("18446744073709551615").value() == UINT64_MAX);
+  for (const char* bad :
+       {"", "G", "-1", " 1", "1 G", "1g", "1KB", "1.5G", "18446744073709551616", "17179869184G"}) {
+    BOOST_TEST_INFO(bad);
+    BOOST_TEST(!parse_size(bad).has_value());
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace envlock

@@ -31,32 +31,6 @@ void on_signal(int) {
   }
 }
 
-// "8G", "512M", "100k" or plain bytes; nullopt when malformed.
-std::optional<uint64_t> parse_size(const std::string& text) {
-  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text.front()))) return std::nullopt;
-  size_t end = 0;
-  uint64_t value = 0;
-  try {
-    value = std::stoull(text, &end);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  std::string unit = text.substr(end);
-  int shift = 0;
-  if (unit == "k" || unit == "K")
-    shift = 10;
-  else if (unit == "M")
-    shift = 20;
-  else if (unit == "G")
-    shift = 30;
-  else if (unit == "T")
-    shift = 40;
-  else if (!unit.empty())
-    return std::nullopt;
-  if (value > (UINT64_MAX >> shift)) return std::nullopt;
-  return value << shift;
-}
-
 void install_signal_handlers() {
   struct sigaction action {};
   action.sa_handler = on_signal;
