@@ -24,6 +24,7 @@
 #include "lib/spec/version.h"
 #include "lib/spec/version_spec.h"
 #include "lib/util/file.h"
+#include "lib/util/parallel.h"
 
 namespace envlock::solve {
 namespace {
@@ -93,32 +94,12 @@ Result<spec::RepodataIndex> index_repodata(const RepodataSource& source,
 std::vector<Result<spec::RepodataIndex>> index_all(const std::vector<RepodataSource>& sources,
                                                    const std::string& cache_dir) {
   std::vector<std::optional<Result<spec::RepodataIndex>>> built(sources.size());
-  std::vector<std::exception_ptr> failures(sources.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next++) < sources.size();) {
-      try {
-        built[i].emplace(index_repodata(sources[i], cache_dir));
-      } catch (...) {
-        failures[i] = std::current_exception();
-      }
-    }
-  };
-  size_t helpers = std::min<size_t>(sources.size(), std::thread::hardware_concurrency());
-  std::vector<std::thread> threads;
-  try {
-    for (size_t k = 1; k < helpers; ++k) threads.emplace_back(work);
-  } catch (const std::system_error&) {
-    // No more threads to be had: the ones started and this one share the work.
-  }
-  work();
-  for (auto& t : threads) t.join();
+  parallel_for(sources.size(), 0, [&](size_t i) {
+    built[i].emplace(index_repodata(sources[i], cache_dir));
+  });
   std::vector<Result<spec::RepodataIndex>> out;
   out.reserve(sources.size());
-  for (size_t i = 0; i < sources.size(); ++i) {
-    if (failures[i]) std::rethrow_exception(failures[i]);
-    out.push_back(std::move(*built[i]));
-  }
+  for (auto& index : built) out.push_back(std::move(*index));
   return out;
 }
 
