@@ -38,6 +38,8 @@ struct Inputs {
   // Channels named only in a spec ("conda-forge::numpy"): fetched after the listed ones, as
   // conda adds them; not in the lock's channels nor in the content hash (conda-lock's list).
   std::vector<std::string> spec_channels;
+  // Why each spec channel is fetched (same index): a failed fetch names the spec that added it.
+  std::vector<std::string> spec_channel_reasons;
   std::vector<std::string> warnings;
 };
 
@@ -65,10 +67,12 @@ Result<void> add_spec_channels(Inputs& in) {
                        channel::redact_url(*wanted) +
                        ", which is not among the channels and cannot be used" +
                        (parsed.ok() ? std::string() : ": " + parsed.error().message)};
-    in.warnings.push_back(dep.source() + ": channel " + channel::redact_url(*wanted) + " of '" +
-                          channel::redact_url(dep.spec.original) +
-                          "' is not among the channels; added after them, as conda does");
+    std::string reason = dep.source() + ": channel " + channel::redact_url(*wanted) + " of '" +
+                         channel::redact_url(dep.spec.original) +
+                         "' is not among the channels; added after them, as conda does";
+    in.warnings.push_back(reason);
     in.spec_channels.push_back(*wanted);
+    in.spec_channel_reasons.push_back(std::move(reason));
     listed.insert(listed.end(), parsed->begin(), parsed->end());
   }
   return Ok{};
@@ -247,13 +251,23 @@ Result<void> fetch_platform(const Inputs& in, const Options& options, const std:
   fetch.http = options.http;
   std::vector<std::string> urls = in.fetch_channels;
   urls.insert(urls.end(), in.spec_channels.begin(), in.spec_channels.end());
-  for (const auto& url : urls) {
+  for (size_t i = 0; i < urls.size(); ++i) {
+    const std::string& url = urls[i];
     ENVLOCK_TRY(channels, channel::Channel::parse(url, in.channel_config));
     for (const auto& ch : channels) {
       if (!ch.serves(platform)) continue;
       for (const std::string subdir : {platform, std::string("noarch")}) {
         if (progress) progress("fetching " + ch.redacted_url() + "/" + subdir);
-        ENVLOCK_TRY(repodata, channel::fetch_repodata(ch, subdir, fetch));
+        auto got = channel::fetch_repodata(ch, subdir, fetch);
+        if (!got.ok() && i >= in.fetch_channels.size()) {
+          // The user never listed this channel: the warning would be lost with the lock, so the
+          // error says which spec brought it in.
+          Error e = got.take_error();
+          e.message += " (" + in.spec_channel_reasons[i - in.fetch_channels.size()] + ")";
+          return e;
+        }
+        if (!got.ok()) return got.take_error();
+        auto& repodata = *got;
         if (repodata.source == channel::RepodataSource::absent) continue;
         out.json.push_back(std::move(repodata.json));
         const Bytes& bytes = out.json.back();
