@@ -131,10 +131,28 @@ Result<Inputs> read_inputs(const Options& options, const std::string& cwd,
   std::string lock_path = absolute(options.lockfile, cwd);
   if (files.empty() && recorded && !recorded->metadata.sources.empty()) {
     std::string dir = fs::path(lock_path).parent_path().string();
-    for (const auto& source : recorded->metadata.sources) files.push_back(absolute(source, dir));
+    for (const auto& source : recorded->metadata.sources) {
+      // conda-lockfiles writes '' for a lock exported from a prefix: there is nothing to read.
+      if (source.empty())
+        return Error{ErrorKind::input,
+                     lock_path,
+                     "the lock records an empty source, so there is no input to check it "
+                     "against; name the environment files with -f"};
+      files.push_back(absolute(source, dir));
+    }
   }
   if (files.empty()) files.push_back("environment.yml");
-  for (auto& f : files) f = absolute(f, cwd);
+  for (auto& f : files) {
+    f = absolute(f, cwd);
+    // conda-lock also reads pyproject.toml and meta.yaml; read as YAML they fail with a
+    // misleading "must be a mapping" or a YAML syntax error.
+    std::string name = fs::path(f).filename().string();
+    if (fs::path(f).extension() == ".toml" || name == "meta.yaml")
+      return Error{ErrorKind::input,
+                   f,
+                   "conda-lock's " + std::string(name == "meta.yaml" ? "meta.yaml" : "TOML") +
+                       " sources are not supported; only environment.yml files are"};
+  }
   ENVLOCK_TRY(env, as_input(spec::load_environment_files(files)));
   if (!env.pip.empty())
     return Error{ErrorKind::input,
