@@ -153,7 +153,13 @@ Result<Inputs> read_inputs(const Options& options, const std::string& cwd,
                    "conda-lock's " + std::string(name == "meta.yaml" ? "meta.yaml" : "TOML") +
                        " sources are not supported; only environment.yml files are"};
   }
-  ENVLOCK_TRY(env, as_input(spec::load_environment_files(files)));
+  // Each file is read once: a pipe (`-f <(envsubst < environment.yml)`) has no second reading.
+  std::vector<std::pair<std::string, std::string>> texts;
+  for (const auto& f : files) {
+    ENVLOCK_TRY(text, as_input(read_file(f)));
+    texts.emplace_back(f, std::move(text));
+  }
+  ENVLOCK_TRY(env, spec::merge_environments(texts));
   if (!env.pip.empty())
     return Error{ErrorKind::input,
                  env.pip_source,
@@ -181,10 +187,8 @@ Result<Inputs> read_inputs(const Options& options, const std::string& cwd,
   in.lockfile = absolute(options.lockfile, cwd);
   std::string lock_dir = fs::path(in.lockfile).parent_path().string();
   std::vector<lockfile::EnvironmentSource> sources;
-  for (const auto& f : files) {
-    ENVLOCK_TRY(text, as_input(read_file(f)));
+  for (auto& [f, text] : texts)
     sources.push_back({fs::path(f).lexically_relative(lock_dir).string(), std::move(text)});
-  }
   ENVLOCK_TRY(hash_input, lockfile::content_hash_input_from_environments(sources, in.platforms));
   ENVLOCK_TRY(config, channel::load_channel_config(cwd));
   for (const auto& m : options.mirrors) {

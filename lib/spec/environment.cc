@@ -178,9 +178,18 @@ Result<EnvironmentSpec> parse_environment(std::string_view yaml, const std::stri
 }
 
 Result<EnvironmentSpec> load_environment_files(const std::vector<std::string>& paths) {
-  EnvironmentSpec merged;
+  std::vector<std::pair<std::string, std::string>> files;
   for (const std::string& path : paths) {
     ENVLOCK_TRY(text, read_file(path));
+    files.emplace_back(path, std::move(text));
+  }
+  return merge_environments(files);
+}
+
+Result<EnvironmentSpec> merge_environments(
+    const std::vector<std::pair<std::string, std::string>>& files) {
+  EnvironmentSpec merged;
+  for (const auto& [path, text] : files) {
     ENVLOCK_TRY(env, parse_environment(text, path));
     if (!env.name.empty()) merged.name = env.name;
     if (!env.prefix.empty()) merged.prefix = env.prefix;
