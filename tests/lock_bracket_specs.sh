@@ -81,6 +81,21 @@ lock_it
 expect_rc 0
 expect_in out "+ libfoo"
 
+# A selector conda-lock does not know drops the line on every platform, as conda-lock does
+# (`not`, `and`, spaces inside the bracket), but never silently.
+for sel in "not win" "linux and x86_64" " linux "; do
+  write_env "libfoo  # [$sel]"
+  rm -f "$lock"
+  lock_it
+  expect_rc 0
+  expect_not_in out "libfoo"
+  expect_in err "envlock lock: warning: $env:5:5: selector [$sel] of 'libfoo' is none of conda-lock's"
+done
+write_env "libfoo  # [linux]" "zlib  # [win]" "python  # a comment"
+lock_it
+expect_rc 0
+expect_not_in err "selector"
+
 # What YAML turns into a list or a map is refused where it stands, never dropped.
 for entry in "[libfoo, zlib]" "{libfoo: 1}" "libfoo:" "libfoo: 1" "? libfoo"; do
   write_env "$entry"

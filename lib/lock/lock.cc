@@ -239,6 +239,18 @@ Result<Inputs> read_inputs(const Options& options, const std::string& cwd,
       start = end + 1;
     }
   }
+  // conda-lock drops a line whose selector it does not know on every platform; we do the same
+  // (the content hash must agree), but not silently.
+  for (const auto& dep : in.env.dependencies) {
+    const auto& l = lines[dep.file];
+    if (dep.line < 1 || static_cast<size_t>(dep.line) > l.size()) continue;
+    if (auto sel = lockfile::unknown_selector(l[static_cast<size_t>(dep.line) - 1]))
+      in.warnings.push_back(dep.source() + ": selector [" + *sel + "] of '" +
+                            channel::redact_url(dep.spec.original) +
+                            "' is none of conda-lock's (linux, linux64, aarch64, ppc64le, osx, "
+                            "osx64, arm64, unix, win, win64); the line is left out on every "
+                            "platform, as conda-lock does");
+  }
   for (const auto& platform : in.platforms) {
     std::vector<spec::Dependency> applying;
     for (const auto& dep : in.env.dependencies) {
