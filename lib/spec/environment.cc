@@ -169,6 +169,14 @@ Result<EnvironmentSpec> parse_environment(std::string_view yaml, const std::stri
           }
         env.warnings.push_back(file + ":" + std::to_string(mark.line + 1) + ":" +
                                std::to_string(mark.column + 1) + ": " + why);
+      } else if (key == "channel-priority") {
+        // Known (so no "did you mean"), but neither conda nor conda-lock reads it from an
+        // environment file and neither do we: a `disabled` here must not pass for one in force.
+        const YAML::Mark mark = entry.first.Mark();
+        env.warnings.push_back(file + ":" + std::to_string(mark.line + 1) + ":" +
+                               std::to_string(mark.column + 1) +
+                               ": key 'channel-priority' is ignored: environment files do not set "
+                               "it; pass --channel-priority");
       }
     }
   } catch (const YAML::Exception& e) {
