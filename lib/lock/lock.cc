@@ -419,7 +419,10 @@ Result<void> output_folders_exist(const Options& options, const std::string& loc
     fs::path dir = fs::path(path).parent_path();
     std::error_code ec;
     if (!fs::is_directory(dir, ec))
-      return Error{ErrorKind::usage, option, "the folder " + dir.string() + " does not exist"};
+      return Error{ErrorKind::usage,
+                   option,
+                   fs::exists(dir, ec) ? dir.string() + " is not a folder"
+                                       : "the folder " + dir.string() + " does not exist"};
   }
   return Ok{};
 }
