@@ -67,6 +67,29 @@ expect_network_failure "Content-Encoding: gzip"
 install_against --wrong-length=600000 -- --timeout 0.3
 expect_network_failure "(after 3 tries)"
 
+# SIGTERM or SIGINT while packages stream into their part files: exit 130, no part file left
+# in the cache, no prefix.
+for sig in TERM INT; do
+  serve_with --stall=600000
+  n=$((n + 1))
+  write_lock v1 "$scratch/lock$n.yml" linux-64 "$url" "$demo_channel" "${demo_env[@]}"
+  pkgs="$short_tmp/pkgs$n"
+  prefix="$short_tmp/env$n"
+  "$ENVLOCK" install --lock "$scratch/lock$n.yml" --prefix "$prefix" --platform linux-64 \
+    --pkgs-dir "$pkgs" >"$scratch/out" 2>"$scratch/err" &
+  pid=$!
+  until compgen -G "$pkgs/*.part.*" >/dev/null; do  # waits for the transfer, asserts no time
+    kill -0 "$pid" 2>/dev/null || { echo "FAIL: install ended early: $(cat "$scratch/err")" >&2; exit 1; }
+    sleep 0.05
+  done
+  kill -"$sig" "$pid"
+  rc=0
+  wait "$pid" || rc=$?
+  [ "$rc" = 130 ] || { echo "FAIL: SIG$sig: exit $rc" >&2; exit 1; }
+  if compgen -G "$pkgs/*.part.*" >/dev/null; then echo "FAIL: SIG$sig left $(ls "$pkgs")" >&2; exit 1; fi
+  [ ! -e "$prefix" ]
+done
+
 # The same server, well behaved, installs.
 install_against --
 expect_rc 0

@@ -42,6 +42,9 @@ libfoo[version='>=1.0,<1.2']|1.0.0 h1234567_0
 libfoo[version=">=1.0,<1.2"]|1.0.0 h1234567_0
 libfoo *[build=h1234567_0]|1.2.0 h1234567_0
 libfoo >=1.2[build=h1234567_0]  # a comment|1.2.0 h1234567_0
+libfoo[build_number=0]|1.2.0 h1234567_0
+libfoo[build_number=1]|1.2.0 h1234567_1
+libfoo[build_number='>=1']|1.2.0 h1234567_1
 CASES
 
 # --check sees the bracket spec: a lock without libfoo does not satisfy it.
@@ -61,6 +64,11 @@ write_env "libfoo[build=h1234567_0]"
 lock_it --check
 expect_rc 1
 expect_in out "but the lock has libfoo 1.2.0 h1234567_1"
+# conda-lock v1 records no build_number: --check reads it from the build string's "_N".
+write_env "libfoo[build_number=0]"
+lock_it --check
+expect_rc 1
+expect_in out "requested libfoo[build_number=0], but the lock has libfoo 1.2.0 h1234567_1"
 
 # A real selector still selects: `# [win]` keeps libfoo out of a linux lock, `# [linux]` in.
 write_env "libfoo  # [win]"
@@ -72,6 +80,21 @@ write_env "libfoo  # [linux]"
 lock_it
 expect_rc 0
 expect_in out "+ libfoo"
+
+# A selector conda-lock does not know drops the line on every platform, as conda-lock does
+# (`not`, `and`, spaces inside the bracket), but never silently.
+for sel in "not win" "linux and x86_64" " linux "; do
+  write_env "libfoo  # [$sel]"
+  rm -f "$lock"
+  lock_it
+  expect_rc 0
+  expect_not_in out "libfoo"
+  expect_in err "envlock lock: warning: $env:5:5: selector [$sel] of 'libfoo' is none of conda-lock's"
+done
+write_env "libfoo  # [linux]" "zlib  # [win]" "python  # a comment"
+lock_it
+expect_rc 0
+expect_not_in err "selector"
 
 # What YAML turns into a list or a map is refused where it stands, never dropped.
 for entry in "[libfoo, zlib]" "{libfoo: 1}" "libfoo:" "libfoo: 1" "? libfoo"; do

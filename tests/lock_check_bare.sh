@@ -46,4 +46,17 @@ rm "$scratch/proj/base/environment.yml"
 run "$LOCK" --check -o "$lock"
 expect_rc 2
 expect_in err "proj/base/environment.yml"
+# conda-lock's pyproject.toml sources (real corpus locks) and the empty source conda-lockfiles
+# writes are refused by name, not read as YAML ("must be a mapping", "illegal map value").
+corpus_lock="$(corpus_dir)/lockfiles/conda-lock/conda-lock-tests/test-v2-to-v3-upgrade/conda-lock-v2.5.8.yml"
+run "$LOCK" --check -o "$corpus_lock"
+expect_rc 2
+expect_in err "test-v2-to-v3-upgrade/pyproject.toml: conda-lock's TOML sources are not supported"
+run "$LOCK" --check -o "$corpus_lock" -f "$(dirname "$corpus_lock")/pyproject.toml"
+expect_rc 2
+expect_in err "TOML sources are not supported"
+corpus_lock="$(corpus_dir)/lockfiles/conda-lockfiles/environments/single_package/conda-lock.yml"
+run "$LOCK" --check -o "$corpus_lock"
+expect_rc 2
+expect_in err "$corpus_lock: the lock records an empty source"
 echo PASS

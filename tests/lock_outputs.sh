@@ -48,4 +48,9 @@ expect_rc 2
 expect_in err "envlock lock: error: -o $scratch/no/such/dir/conda-lock.yml: the folder $scratch/no/such/dir does not exist"
 [ ! -e "$scratch/no" ]
 [ -z "$(ls -A "$out")" ]
+# A file where the folder should be is named as such.
+: >"$scratch/plain"
+run "$LOCK" -f "$DEMO_ENV" -c "file://$(readlink -f "$DEMO_CHANNEL")" -p linux-64 -o "$scratch/plain/conda-lock.yml"
+expect_rc 2
+expect_in err "envlock lock: error: -o $scratch/plain/conda-lock.yml: $scratch/plain is not a folder"
 echo PASS

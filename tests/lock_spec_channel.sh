@@ -53,4 +53,13 @@ lock_it
 expect_rc 2
 expect_in err "envlock lock: error: $env:5:5: 'ftp://example.org/ch::libfoo' names channel ftp://example.org/ch, which is not among the channels and cannot be used"
 [ ! -e "$lock" ]
+
+# A spec channel that cannot be fetched: the error names the spec that brought the channel in
+# (the warning alone would be lost with the lock that is never written).
+printf 'channels:\n  - file://%s\ndependencies:\n  - zlib\n  - conda-forge::libfoo\n' \
+  "$scratch/high" >"$env"
+lock_it --offline
+expect_rc 4
+expect_in err "forbids downloading it ($env:5:5: channel conda-forge of 'conda-forge::libfoo' is not among the channels; added after them, as conda does)"
+[ ! -e "$lock" ]
 echo PASS

@@ -29,8 +29,17 @@ run "$LOCK" -f "$env" -c "$channel" -p linux-64 -o "$lock" --check --strict
 expect_rc 2
 
 # Every key conda and conda-lock read: no warning, also with --strict.
-printf 'name: x\nchannels:\n  - envlock-demo\ndependencies:\n  - python\nvariables: {A: "1"}\nprefix: /tmp/x\nplatforms: [linux-64]\nchannel-priority: strict\ncategory: main\npip-repositories: []\n' >"$env"
+printf 'name: x\nchannels:\n  - envlock-demo\ndependencies:\n  - python\nvariables: {A: "1"}\nprefix: /tmp/x\nplatforms: [linux-64]\ncategory: main\npip-repositories: []\n' >"$env"
 run "$LOCK" -f "$env" -c "$channel" -p linux-64 -o "$lock" --strict
 expect_rc 0
 [ ! -s "$scratch/err" ]
+
+# channel-priority: no environment file sets it (conda and conda-lock do not read it), so a
+# `disabled` there is said to be ignored, never silently overruled by strict.
+printf 'channels:\n  - envlock-demo\nchannel-priority: disabled\ndependencies:\n  - python\n' >"$env"
+run "$LOCK" -f "$env" -c "$channel" -p linux-64 -o "$lock"
+expect_rc 0
+expect_in err "envlock lock: warning: $env:3:1: key 'channel-priority' is ignored: environment files do not set it; pass --channel-priority"
+run "$LOCK" -f "$env" -c "$channel" -p linux-64 -o "$lock" --strict
+expect_rc 2
 echo PASS

@@ -16,6 +16,13 @@ run "$ENVLOCK" verify --prefix "$p" --lock "$scratch/absent.yml"
 expect_rc 2
 expect_in err "absent.yml: no such lock file"
 
+# A folder is named for what it is; a pipe is a lock like any file.
+run "$ENVLOCK" verify --prefix "$p" --lock "$scratch"
+expect_rc 2
+expect_in err "$scratch: is a directory, not a lock file"
+run "$ENVLOCK" verify --prefix "$p" --lock <(cat "$scratch/conda-lock.yml")
+expect_rc 0
+
 run "$ENVLOCK" verify --prefix "$p" --lock "$scratch/conda-lock.yml" --platform osx-arm64
 expect_rc 2
 expect_in err "it has: linux-64"

@@ -20,6 +20,7 @@ PartFile::~PartFile() {
 
 Result<void> PartFile::open() {
   close();
+  if (!m_registration) m_registration.emplace(m_path);
   m_fd = ::open(m_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (m_fd < 0) return io_error(m_path, "cannot create", errno);
   return Ok{};
@@ -44,6 +45,7 @@ Result<void> PartFile::commit(const std::string& dest, Durability durability) {
   close();
   if (::rename(m_path.c_str(), dest.c_str()) != 0) return io_error(dest, "cannot rename", errno);
   m_committed = true;
+  m_registration.reset();
   return Ok{};
 }
 

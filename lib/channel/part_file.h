@@ -2,6 +2,7 @@
 // Private to lib/channel: a temporary file beside a destination that a transfer streams into and
 // that replaces the destination only when the transfer is complete and checked.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -10,7 +11,8 @@
 
 namespace envlock::channel::detail {
 
-/// "<dest>.part.<pid>.<random>", removed on destruction unless committed.
+/// "<dest>.part.<pid>.<random>", removed on destruction unless committed, and by
+/// remove_unfinished_temporaries() when SIGINT or SIGTERM ends the tool mid-transfer.
 class PartFile {
  public:
   explicit PartFile(const std::string& dest);
@@ -31,6 +33,7 @@ class PartFile {
   std::string m_path;
   int m_fd = -1;
   bool m_committed = false;
+  std::optional<TemporaryRegistration> m_registration;  // from open() until commit
 };
 
 }  // namespace envlock::channel::detail

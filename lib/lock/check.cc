@@ -1,6 +1,7 @@
 #include "lib/lock/check.h"
 
 #include <algorithm>
+#include <string_view>
 #include <unordered_map>
 
 #include "lib/channel/url.h"
@@ -9,13 +10,29 @@
 namespace envlock::lock {
 namespace {
 
+// conda-lock v1 entries carry no build_number; conda's builds end in "_<build number>"
+// ("py36h1b885b7_9"), so that is the number a [build_number=N] spec is checked against.
+std::int64_t build_number_of(const lockfile::LockedPackage& p) {
+  if (p.build_number) return *p.build_number;
+  std::string_view tail = p.build;
+  if (auto underscore = tail.rfind('_'); underscore != std::string_view::npos)
+    tail = tail.substr(underscore + 1);
+  std::int64_t n = 0;
+  if (tail.empty() || tail.size() > 9) return 0;
+  for (char c : tail) {
+    if (c < '0' || c > '9') return 0;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
 // What a MatchSpec may look at, from a locked entry.
 spec::PackageRecord record_of(const lockfile::LockedPackage& p) {
   spec::PackageRecord r;
   r.name = p.name;
   r.version = p.version;
   r.build = p.build;
-  r.build_number = p.build_number.value_or(0);
+  r.build_number = build_number_of(p);
   r.md5 = p.md5;
   r.sha256 = p.sha256;
   r.subdir = p.subdir;

@@ -39,6 +39,8 @@ struct Inputs {
   // Channels named only in a spec ("conda-forge::numpy"): fetched after the listed ones, as
   // conda adds them; not in the lock's channels nor in the content hash (conda-lock's list).
   std::vector<std::string> spec_channels;
+  // Why each spec channel is fetched (same index): a failed fetch names the spec that added it.
+  std::vector<std::string> spec_channel_reasons;
   std::vector<std::string> warnings;
 };
 
@@ -66,10 +68,12 @@ Result<void> add_spec_channels(Inputs& in) {
                        channel::redact_url(*wanted) +
                        ", which is not among the channels and cannot be used" +
                        (parsed.ok() ? std::string() : ": " + parsed.error().message)};
-    in.warnings.push_back(dep.source() + ": channel " + channel::redact_url(*wanted) + " of '" +
-                          channel::redact_url(dep.spec.original) +
-                          "' is not among the channels; added after them, as conda does");
+    std::string reason = dep.source() + ": channel " + channel::redact_url(*wanted) + " of '" +
+                         channel::redact_url(dep.spec.original) +
+                         "' is not among the channels; added after them, as conda does";
+    in.warnings.push_back(reason);
     in.spec_channels.push_back(*wanted);
+    in.spec_channel_reasons.push_back(std::move(reason));
     listed.insert(listed.end(), parsed->begin(), parsed->end());
   }
   return Ok{};
@@ -128,11 +132,35 @@ Result<Inputs> read_inputs(const Options& options, const std::string& cwd,
   std::string lock_path = absolute(options.lockfile, cwd);
   if (files.empty() && recorded && !recorded->metadata.sources.empty()) {
     std::string dir = fs::path(lock_path).parent_path().string();
-    for (const auto& source : recorded->metadata.sources) files.push_back(absolute(source, dir));
+    for (const auto& source : recorded->metadata.sources) {
+      // conda-lockfiles writes '' for a lock exported from a prefix: there is nothing to read.
+      if (source.empty())
+        return Error{ErrorKind::input,
+                     lock_path,
+                     "the lock records an empty source, so there is no input to check it "
+                     "against; name the environment files with -f"};
+      files.push_back(absolute(source, dir));
+    }
   }
   if (files.empty()) files.push_back("environment.yml");
-  for (auto& f : files) f = absolute(f, cwd);
-  ENVLOCK_TRY(env, as_input(spec::load_environment_files(files)));
+  for (auto& f : files) {
+    f = absolute(f, cwd);
+    // conda-lock also reads pyproject.toml and meta.yaml; read as YAML they fail with a
+    // misleading "must be a mapping" or a YAML syntax error.
+    std::string name = fs::path(f).filename().string();
+    if (fs::path(f).extension() == ".toml" || name == "meta.yaml")
+      return Error{ErrorKind::input,
+                   f,
+                   "conda-lock's " + std::string(name == "meta.yaml" ? "meta.yaml" : "TOML") +
+                       " sources are not supported; only environment.yml files are"};
+  }
+  // Each file is read once: a pipe (`-f <(envsubst < environment.yml)`) has no second reading.
+  std::vector<std::pair<std::string, std::string>> texts;
+  for (const auto& f : files) {
+    ENVLOCK_TRY(text, as_input(read_file(f, spec::k_max_environment_bytes)));
+    texts.emplace_back(f, std::move(text));
+  }
+  ENVLOCK_TRY(env, spec::merge_environments(texts));
   if (!env.pip.empty())
     return Error{ErrorKind::input,
                  env.pip_source,
@@ -160,10 +188,8 @@ Result<Inputs> read_inputs(const Options& options, const std::string& cwd,
   in.lockfile = absolute(options.lockfile, cwd);
   std::string lock_dir = fs::path(in.lockfile).parent_path().string();
   std::vector<lockfile::EnvironmentSource> sources;
-  for (const auto& f : files) {
-    ENVLOCK_TRY(text, as_input(read_file(f)));
+  for (auto& [f, text] : texts)
     sources.push_back({fs::path(f).lexically_relative(lock_dir).string(), std::move(text)});
-  }
   ENVLOCK_TRY(hash_input, lockfile::content_hash_input_from_environments(sources, in.platforms));
   ENVLOCK_TRY(config, channel::load_channel_config(cwd));
   for (const auto& m : options.mirrors) {
@@ -214,6 +240,18 @@ Result<Inputs> read_inputs(const Options& options, const std::string& cwd,
       start = end + 1;
     }
   }
+  // conda-lock drops a line whose selector it does not know on every platform; we do the same
+  // (the content hash must agree), but not silently.
+  for (const auto& dep : in.env.dependencies) {
+    const auto& l = lines[dep.file];
+    if (dep.line < 1 || static_cast<size_t>(dep.line) > l.size()) continue;
+    if (auto sel = lockfile::unknown_selector(l[static_cast<size_t>(dep.line) - 1]))
+      in.warnings.push_back(dep.source() + ": selector [" + *sel + "] of '" +
+                            channel::redact_url(dep.spec.original) +
+                            "' is none of conda-lock's (linux, linux64, aarch64, ppc64le, osx, "
+                            "osx64, arm64, unix, win, win64); the line is left out on every "
+                            "platform, as conda-lock does");
+  }
   for (const auto& platform : in.platforms) {
     std::vector<spec::Dependency> applying;
     for (const auto& dep : in.env.dependencies) {
@@ -248,13 +286,23 @@ Result<void> fetch_platform(const Inputs& in, const Options& options, const std:
   fetch.http = options.http;
   std::vector<std::string> urls = in.fetch_channels;
   urls.insert(urls.end(), in.spec_channels.begin(), in.spec_channels.end());
-  for (const auto& url : urls) {
+  for (size_t i = 0; i < urls.size(); ++i) {
+    const std::string& url = urls[i];
     ENVLOCK_TRY(channels, channel::Channel::parse(url, in.channel_config));
     for (const auto& ch : channels) {
       if (!ch.serves(platform)) continue;
       for (const std::string subdir : {platform, std::string("noarch")}) {
         if (progress) progress("fetching " + ch.redacted_url() + "/" + subdir);
-        ENVLOCK_TRY(repodata, channel::fetch_repodata(ch, subdir, fetch));
+        auto got = channel::fetch_repodata(ch, subdir, fetch);
+        if (!got.ok() && i >= in.fetch_channels.size()) {
+          // The user never listed this channel: the warning would be lost with the lock, so the
+          // error says which spec brought it in.
+          Error e = got.take_error();
+          e.message += " (" + in.spec_channel_reasons[i - in.fetch_channels.size()] + ")";
+          return e;
+        }
+        if (!got.ok()) return got.take_error();
+        auto& repodata = *got;
         if (repodata.source == channel::RepodataSource::absent) continue;
         out.json.push_back(std::move(repodata.json));
         const Bytes& bytes = out.json.back();
@@ -372,7 +420,10 @@ Result<void> output_folders_exist(const Options& options, const std::string& loc
     fs::path dir = fs::path(path).parent_path();
     std::error_code ec;
     if (!fs::is_directory(dir, ec))
-      return Error{ErrorKind::usage, option, "the folder " + dir.string() + " does not exist"};
+      return Error{ErrorKind::usage,
+                   option,
+                   fs::exists(dir, ec) ? dir.string() + " is not a folder"
+                                       : "the folder " + dir.string() + " does not exist"};
   }
   return Ok{};
 }

@@ -630,4 +630,13 @@ bool line_applies_to(const std::string& line, const std::string& platform) {
   return selector_matches(*sel, platform);
 }
 
+std::optional<std::string> unknown_selector(const std::string& line) {
+  auto sel = line_selector(line);
+  if (!sel || line.find('#', 1) == std::string::npos) return std::nullopt;
+  bool known = std::any_of(
+      k_sel.begin(), k_sel.end(), [&](const auto& entry) { return entry.second.count(*sel); });
+  if (known) return std::nullopt;
+  return sel;
+}
+
 }  // namespace envlock::lockfile

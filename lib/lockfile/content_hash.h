@@ -120,4 +120,9 @@ struct EnvironmentSource {
 /// applies everywhere (conda-lock's own reading drops it, and the content hash keeps that).
 bool line_applies_to(const std::string& line, const std::string& platform);
 
+/// The selector of a `# [cond]` comment on `line` when it is none that conda-lock knows for any
+/// platform (`# [not win]`, `# [linux and x86_64]`, `# [ linux ]`): conda-lock then drops the
+/// line on every platform, and so does line_applies_to. std::nullopt otherwise.
+std::optional<std::string> unknown_selector(const std::string& line);
+
 }  // namespace envlock::lockfile

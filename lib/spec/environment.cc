@@ -175,6 +175,14 @@ Result<EnvironmentSpec> parse_environment(std::string_view yaml, const std::stri
           }
         env.warnings.push_back(file + ":" + std::to_string(mark.line + 1) + ":" +
                                std::to_string(mark.column + 1) + ": " + why);
+      } else if (key == "channel-priority") {
+        // Known (so no "did you mean"), but neither conda nor conda-lock reads it from an
+        // environment file and neither do we: a `disabled` here must not pass for one in force.
+        const YAML::Mark mark = entry.first.Mark();
+        env.warnings.push_back(file + ":" + std::to_string(mark.line + 1) + ":" +
+                               std::to_string(mark.column + 1) +
+                               ": key 'channel-priority' is ignored: environment files do not set "
+                               "it; pass --channel-priority");
       }
     }
   } catch (const YAML::Exception& e) {
@@ -184,9 +192,18 @@ Result<EnvironmentSpec> parse_environment(std::string_view yaml, const std::stri
 }
 
 Result<EnvironmentSpec> load_environment_files(const std::vector<std::string>& paths) {
-  EnvironmentSpec merged;
+  std::vector<std::pair<std::string, std::string>> files;
   for (const std::string& path : paths) {
     ENVLOCK_TRY(text, read_file(path, k_max_environment_bytes));
+    files.emplace_back(path, std::move(text));
+  }
+  return merge_environments(files);
+}
+
+Result<EnvironmentSpec> merge_environments(
+    const std::vector<std::pair<std::string, std::string>>& files) {
+  EnvironmentSpec merged;
+  for (const auto& [path, text] : files) {
     ENVLOCK_TRY(env, parse_environment(text, path));
     if (!env.name.empty()) merged.name = env.name;
     if (!env.prefix.empty()) merged.prefix = env.prefix;

@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "lib/spec/match_spec.h"
@@ -61,6 +62,11 @@ bool is_known_environment_key(std::string_view key);
 /// them. Fails with ErrorKind::io for unreadable files and ErrorKind::input as
 /// parse_environment.
 [[nodiscard]] Result<EnvironmentSpec> load_environment_files(const std::vector<std::string>& paths);
+
+/// load_environment_files over texts already read ({path, text}, in order), for callers that
+/// need the bytes too: a pipe (`-f <(...)`) can be read only once. Fails as parse_environment.
+[[nodiscard]] Result<EnvironmentSpec> merge_environments(
+    const std::vector<std::pair<std::string, std::string>>& files);
 
 /// conda's MatchSpec.merge over a dependency list: one Dependency per package name, in
 /// first-mention order and at its first place, whose spec satisfies every spec of that name

@@ -31,9 +31,24 @@ enum class Durability { fsync, no_fsync };
 Result<void> write_file_atomic(const std::string& path, std::string_view content,
                                Durability durability = Durability::fsync);
 
-/// Removes the temporary files of write_file_atomic calls still in progress (their targets are
-/// untouched). Async-signal-safe: for a signal handler that is about to end the process.
+/// Removes the temporary files of write_file_atomic calls still in progress, and of every live
+/// TemporaryRegistration (their targets are untouched). Async-signal-safe: for a signal
+/// handler that is about to end the process.
 void remove_unfinished_temporaries() noexcept;
+
+/// While alive, names `path` to remove_unfinished_temporaries() (a download's part file, a
+/// temporary being written). One of a fixed number of slots; when all are taken (or the path is
+/// longer than 4095 bytes) the file is not registered and an interrupt leaves it behind.
+class TemporaryRegistration {
+ public:
+  explicit TemporaryRegistration(const std::string& path);
+  TemporaryRegistration(const TemporaryRegistration&) = delete;
+  TemporaryRegistration& operator=(const TemporaryRegistration&) = delete;
+  ~TemporaryRegistration();
+
+ private:
+  int m_slot = -1;
+};
 
 /// An Error for a failed system call on `path`, with strerror(errno) as the reason.
 Error io_error(const std::string& path, const std::string& action, int errnum);

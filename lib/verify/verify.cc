@@ -559,8 +559,11 @@ Result<Report> run(const Options& options) {
   if (options.lock.empty())
     return Error{ErrorKind::usage, "--lock", "say which lock to verify against"};
   std::error_code ec;
-  if (!fs::is_regular_file(options.lock, ec))
-    return Error{ErrorKind::usage, options.lock, "no such lock file"};
+  // Not is_regular_file: a pipe (`-l <(git show HEAD:conda-lock.yml)`) is a lock too.
+  auto status = fs::status(options.lock, ec);
+  if (!fs::exists(status)) return Error{ErrorKind::usage, options.lock, "no such lock file"};
+  if (fs::is_directory(status))
+    return Error{ErrorKind::usage, options.lock, "is a directory, not a lock file"};
   report.lock = options.lock;
   report.level = options.level;
 
