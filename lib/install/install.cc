@@ -334,13 +334,23 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
   ENVLOCK_TRY(cached, fetch_all(t.link, o, progress, report));
 
   // Stage the new files: a whole new tree for a fresh prefix, else only the new packages.
+  // From here an interrupt no longer exits at once: staging stops at the next file and removes
+  // what was staged, the staging folder included however early the signal lands.
+  if (o.interrupt) o.interrupt->cleanup = true;
   std::string root;
-  if (fresh) {
-    ENVLOCK_TRY(staging, make_fresh_staging(prefix_dir));
-    root = staging;
-  } else {
-    ENVLOCK_TRY_VOID(fsu::remove_tree(txn_dir(prefix_dir)));
-    root = txn_dir(prefix_dir) + "/new";
+  auto prepared = [&]() -> Result<void> {
+    if (fresh) {
+      ENVLOCK_TRY(staging, make_fresh_staging(prefix_dir));
+      root = staging;
+    } else {
+      ENVLOCK_TRY_VOID(fsu::remove_tree(txn_dir(prefix_dir)));
+      root = txn_dir(prefix_dir) + "/new";
+    }
+    return Ok{};
+  }();
+  if (!prepared.ok()) {
+    if (o.interrupt) o.interrupt->cleanup = false;
+    return prepared.take_error();
   }
   auto stage = [&]() -> Result<void> {
     ENVLOCK_TRY_VOID(fsu::make_dirs(root + "/conda-meta"));
@@ -390,8 +400,6 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
     history += prefix::format_revision(revision);
     return write_file_atomic(root + "/conda-meta/history", history, Durability::no_fsync);
   };
-  // An interrupt while staging stops at the next file and removes what was staged.
-  if (o.interrupt) o.interrupt->cleanup = true;
   auto staged = stage();
   if (staged.ok() && o.interrupt && o.interrupt->requested) {
     staged = Error{ErrorKind::io, prefix_dir, "interrupted"};
