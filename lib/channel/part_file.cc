@@ -11,6 +11,7 @@ namespace envlock::channel::detail {
 PartFile::PartFile(const std::string& dest) {
   std::random_device rd;
   m_path = dest + ".part." + std::to_string(::getpid()) + "." + std::to_string(rd());
+  m_registration = std::make_unique<UnfinishedTemporary>(m_path);
 }
 
 PartFile::~PartFile() {

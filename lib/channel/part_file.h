@@ -2,6 +2,7 @@
 // Private to lib/channel: a temporary file beside a destination that a transfer streams into and
 // that replaces the destination only when the transfer is complete and checked.
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,8 @@ class PartFile {
   std::string m_path;
   int m_fd = -1;
   bool m_committed = false;
+  // Removed by the SIGINT/SIGTERM handler too, which ends the process without unwinding.
+  std::unique_ptr<UnfinishedTemporary> m_registration;
 };
 
 }  // namespace envlock::channel::detail

@@ -50,31 +50,24 @@ struct TemporarySlot {
 };
 TemporarySlot g_temporaries[k_slots];
 
-class TemporaryRegistration {
- public:
-  explicit TemporaryRegistration(const std::string& path) {
-    if (path.size() >= sizeof(TemporarySlot::path)) return;
-    for (int i = 0; i < k_slots; ++i) {
-      int expected = k_free;
-      if (g_temporaries[i].state.compare_exchange_strong(expected, k_filling)) {
-        std::memcpy(g_temporaries[i].path, path.c_str(), path.size() + 1);
-        g_temporaries[i].state.store(k_ready);
-        m_slot = i;
-        return;
-      }
+}  // namespace
+
+UnfinishedTemporary::UnfinishedTemporary(const std::string& path) {
+  if (path.size() >= sizeof(TemporarySlot::path)) return;
+  for (int i = 0; i < k_slots; ++i) {
+    int expected = k_free;
+    if (g_temporaries[i].state.compare_exchange_strong(expected, k_filling)) {
+      std::memcpy(g_temporaries[i].path, path.c_str(), path.size() + 1);
+      g_temporaries[i].state.store(k_ready);
+      m_slot = i;
+      return;
     }
   }
-  TemporaryRegistration(const TemporaryRegistration&) = delete;
-  TemporaryRegistration& operator=(const TemporaryRegistration&) = delete;
-  ~TemporaryRegistration() {
-    if (m_slot >= 0) g_temporaries[m_slot].state.store(k_free);
-  }
+}
 
- private:
-  int m_slot = -1;
-};
-
-}  // namespace
+UnfinishedTemporary::~UnfinishedTemporary() {
+  if (m_slot >= 0) g_temporaries[m_slot].state.store(k_free);
+}
 
 void remove_unfinished_temporaries() noexcept {
   for (auto& slot : g_temporaries)
@@ -124,7 +117,7 @@ Result<void> write_file_atomic(const std::string& path, std::string_view content
                                Durability durability) {
   std::random_device rd;
   std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
-  TemporaryRegistration registration(tmp);
+  UnfinishedTemporary registration(tmp);
   FdCloser fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (fd.get() < 0) return io_error(tmp, "cannot create", errno);
   auto fail = [&](const char* action) {

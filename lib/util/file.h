@@ -29,6 +29,20 @@ Result<void> write_file_atomic(const std::string& path, std::string_view content
 /// untouched). Async-signal-safe: for a signal handler that is about to end the process.
 void remove_unfinished_temporaries() noexcept;
 
+/// While it lives, `path` is an unfinished temporary that remove_unfinished_temporaries()
+/// removes (for temporaries not made by write_file_atomic, e.g. a download's part file). At most
+/// 32 are registered at once; a path beyond that or over 4095 bytes is not registered.
+class UnfinishedTemporary {
+ public:
+  explicit UnfinishedTemporary(const std::string& path);
+  UnfinishedTemporary(const UnfinishedTemporary&) = delete;
+  UnfinishedTemporary& operator=(const UnfinishedTemporary&) = delete;
+  ~UnfinishedTemporary();
+
+ private:
+  int m_slot = -1;
+};
+
 /// An Error for a failed system call on `path`, with strerror(errno) as the reason.
 Error io_error(const std::string& path, const std::string& action, int errnum);
 

@@ -13,6 +13,7 @@
 #include "lib/channel/url.h"
 #include "lib/install/install.h"
 #include "lib/util/errors.h"
+#include "lib/util/file.h"
 #include "tools/common/cli.h"
 
 namespace envlock::tools {
@@ -26,6 +27,7 @@ install::InterruptState g_interrupt;
 void on_signal(int) {
   g_interrupt.requested = true;
   if (!g_interrupt.critical && !g_interrupt.cleanup) {
+    remove_unfinished_temporaries();  // a download's part file in the package cache
     ::_exit(static_cast<int>(ExitCode::interrupted));
   }
 }
