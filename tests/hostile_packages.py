@@ -116,6 +116,13 @@ def cases():
                                        paths=[file_entry("../../outside/x", b"fine\n")])
     # 9. A component over 255 bytes: a malformed package.
     out["long-name"] = package("long-name", [member("lib/" + "n" * 300, data=b"x")], paths=[])
+    # Files in conda-meta/, named by paths.json or by an old package's info/files: they would
+    # overwrite another package's record or the history.
+    out["conda-meta-record"] = package(
+        "conda-meta-record", [member("conda-meta/zlib-1.3.1-h4d5e6f7_0.json", data=b"{}")])
+    out["conda-meta-legacy"] = [member("info/index.json", data=index_json("conda-meta-legacy")),
+                                member("info/files", data=b"conda-meta/history\n"),
+                                member("conda-meta/history", data=b"# cmd: forged\n")]
     # What install already refused: escapes, devices, duplicates.
     out["dotdot"] = package("dotdot", [member("../../outside/dotdot", data=b"x")], paths=[])
     out["absolute"] = package("absolute", [member("/tmp/envlock-hostile-absolute", data=b"x")],

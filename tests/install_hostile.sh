@@ -73,6 +73,10 @@ expect_in err "--max-package-size"
 # 9. A path component over 255 bytes is a malformed package (exit 2), not an I/O error.
 refused long-name "longer than 255 bytes"
 
+# A package file in conda-meta/ (another package's record, the history) is refused.
+refused conda-meta-record "'conda-meta/zlib-1.3.1-h4d5e6f7_0.json' is inside conda-meta/"
+refused conda-meta-legacy "'conda-meta/history' is inside conda-meta/"
+
 # What install already refused.
 refused dotdot "path with a '..' component refused"
 refused absolute "absolute path refused"

@@ -41,6 +41,7 @@ PY
 
 # start_server FOLDER: serves FOLDER on 127.0.0.1; sets $server_url and $server_pid.
 start_server() {
+  rm -f "$scratch/server.url"  # a URL left by an earlier server must not be read
   "$SERVE_FOLDER" "$1" >"$scratch/server.url" 2>"$scratch/server.err" &
   server_pid=$!
   for _ in $(seq 100); do

@@ -12,6 +12,7 @@ trap 'if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi; 
 # serve_with FAULT...: the demo channel on a fresh server with the fault flags; sets $url.
 serve_with() {
   if [ -n "$server_pid" ]; then kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; fi
+  rm -f "$scratch/server.url"  # else the last server's URL may be read before the new one's
   "$SERVE_FOLDER" "$demo_channel" "$@" >"$scratch/server.url" 2>"$scratch/server.err" &
   server_pid=$!
   for _ in $(seq 100); do

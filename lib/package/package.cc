@@ -630,6 +630,19 @@ Result<PackageInfo> build_info(const std::string& where, ArchiveFormat format,
     out.paths = std::move(entries);
     out.paths_source = PathsSource::legacy_files;
   }
+  // conda-meta/ holds the prefix's own records: a package file there would overwrite another
+  // package's record or the history, whichever list (paths.json or info/files) names it.
+  for (const auto& e : out.paths) {
+    if (!is_safe_relative_path(e.path)) {
+      return Error{
+          ErrorKind::input, where, "'" + e.path + "' is not a relative path inside the package"};
+    }
+    if (e.path == "conda-meta" || e.path.rfind("conda-meta/", 0) == 0) {
+      return Error{ErrorKind::input,
+                   where,
+                   "'" + e.path + "' is inside conda-meta/, which holds the prefix's records"};
+    }
+  }
   if (auto link = info.text.find("info/link.json"); link != info.text.end()) {
     ENVLOCK_TRY(parsed, parse_link_json(where + ": info/link.json", link->second));
     out.link = std::move(parsed);

@@ -14,6 +14,7 @@
 
 #include "lib/capture/capture.h"
 #include "lib/channel/identity.h"
+#include "lib/channel/url.h"
 #include "lib/hash/hash.h"
 #include "lib/lockfile/lockfile.h"
 #include "lib/prefix/summary.h"
@@ -44,12 +45,14 @@ std::string label(const std::string& version, const std::string& build) {
 
 Finding package_finding(std::string code, const std::string& package, std::string expected,
                         std::string actual, std::string message) {
+  // URLs and channels come from the lock and from conda-meta records that conda wrote with
+  // their credentials; a finding is printed and reported, so it holds them redacted.
   Finding f;
   f.code = std::move(code);
   f.package = package;
-  f.expected = std::move(expected);
-  f.actual = std::move(actual);
-  f.message = std::move(message);
+  f.expected = channel::redact_url(expected);
+  f.actual = channel::redact_url(actual);
+  f.message = channel::redact_url(message);
   return f;
 }
 
