@@ -57,3 +57,19 @@ expect_not_in() {
     exit 1
   fi
 }
+
+# write_hostile_locks DIR: deep.yml and deep.json (nested 100,000 deep) and laughs.yml (a YAML
+# alias bomb of 10^10 nodes), for the readers' bounds.
+write_hostile_locks() {
+  python3 - "$1" <<'PY'
+import sys
+out = sys.argv[1]
+deep = "[" * 100000 + "]" * 100000
+open(out + "/deep.yml", "w").write("version: 1\npackage: " + deep + "\n")
+open(out + "/deep.json", "w").write('{"lockVersion": 1, "x": ' + deep + "}")
+laughs = "version: 1\nmetadata: {}\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+for i in range(1, 10):
+    laughs += "a%d: &a%d [%s]\n" % (i, i, ", ".join(["*a%d" % (i - 1)] * 10))
+open(out + "/laughs.yml", "w").write(laughs + "package: *a9\n")
+PY
+}

@@ -4,17 +4,7 @@
 # gigabytes of memory; install leaves no prefix behind.
 source "$(dirname "$0")/common.sh"
 
-python3 - "$scratch" <<'PY'
-import sys
-out = sys.argv[1]
-deep = "[" * 100000 + "]" * 100000
-open(out + "/deep.yml", "w").write("version: 1\npackage: " + deep + "\n")
-open(out + "/deep.json", "w").write('{"lockVersion": 1, "x": ' + deep + "}")
-laughs = "version: 1\nmetadata: {}\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
-for i in range(1, 10):
-    laughs += "a%d: &a%d [%s]\n" % (i, i, ", ".join(["*a%d" % (i - 1)] * 10))
-open(out + "/laughs.yml", "w").write(laughs + "package: *a9\n")
-PY
+write_hostile_locks "$scratch"
 printf 'channels:\n  - conda-forge\ndependencies:\n  - python\n' >"$scratch/environment.yml"
 
 for bad in deep.yml deep.json laughs.yml; do

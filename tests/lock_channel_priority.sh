@@ -6,18 +6,6 @@
 #   disabled: channels equal, the newest version wins (1.2.0).
 source "$(dirname "$0")/lock_common.sh"
 
-cut_channel() {  # cut_channel DEST KEEP-REGEX: the demo repodata with only matching files
-  python3 - "$DEMO_CHANNEL" "$1" "$2" <<'PY'
-import json, os, re, sys
-src, dest, keep = sys.argv[1], sys.argv[2], re.compile(sys.argv[3])
-for subdir in ("linux-64", "noarch"):
-    data = json.load(open(os.path.join(src, subdir, "repodata.json")))
-    for key in ("packages", "packages.conda"):
-        data[key] = {fn: r for fn, r in data.get(key, {}).items() if keep.search(fn)}
-    os.makedirs(os.path.join(dest, subdir), exist_ok=True)
-    json.dump(data, open(os.path.join(dest, subdir, "repodata.json"), "w"))
-PY
-}
 cut_channel "$scratch/high" '^(libfoo-1\.0\.0|zlib)'
 cut_channel "$scratch/low" '^libfoo-1\.2\.0-h1234567_0'
 env="$scratch/environment.yml"

@@ -274,83 +274,67 @@ int HttpServer::port() const {
   return m_impl->port;
 }
 
-void HttpServer::fail_next(int count, int status, std::string path_suffix) {
+namespace {
+
+// A fault of `kind` for the next `count` requests whose path ends with `suffix`.
+Fault fault_of(FaultKind kind, int count, std::string suffix) {
   Fault f;
-  f.kind = FaultKind::status;
+  f.kind = kind;
   f.remaining = count;
+  f.path_suffix = std::move(suffix);
+  return f;
+}
+
+}  // namespace
+
+void HttpServer::fail_next(int count, int status, std::string path_suffix) {
+  Fault f = fault_of(FaultKind::status, count, std::move(path_suffix));
   f.status = status;
-  f.path_suffix = std::move(path_suffix);
   m_impl->add(std::move(f));
 }
 
 void HttpServer::stall_next(int count, std::chrono::milliseconds duration,
                             std::string path_suffix) {
-  Fault f;
-  f.kind = FaultKind::stall;
-  f.remaining = count;
+  Fault f = fault_of(FaultKind::stall, count, std::move(path_suffix));
   f.stall = duration;
-  f.path_suffix = std::move(path_suffix);
   m_impl->add(std::move(f));
 }
 
 void HttpServer::truncate_next(int count, std::string path_suffix) {
-  Fault f;
-  f.kind = FaultKind::truncate;
-  f.remaining = count;
-  f.path_suffix = std::move(path_suffix);
-  m_impl->add(std::move(f));
+  m_impl->add(fault_of(FaultKind::truncate, count, std::move(path_suffix)));
 }
 
 void HttpServer::cut_next(int count, std::string path_suffix) {
-  Fault f;
-  f.kind = FaultKind::cut;
-  f.remaining = count;
-  f.path_suffix = std::move(path_suffix);
-  m_impl->add(std::move(f));
+  m_impl->add(fault_of(FaultKind::cut, count, std::move(path_suffix)));
 }
 
 void HttpServer::drip_next(int count, std::chrono::milliseconds interval, std::string path_suffix) {
-  Fault f;
-  f.kind = FaultKind::drip;
-  f.remaining = count;
+  Fault f = fault_of(FaultKind::drip, count, std::move(path_suffix));
   f.stall = interval;
-  f.path_suffix = std::move(path_suffix);
   m_impl->add(std::move(f));
 }
 
 void HttpServer::wrong_length_next(int count, std::chrono::milliseconds hold,
                                    std::string path_suffix) {
-  Fault f;
-  f.kind = FaultKind::wrong_length;
-  f.remaining = count;
+  Fault f = fault_of(FaultKind::wrong_length, count, std::move(path_suffix));
   f.stall = hold;
-  f.path_suffix = std::move(path_suffix);
   m_impl->add(std::move(f));
 }
 
 void HttpServer::redirect_next(int count, std::string location, std::string path_suffix) {
-  Fault f;
-  f.kind = FaultKind::redirect;
-  f.remaining = count;
-  f.path_suffix = std::move(path_suffix);
+  Fault f = fault_of(FaultKind::redirect, count, std::move(path_suffix));
   f.location = std::move(location);
   m_impl->add(std::move(f));
 }
 
 void HttpServer::gzip_bomb_next(int count, uint64_t decompressed_bytes, std::string path_suffix) {
-  Fault f;
-  f.kind = FaultKind::gzip_bomb;
-  f.remaining = count;
-  f.path_suffix = std::move(path_suffix);
+  Fault f = fault_of(FaultKind::gzip_bomb, count, std::move(path_suffix));
   f.bytes = decompressed_bytes;
   m_impl->add(std::move(f));
 }
 
 void HttpServer::zst_bomb_next(int count, uint64_t decompressed_bytes, std::string path_suffix) {
-  Fault f;
-  f.kind = FaultKind::zst_bomb;
-  f.remaining = count;
-  f.path_suffix = std::move(path_suffix);
+  Fault f = fault_of(FaultKind::zst_bomb, count, std::move(path_suffix));
   f.bytes = decompressed_bytes;
   m_impl->add(std::move(f));
 }
