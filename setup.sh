@@ -23,6 +23,9 @@ packages=(
   libboost-test-dev libarchive-dev libzstd-dev libssl-dev zlib1g-dev libbz2-dev
   libsimdjson-dev libbrotli-dev
   python3 python3-jsonschema python3-yaml zstd bzip2 zip
+  libmsgpack-cxx-dev python3-msgpack  # sharded repodata (CEP 16): msgpack-c, and a second reader for tests
+  python3-pip python3-pip-whl pre-commit  # pip: the PyPI reference resolver; pre-commit hook test
+  python3-requests python3-urllib3 python3-certifi python3-charset-normalizer python3-idna  # real wheels for the test index
   clang libclang-rt-14-dev  # tools/fuzz.sh: clang 14 with libFuzzer, ASan and UBSan runtimes
 )
 missing=()
