@@ -53,6 +53,13 @@ BOOST_AUTO_TEST_CASE(wheel_filename_errors_name_the_file) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(errors_escape_control_characters) {
+  auto r = parse_wheel_filename("foo\x1b[31m-1.0-py3-none-any.whl");
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().message.find('\x1b') == std::string::npos);
+  BOOST_TEST(r.error().message.find("\\x1b[31m") != std::string::npos, r.error().message);
+}
+
 BOOST_AUTO_TEST_CASE(sdist_filenames) {
   auto s = parse_sdist_filename("Foo_Bar-1.0.tar.gz");
   BOOST_REQUIRE(s.ok());

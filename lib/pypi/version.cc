@@ -4,6 +4,8 @@
 #include <charconv>
 #include <functional>
 
+#include "lib/util/text.h"
+
 namespace envlock::pypi {
 namespace {
 
@@ -23,7 +25,8 @@ bool is_separator(char c) {
 Error invalid(std::string_view text, std::string_view why) {
   std::string shown(text.substr(0, 80));
   if (text.size() > 80) shown += "...";
-  return Error{ErrorKind::input, "", "invalid version '" + shown + "': " + std::string(why)};
+  return Error{
+      ErrorKind::input, "", "invalid version '" + printable(shown) + "': " + std::string(why)};
 }
 
 // A hand-written scanner over the lower-cased text: PEP 440's grammar is regular, and the

@@ -8,6 +8,8 @@
 #include <memory>
 #include <set>
 
+#include "lib/util/text.h"
+
 namespace envlock::pypi {
 namespace {
 
@@ -22,7 +24,7 @@ std::string reason(archive* a) {
 }
 
 Error input(const std::filesystem::path& path, const std::string& why) {
-  return Error{ErrorKind::input, path.string(), why};
+  return Error{ErrorKind::input, printable(path.string()), printable(why)};
 }
 
 // Opens the zip through its central directory (the index pip's zipfile trusts too), so a
@@ -30,7 +32,8 @@ Error input(const std::filesystem::path& path, const std::string& why) {
 Result<ArchiveReader> open_zip(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
-    return Error{ErrorKind::io, path.string(), "cannot read the wheel: not a regular file"};
+    return Error{
+        ErrorKind::io, printable(path.string()), "cannot read the wheel: not a regular file"};
   }
   ArchiveReader reader(archive_read_new());
   if (!reader) return Error{ErrorKind::internal, path.string(), "archive_read_new failed"};
