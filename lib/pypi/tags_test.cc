@@ -122,6 +122,28 @@ BOOST_AUTO_TEST_CASE(free_threaded_python_takes_abi3t) {
   BOOST_TEST(index_of(tags, "cp313-cp313-manylinux_2_17_x86_64") == -1);
 }
 
+BOOST_AUTO_TEST_CASE(manylinux_legacy_aliases_follow_their_glibc) {
+  // pypa/packaging's test_linux_platforms_manylinux2010 (glibc 2.12 on x86_64), without the
+  // linux_x86_64 it lists first.
+  std::vector<std::string> want{"manylinux_2_12_x86_64",
+                                "manylinux2010_x86_64",
+                                "manylinux_2_11_x86_64",
+                                "manylinux_2_10_x86_64",
+                                "manylinux_2_9_x86_64",
+                                "manylinux_2_8_x86_64",
+                                "manylinux_2_7_x86_64",
+                                "manylinux_2_6_x86_64",
+                                "manylinux_2_5_x86_64",
+                                "manylinux1_x86_64"};
+  BOOST_TEST(manylinux_platforms(2, 12, "x86_64") == want);
+  auto p2014 = manylinux_platforms(2, 17, "x86_64");
+  BOOST_TEST(p2014.size() == 16u);
+  BOOST_TEST(p2014[1] == "manylinux2014_x86_64");
+  BOOST_TEST((manylinux_platforms(2, 17, "aarch64") ==
+              std::vector<std::string>{"manylinux_2_17_aarch64", "manylinux2014_aarch64"}));
+  BOOST_TEST(manylinux_platforms(3, 1, "x86_64").empty());
+}
+
 BOOST_AUTO_TEST_CASE(mac_platform_counts) {
   // 10.17 down to 10.4 in six formats each; nothing runs on 10.0 for x86_64.
   BOOST_TEST(mac_platforms(10, 17, "x86_64").size() == 14u * 6u);
