@@ -8,6 +8,8 @@
 #include <memory>
 #include <set>
 
+#include "lib/pypi/name.h"
+#include "lib/pypi/tags.h"
 #include "lib/util/text.h"
 
 namespace envlock::pypi {
@@ -137,6 +139,17 @@ Result<Wheel> Wheel::open(const std::filesystem::path& path) {
   w.m_dist_info = *info_dirs.begin();
   if (!w.has(w.m_dist_info + "/METADATA")) {
     return input(path, w.m_dist_info + "/METADATA is missing");
+  }
+  // As pip does: the .dist-info folder names the project the file name names.
+  std::string stem =
+      w.m_dist_info.substr(0, w.m_dist_info.size() - std::string(".dist-info").size());
+  std::size_t dash = stem.rfind('-');
+  if (dash == std::string::npos || dash == 0) {
+    return input(path, w.m_dist_info + " is not NAME-VERSION.dist-info");
+  }
+  if (auto name = parse_wheel_filename(path.filename().string());
+      name.ok() && normalize_name(stem.substr(0, dash)) != name->name) {
+    return input(path, w.m_dist_info + " does not belong to project '" + name->name + "'");
   }
   return w;
 }

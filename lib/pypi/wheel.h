@@ -34,7 +34,8 @@ class Wheel {
   /// cannot be read, ErrorKind::input "<path>: <why>" when it is not a zip, holds a member
   /// whose path is unsafe (is_safe_member_path) or a symlink/device, has two members with the
   /// same path, more than k_max_wheel_members members, a member declared larger than
-  /// k_max_wheel_member_bytes, or no single "*.dist-info/" folder holding METADATA.
+  /// k_max_wheel_member_bytes, no single "NAME-VERSION.dist-info/" folder holding METADATA,
+  /// or (when the file name is a wheel file name) a .dist-info folder of another project.
   [[nodiscard]] static Result<Wheel> open(const std::filesystem::path& path);
 
   /// File members (folders left out), in archive order.
