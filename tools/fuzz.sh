@@ -12,8 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 targets=(spec_strings environment lock repodata repodata_index conda_meta package_archive
-         package_json http_headers pypi_requirement)
+         package_json http_headers)
 usage() { echo "usage: tools/fuzz.sh TARGET SECONDS [libFuzzer flags]; targets: ${targets[*]}" >&2; exit 2; }
+targets+=(pypi_requirement)
 [ "${1:-}" = "--list" ] && { printf '%s\n' "${targets[@]}"; exit 0; }
 [ $# -ge 2 ] || usage
 target=$1 seconds=$2

@@ -111,6 +111,7 @@ def copy_files(root, suffixes=None):
 
 
 TARGETS = {
+    "pypi_requirement": None,
     "spec_strings": spec_strings,
     "environment": copy_files("lockfiles", [".yml", ".yaml"]),
     "lock": copy_files("lockfiles"),
@@ -120,7 +121,6 @@ TARGETS = {
     "package_archive": copy_files("packages", [".conda", ".tar.bz2"]),
     "package_json": package_json,
     "http_headers": None,
-    "pypi_requirement": None,
 }
 
 
