@@ -69,7 +69,7 @@ Result<std::string> read_data(archive* reader, const std::filesystem::path& path
 }  // namespace
 
 bool is_safe_member_path(std::string_view path) {
-  if (path.empty() || path.front() == '/') return false;
+  if (path.empty() || path.size() > k_max_member_path_length || path.front() == '/') return false;
   if (path.back() == '/') path.remove_suffix(1);
   if (path.empty()) return false;
   for (char c : path) {
