@@ -54,18 +54,26 @@ class Version {
   /// The local label normalised ("ubuntu.1"), empty when there is none.
   std::string local() const;
 
+  /// The epoch ("2!1.0" -> 2); 0 when absent.
   std::uint64_t epoch() const { return m_epoch; }
   /// The release numbers as written (trailing zeros kept).
   const std::vector<std::uint64_t>& release() const { return m_release; }
+  /// The pre-release kind and number ("1.0rc2" -> {rc, 2}); nullopt for none.
   std::optional<std::pair<Pre, std::uint64_t>> pre() const;
+  /// The post-release number ("1.0.post3" -> 3, "1.0-1" -> 1); nullopt for none.
   std::optional<std::uint64_t> post() const;
+  /// The dev-release number ("1.0.dev4" -> 4); nullopt for none.
   std::optional<std::uint64_t> dev() const;
+  /// The local label's segments, numbers parsed ("+ubuntu.1" -> {"ubuntu", 1}).
   const std::vector<LocalPart>& local_parts() const { return m_local; }
 
   /// True for a dev release or a pre-release ("1.0a1", "1.0.dev0", "1.0a1.post1.dev0").
   bool is_prerelease() const { return m_has_dev || m_has_pre; }
+  /// True when there is a post-release part.
   bool is_postrelease() const { return m_has_post; }
+  /// True when there is a dev-release part.
   bool is_devrelease() const { return m_has_dev; }
+  /// True when there is a local label ("+...").
   bool has_local() const { return !m_local.empty(); }
 
   /// The PEP 440 total order.

@@ -66,6 +66,7 @@ class Wheel {
       const std::function<Result<void>(std::string_view member, std::string_view bytes)>& visit)
       const;
 
+  /// The file this wheel was opened from.
   const std::filesystem::path& path() const { return m_path; }
 
  private:
