@@ -48,9 +48,9 @@ struct Options {
 /// What was written for one subdir.
 struct SubdirSummary {
   std::string subdir;
-  std::string folder;     ///< where its files are
-  uint64_t records = 0;   ///< records in repodata.json
-  uint64_t names = 0;     ///< distinct package names (= shards when Shards::yes)
+  std::string folder;    ///< where its files are
+  uint64_t records = 0;  ///< records in repodata.json
+  uint64_t names = 0;    ///< distinct package names (= shards when Shards::yes)
   uint64_t repodata_bytes = 0;
   uint64_t shard_index_bytes = 0;  ///< 0 without shards
   uint64_t shard_bytes = 0;        ///< the shard files' total size, 0 without shards
