@@ -178,6 +178,41 @@ BOOST_AUTO_TEST_CASE(demo_channel_indexed_matches_packages_demo_repodata_and_sha
   BOOST_TEST((first == tree(tmp / "a")));
 }
 
+// The rattler peer read the repodata.json that index_channel writes for the demo packages
+// (bench/peer_index_answers.py stored what it loaded): our reader loads the same records.
+BOOST_AUTO_TEST_CASE(our_reader_and_rattler_load_the_same_records) {
+  json peer = json::parse(read_text(envlock::testing::workspace_dir() +
+                                    "/testdata/peer_solves/rattler_index.json"))["records"];
+  BOOST_TEST_REQUIRE(peer.size() >= 15u);
+  TempDir tmp;
+  copy_packages(envlock::testing::demo_channel_dir(), tmp.path());
+  auto report = index_channel(tmp.path(), {});
+  BOOST_TEST_REQUIRE(report.ok());
+  std::map<std::string, spec::PackageRecord> ours;
+  for (const auto& s : report->subdirs) {
+    auto parsed = spec::parse_repodata(read_text(tmp / s.subdir + "/repodata.json"), s.subdir);
+    BOOST_TEST_REQUIRE(parsed.ok());
+    for (auto& r : parsed->records) ours["demo/" + s.subdir + "/" + r.fn] = std::move(r);
+  }
+  for (const auto& [key, theirs] : peer.items()) {
+    BOOST_TEST_CONTEXT(key) {
+      BOOST_TEST_REQUIRE(ours.count(key) == 1u);
+      const auto& r = ours[key];
+      BOOST_TEST(r.name == theirs["name"].get<std::string>());
+      BOOST_TEST(r.version == theirs["version"].get<std::string>());
+      BOOST_TEST(r.build == theirs["build"].get<std::string>());
+      BOOST_TEST(r.build_number == theirs["build_number"].get<int64_t>());
+      BOOST_TEST(r.subdir == theirs["subdir"].get<std::string>());
+      BOOST_TEST(r.fn == theirs["filename"].get<std::string>());
+      BOOST_TEST(r.md5 == theirs["md5"].get<std::string>());
+      BOOST_TEST(r.sha256 == theirs["sha256"].get<std::string>());
+      BOOST_TEST(r.timestamp == theirs["timestamp"].get<int64_t>());
+      BOOST_TEST(r.depends == theirs["depends"].get<std::vector<std::string>>());
+      BOOST_TEST(r.constrains == theirs["constrains"].get<std::vector<std::string>>());
+    }
+  }
+}
+
 // conda-index wrote the corpus channels' repodata.json from the same package files: every
 // record we write agrees with it on the fields both derive from the package.
 BOOST_AUTO_TEST_CASE(corpus_channels_agree_with_conda_index) {
