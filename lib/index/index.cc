@@ -54,8 +54,11 @@ struct ZstdContext {
 
 /// One zstd frame with the content size in its header; single-threaded, so deterministic.
 Result<std::string> zstd_compress(std::string_view bytes, int level, const std::string& where) {
-  ZstdContext z;
+  // One context per thread, reused: setting one up at a high level costs more than
+  // compressing a typical shard.
+  thread_local ZstdContext z;
   if (z.ctx == nullptr) return Error{ErrorKind::internal, where, "cannot create a zstd context"};
+  ZSTD_CCtx_reset(z.ctx, ZSTD_reset_session_and_parameters);
   ZSTD_CCtx_setParameter(z.ctx, ZSTD_c_compressionLevel, level);
   ZSTD_CCtx_setParameter(z.ctx, ZSTD_c_contentSizeFlag, 1);
   ZSTD_CCtx_setParameter(z.ctx, ZSTD_c_checksumFlag, 1);
