@@ -64,6 +64,19 @@ run "$ENVLOCK" index "$scratch/ctl"
 expect_refused "$scratch/ctl"
 if grep -q $'\033' "$scratch/err"; then echo "FAIL: raw escape on stderr" >&2; exit 1; fi
 
+# A subdir folder whose name holds a control character; a symlinked subdir is not followed.
+mkdir -p "$scratch/ctlsub/$(printf 'linux\033[2J-64')"
+cp "$good" "$scratch/ctlsub/$(printf 'linux\033[2J-64')/"
+run "$ENVLOCK" index "$scratch/ctlsub"
+expect_refused "$scratch/ctlsub"
+expect_in err "not a safe subdir name"
+if grep -q $'\033' "$scratch/err"; then echo "FAIL: raw escape on stderr" >&2; exit 1; fi
+mkdir -p "$scratch/linksub"
+ln -s "$DEMO/noarch" "$scratch/linksub/linux-64"
+run "$ENVLOCK" index "$scratch/linksub" --subdir linux-64
+expect_refused "$scratch/linksub"
+expect_in err "symbolic link"
+
 # Repodata whose file name keys leave the subdir, or that is not JSON: file:line:column.
 mkdir -p "$scratch/rd"
 echo '{"packages": {"../../x-1-0.tar.bz2": {"name": "x"}}}' >"$scratch/rd/up.json"
