@@ -4,6 +4,7 @@
 #include "tools/export/command.h"
 #include "tools/install/command.h"
 #include "tools/lock/command.h"
+#include "tools/run/command.h"
 #include "tools/verify/command.h"
 
 namespace envlock::tools {
@@ -16,6 +17,7 @@ std::map<std::string, cli::Command> all_commands() {
   commands["verify"] = verify_command;
   commands["diff"] = diff_command;
   commands["export"] = export_command;
+  commands["run"] = run_command;
   return commands;
 }
 
