@@ -164,6 +164,44 @@ BOOST_AUTO_TEST_CASE(environment_yml_pins_name_version_build) {
   BOOST_TEST(pinned > 700u);
 }
 
+BOOST_AUTO_TEST_CASE(licenses_come_from_the_lock_else_from_the_prefix_records) {
+  lockfile::Lock lock;
+  auto& env = lock.environments[lockfile::k_default_environment];
+  lockfile::LockedPackage a;
+  a.name = "liba";
+  a.version = "1.0";
+  a.build = "h0_0";
+  a.url = "https://conda.anaconda.org/conda-forge/linux-64/liba-1.0-h0_0.conda";
+  a.sha256 = std::string(64, 'a');
+  lockfile::LockedPackage b = a;
+  b.name = "libb";
+  b.url = "https://conda.anaconda.org/conda-forge/linux-64/libb-1.0-h0_0.conda";
+  b.license = "BSD 3-Clause";  // conda's free text: no SPDX expression
+  env.packages["linux-64"] = {a, b};
+  Options o;
+  o.lock = "x.yml";
+  o.format = Format::spdx;
+  const std::map<std::string, std::string> from_prefix = {{"liba 1.0 h0_0", "MIT AND Zlib"},
+                                                          {"libb 1.0 h0_0", "GPL-3.0-only"}};
+  auto spdx = render(lock, "bytes", o, from_prefix, no_env);
+  BOOST_REQUIRE(spdx.ok());
+  auto doc = nlohmann::json::parse(*spdx);
+  BOOST_REQUIRE(doc["packages"].size() == 2u);
+  BOOST_TEST(doc["packages"][0]["licenseDeclared"] == "MIT AND Zlib");
+  BOOST_TEST(doc["packages"][1]["licenseDeclared"] == "NOASSERTION");
+  BOOST_TEST(doc["packages"][1]["licenseComments"] == "declared by the package: BSD 3-Clause");
+  o.format = Format::cyclonedx;
+  auto cdx = render(lock, "bytes", o, from_prefix, no_env);
+  BOOST_REQUIRE(cdx.ok());
+  auto bom = nlohmann::json::parse(*cdx);
+  BOOST_TEST(bom["components"][0]["licenses"][0]["license"]["name"] == "MIT AND Zlib");
+  BOOST_TEST(bom["components"][1]["licenses"][0]["license"]["name"] == "BSD 3-Clause");
+  // Another version in the prefix: its license is not this package's.
+  auto other = render(lock, "bytes", o, {{"liba 2.0 h0_0", "MIT"}}, no_env);
+  BOOST_REQUIRE(other.ok());
+  BOOST_TEST(!nlohmann::json::parse(*other)["components"][0].contains("licenses"));
+}
+
 BOOST_AUTO_TEST_CASE(a_platform_the_lock_lacks_is_a_usage_error_naming_the_ones_it_has) {
   auto text = export_file(pangeo_dir() + "/conda-lock.yml", Format::explicit_file, "win-64");
   BOOST_REQUIRE(!text.ok());
