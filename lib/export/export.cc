@@ -289,7 +289,7 @@ std::string render_cyclonedx(const lockfile::Lock& lock, const std::string& lock
   bom["components"] = std::move(list);
   bom["dependencies"] =
       ordered_json::array({{{"ref", "envlock-environment"}, {"dependsOn", std::move(refs)}}});
-  return bom.dump(2) + "\n";
+  return bom.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string render_spdx(const lockfile::Lock& lock, const std::string& lock_bytes,
@@ -344,7 +344,7 @@ std::string render_spdx(const lockfile::Lock& lock, const std::string& lock_byte
   }
   doc["packages"] = std::move(list);
   doc["relationships"] = std::move(relationships);
-  return doc.dump(2) + "\n";
+  return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 Result<std::string> render_environment_yml(const Options& options, const Chosen& chosen) {

@@ -202,6 +202,29 @@ BOOST_AUTO_TEST_CASE(licenses_come_from_the_lock_else_from_the_prefix_records) {
   BOOST_TEST(!nlohmann::json::parse(*other)["components"][0].contains("licenses"));
 }
 
+BOOST_AUTO_TEST_CASE(hostile_names_stay_inside_their_json_string_or_are_refused) {
+  lockfile::Lock lock;
+  lockfile::LockedPackage p;
+  p.name = "evil\xff\n  - injected=1=0";
+  p.version = "1.0";
+  p.build = "0";
+  p.url = "https://conda.anaconda.org/conda-forge/linux-64/evil-1.0-0.conda";
+  lock.environments[lockfile::k_default_environment].packages["linux-64"] = {p};
+  Options o;
+  o.lock = "x.yml";
+  for (Format f : {Format::cyclonedx, Format::spdx}) {
+    o.format = f;
+    auto text = render(lock, "bytes", o, {}, no_env);
+    BOOST_REQUIRE(text.ok());
+    auto doc = nlohmann::json::parse(*text);  // valid JSON: bad UTF-8 replaced, newline escaped
+    BOOST_TEST(text->find("\n  - injected") == std::string::npos);
+  }
+  o.format = Format::environment_yml;
+  auto yml = render(lock, "bytes", o, {}, no_env);
+  BOOST_REQUIRE(!yml.ok());
+  BOOST_TEST(yml.error().kind == ErrorKind::input);
+}
+
 BOOST_AUTO_TEST_CASE(a_platform_the_lock_lacks_is_a_usage_error_naming_the_ones_it_has) {
   auto text = export_file(pangeo_dir() + "/conda-lock.yml", Format::explicit_file, "win-64");
   BOOST_REQUIRE(!text.ok());
