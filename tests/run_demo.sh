@@ -52,6 +52,11 @@ run "$ENVLOCK" run --prefix "$env" -- demo-tool
 expect_rc 0
 expect_in out "demo-tool 0.4.0"
 
+# A named environment, found the way conda finds it: CONDA_DEFAULT_ENV is the name.
+CONDA_ENVS_PATH="$short_tmp" run "$ENVLOCK" run -n demo -- sh -c 'echo "DEFAULT=$CONDA_DEFAULT_ENV PREFIX=$CONDA_PREFIX"'
+expect_rc 0
+expect_in out "DEFAULT=demo PREFIX=$env"
+
 # Exit codes, a signal (128+15), a command that does not exist (127), stdin through.
 run "$ENVLOCK" run --prefix "$env" -- sh -c 'exit 42'
 expect_rc 42

@@ -286,8 +286,23 @@ Result<int> run_command(const Activation& activation, const std::vector<std::str
   auto envs = env_strings(activation.environment);
   auto argv = c_strings(args);
   auto envp = c_strings(envs);
-  // The PATH the command is looked up in is the activated one, as after `conda activate`.
-  std::string path = activation.environment.count("PATH") ? activation.environment.at("PATH") : "";
+  // The command is looked up in the activated PATH, as after `conda activate`; the candidates
+  // are made before fork() so that the child only calls execve.
+  std::vector<std::string> candidates;
+  if (args[0].find('/') != std::string::npos) {
+    candidates.push_back(args[0]);
+  } else {
+    auto it = activation.environment.find("PATH");
+    const std::string path = it == activation.environment.end() ? "" : it->second;
+    size_t start = 0;
+    while (start <= path.size()) {
+      size_t end = path.find(':', start);
+      if (end == std::string::npos) end = path.size();
+      std::string dir = path.substr(start, end - start);
+      candidates.push_back((dir.empty() ? std::string(".") : dir) + "/" + args[0]);
+      start = end + 1;
+    }
+  }
   IgnoredSignals ignored;
   pid_t pid = ::fork();
   if (pid < 0) return io_error("fork", "start a process", errno);
@@ -296,19 +311,7 @@ Result<int> run_command(const Activation& activation, const std::vector<std::str
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
     ::signal(SIGQUIT, SIG_DFL);
-    if (args[0].find('/') != std::string::npos) {
-      ::execve(argv[0], argv.data(), envp.data());
-    } else {
-      size_t start = 0;
-      while (start <= path.size()) {
-        size_t end = path.find(':', start);
-        if (end == std::string::npos) end = path.size();
-        std::string dir = path.substr(start, end - start);
-        std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + args[0];
-        ::execve(candidate.c_str(), argv.data(), envp.data());
-        start = end + 1;
-      }
-    }
+    for (const auto& candidate : candidates) ::execve(candidate.c_str(), argv.data(), envp.data());
     ::_exit(127);
   }
   int status = 0;
