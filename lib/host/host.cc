@@ -169,6 +169,14 @@ Check check(const std::vector<lockfile::LockedPackage>& packages, const Machine&
   std::map<std::pair<std::string, std::string>, std::set<std::string>> needs;
   for (const auto& p : packages) {
     if (p.manager != lockfile::Manager::conda) continue;
+    // A virtual package the lock itself records (pixi, captured locks, some env exports): the
+    // machine it was locked for had at least that version (and, for __archspec, that level).
+    if (p.name.rfind("__", 0) == 0 && !p.version.empty() && p.version != "0") {
+      std::string spec =
+          p.name == "__archspec" ? "* " + (p.build.empty() ? "*" : p.build) : ">=" + p.version;
+      needs[{p.name, spec}].insert("the lock's " + p.name);
+      continue;
+    }
     for (const auto& dep : p.depends) {
       if (dep.rfind("__", 0) != 0) continue;
       auto space = dep.find(' ');

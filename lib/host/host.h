@@ -71,8 +71,10 @@ struct Check {
   std::vector<const Need*> failures() const;
 };
 
-/// Checks the `__*` dependencies of `packages` (conda entries) against `machine`. A dependency
-/// that is no valid spec is an unsatisfied need saying so. Never fails.
+/// Checks the `__*` dependencies of `packages` (conda entries) against `machine`, and the
+/// virtual packages the lock records itself (an entry `__glibc 2.28` needs `>=2.28`; an entry
+/// `__archspec 1 x86_64_v3` needs that level or a higher one). A dependency that is no valid
+/// spec is an unsatisfied need saying so. Never fails.
 Check check(const std::vector<lockfile::LockedPackage>& packages, const Machine& machine,
             const std::string& platform);
 

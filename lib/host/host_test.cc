@@ -93,6 +93,25 @@ BOOST_AUTO_TEST_CASE(needs_are_checked_against_the_machine) {
              "needs archspec 1 x86_64_v3 (fastmath), this machine has x86_64_v2");
 }
 
+BOOST_AUTO_TEST_CASE(virtual_packages_the_lock_records_are_needs_too) {
+  auto glibc = package("__glibc", {});
+  glibc.version = "2.28";
+  auto arch = package("__archspec", {});
+  arch.build = "x86_64_v3";
+  auto c = check({glibc, arch, package("zlib", {"__glibc >=2.17"})},
+                 detect("linux-64", fixed("2.26", std::nullopt, "x86_64_v2"), env_of({})),
+                 "linux-64");
+  BOOST_REQUIRE(c.failures().size() == 2u);
+  BOOST_TEST(c.failures()[0]->message ==
+             "needs archspec * x86_64_v3 (the lock's __archspec), this machine has x86_64_v2");
+  BOOST_TEST(c.failures()[1]->message ==
+             "needs glibc >=2.28 (the lock's __glibc), this machine has 2.26");
+  c = check({glibc, arch},
+            detect("linux-64", fixed("2.28", std::nullopt, "x86_64_v4"), env_of({})),
+            "linux-64");
+  BOOST_TEST(c.ok(), summary(c));
+}
+
 BOOST_AUTO_TEST_CASE(the_pangeo_lock_needs_glibc_2_17_or_newer) {
   auto lock = lockfile::read_lock(testing::corpus_dir() +
                                   "/lockfiles/conda-lock/pangeo-docker-images/HEAD/"
