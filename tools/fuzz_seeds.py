@@ -122,6 +122,8 @@ TARGETS = {
     "package_archive": copy_files("packages", [".conda", ".tar.bz2"]),
     "package_json": package_json,
     "http_headers": None,
+    "export": copy_files("lockfiles"),
+    "run_state": None,
 }
 
 

@@ -67,6 +67,7 @@ std::string render_text(const Report& report) {
   if (report.pip_locked > 0)
     out += "note: " + plural(report.pip_locked, "pip package", "pip packages") +
            " of the lock not checked (conda-meta does not record them)\n";
+  out += "host: " + host::summary(report.host) + "\n";
   return out;
 }
 
@@ -103,6 +104,19 @@ std::string render_json(const Report& report) {
     x["message"] = f.message;
     findings.push_back(std::move(x));
   }
+  auto& host = j["host"];
+  host["status"] = report.host.ok() ? "ok" : "incompatible";
+  host["enforced"] = report.host_check == HostCheck::enforce;
+  host["machine"] = nlohmann::ordered_json::object();
+  for (const auto& [name, vp] : report.host.machine)
+    host["machine"][name] = {{"version", vp.version}, {"build", vp.build}};
+  host["needs"] = nlohmann::ordered_json::array();
+  for (const auto& n : report.host.needs)
+    host["needs"].push_back({{"name", n.name},
+                             {"spec", n.spec},
+                             {"packages", n.packages},
+                             {"satisfied", n.satisfied},
+                             {"message", n.message}});
   // Names from locks and prefixes may hold bytes that are not UTF-8: replaced, not thrown on.
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }

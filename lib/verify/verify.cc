@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -646,12 +647,23 @@ Result<Report> run(const Options& options) {
   for (const auto& p : packages->second) report.labels[p.name] = label(p.version, p.build);
   for (const auto& r : state.records) report.labels[r.name] = label(r.version, r.build);
   report.findings = compare_packages(state.records, packages->second);
+  report.host_check = options.host;
+  report.host =
+      host::check(packages->second,
+                  host::detect(report.platform,
+                               host::system_probes(),
+                               [](const std::string& name) {
+                                 const char* value = std::getenv(name.c_str());
+                                 return value ? std::optional<std::string>(value) : std::nullopt;
+                               }),
+                  report.platform);
   check_files(report.prefix, state.records, options.level, options.untracked, options.jobs, report);
   sort_findings(report.findings);
   return report;
 }
 
 int exit_code(const Report& report) {
+  if (report.host_check == HostCheck::enforce && !report.host.ok()) return 1;
   return report.clean() ? 0 : 1;
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/host/host.h"
 #include "lib/lockfile/lock.h"
 #include "lib/prefix/prefix.h"
 #include "lib/util/result.h"
@@ -25,6 +26,10 @@ const char* to_string(Level level);
 /// Whether tier 2 also lists files that no record owns.
 enum class Untracked { no, yes };
 
+/// Whether a machine that cannot run the lock's packages (host::Check) is drift (exit 1) or
+/// only reported.
+enum class HostCheck { report, enforce };
+
 /// Everything the command line can say.
 struct Options {
   std::string prefix;       ///< the prefix folder (or use `name`)
@@ -35,6 +40,7 @@ struct Options {
   Level level = Level::hashes;
   unsigned jobs = 0;  ///< hashing threads; 0 = the number of cores
   Untracked untracked = Untracked::no;
+  HostCheck host = HostCheck::report;
 };
 
 /// Whether a finding is drift (exit 1) or a note that changes nothing.
@@ -75,6 +81,9 @@ struct Report {
   std::vector<Finding> findings;  ///< in a stable order: by package, then path, then code
   /// Package name -> "version build" as installed (else as locked), for headings.
   std::map<std::string, std::string> labels;
+  /// This machine's virtual packages against the `__*` dependencies of the locked packages.
+  host::Check host;
+  HostCheck host_check = HostCheck::report;
 
   /// Distinct packages with a drift finding of tier 1.
   size_t packages_differ() const;
@@ -101,7 +110,7 @@ void check_files(const std::string& prefix_dir, const std::vector<prefix::Prefix
 /// ErrorKind::io for file system failures outside the checked files.
 Result<Report> run(const Options& options);
 
-/// 0 clean, 1 drift.
+/// 0 clean, 1 drift (or, with HostCheck::enforce, a machine that cannot run the lock).
 int exit_code(const Report& report);
 
 /// For people: a summary line ("ok: ..." or "N packages differ, M files missing, K files

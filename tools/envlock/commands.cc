@@ -1,9 +1,11 @@
 #include "tools/envlock/commands.h"
 
 #include "tools/diff/command.h"
+#include "tools/export/command.h"
 #include "tools/index/command.h"
 #include "tools/install/command.h"
 #include "tools/lock/command.h"
+#include "tools/run/command.h"
 #include "tools/verify/command.h"
 
 namespace envlock::tools {
@@ -16,6 +18,8 @@ std::map<std::string, cli::Command> all_commands() {
   commands["verify"] = verify_command;
   commands["diff"] = diff_command;
   commands["index"] = index_command;
+  commands["export"] = export_command;
+  commands["run"] = run_command;
   return commands;
 }
 

@@ -15,7 +15,7 @@ int verify_command(const std::string& tool, std::vector<std::string> args) {
                  "envlock verify"};
     verify::Options o;
     std::string level = "hashes";
-    bool json = false, untracked = false;
+    bool json = false, untracked = false, host = false;
     auto* prefix = app.add_option("--prefix,-p", o.prefix, "the prefix (environment folder)");
     app.add_option("--name,-n", o.name, "a named environment, found the way conda finds it")
         ->excludes(prefix);
@@ -28,12 +28,15 @@ int verify_command(const std::string& tool, std::vector<std::string> args) {
         ->capture_default_str();
     app.add_option("--jobs,-j", o.jobs, "hashing threads (default: the number of cores)");
     app.add_flag("--untracked", untracked, "also list files that no package owns");
+    app.add_flag(
+        "--host", host, "exit 1 when this machine cannot run the lock (glibc, CUDA, CPU level)");
     app.add_flag("--json", json, "print a JSON report (schemas/verify-report.schema.json)");
     if (auto rc = cli::parse(app, tool, std::move(args))) return *rc;
     o.level = level == "packages" ? verify::Level::packages
               : level == "files"  ? verify::Level::files
                                   : verify::Level::hashes;
     o.untracked = untracked ? verify::Untracked::yes : verify::Untracked::no;
+    o.host = host ? verify::HostCheck::enforce : verify::HostCheck::report;
     auto report = value_or_throw(verify::run(o));
     std::cout << (json ? verify::render_json(report) : verify::render_text(report));
     return verify::exit_code(report);
