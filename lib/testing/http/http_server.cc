@@ -73,8 +73,11 @@ bool read_whole(const std::string& path, std::string* out) {
   return true;
 }
 
+constexpr const char* k_pypi_json = "application/vnd.pypi.simple.v1+json";
+
 std::string content_type_for(const std::string& path) {
   if (ends_with(path, ".json")) return "application/json";
+  if (ends_with(path, ".html")) return "text/html";
   if (ends_with(path, ".zst")) return "application/zstd";
   return "application/octet-stream";
 }
@@ -169,6 +172,17 @@ struct HttpServer::Impl {
     if (path.find("/../") != std::string::npos || ends_with(path, "/..")) return answer(400);
     std::string file = root + path;
     struct stat st {};
+    // A folder is a PEP 503/691 simple-repository page: index.json when the client accepts
+    // the JSON form (and it exists), else index.html.
+    bool pypi_json = false;
+    if (::stat(file.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      if (!ends_with(file, "/")) file += "/";
+      struct stat json_st {};
+      pypi_json = req.get_header_value("Accept").find(k_pypi_json) != std::string::npos &&
+                  ::stat((file + "index.json").c_str(), &json_st) == 0;
+      file += pypi_json ? "index.json" : "index.html";
+      res.set_header("Vary", "Accept");
+    }
     if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return answer(404);
     std::string body;
     if (!read_whole(file, &body)) return answer(500);
@@ -188,7 +202,7 @@ struct HttpServer::Impl {
         return answer(304);
       }
     }
-    const std::string type = content_type_for(path);
+    const std::string type = pypi_json ? k_pypi_json : content_type_for(file);
     if (faulty && fault.kind == FaultKind::truncate) {
       auto shared = std::make_shared<std::string>(std::move(body));
       res.set_content_provider(
