@@ -623,6 +623,38 @@ Result<std::vector<PypiFile>> parse_simple_html(std::string_view body, std::stri
 // ---- the client -----------------------------------------------------------------------------
 
 struct PypiIndex::Impl {
+  // Keep-alive connections, one set per concurrent project() call.
+  class Lease {
+   public:
+    explicit Lease(const Impl& impl) : m_impl(impl) {
+      std::lock_guard lock(impl.idle_mutex);
+      if (!impl.idle.empty()) {
+        m_connections = std::move(impl.idle.back());
+        impl.idle.pop_back();
+      } else {
+        m_connections = std::make_unique<detail::Connections>();
+      }
+      m_opened_before = m_connections->opened();
+    }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease() {
+      std::lock_guard lock(m_impl.idle_mutex);
+      m_impl.opened_total += m_connections->opened() - m_opened_before;
+      m_impl.idle.push_back(std::move(m_connections));
+    }
+    detail::Connections* get() { return m_connections.get(); }
+
+   private:
+    const Impl& m_impl;
+    std::unique_ptr<detail::Connections> m_connections;
+    int m_opened_before = 0;
+  };
+
+  mutable std::mutex idle_mutex;
+  mutable std::vector<std::unique_ptr<detail::Connections>> idle;
+  mutable int opened_total = 0;
+
   PypiIndexOptions options;
   std::vector<IndexEntry> indexes;
   PageCache cache;
@@ -674,7 +706,8 @@ struct PypiIndex::Impl {
   }
 
   // One page: from the cache when allowed, else fetched (conditionally when cached).
-  Result<Page> fetch_page(const IndexEntry& index, const std::string& normalized) const {
+  Result<Page> fetch_page(const IndexEntry& index, const std::string& normalized,
+                          detail::Connections* connections) const {
     const std::string clean_page = index.clean + normalized + "/";
     const std::string redacted_page = index.redacted + normalized + "/";
     if (auto folder = file_url_to_path(clean_page)) return read_local(*folder, clean_page);
@@ -706,6 +739,7 @@ struct PypiIndex::Impl {
     int requests = 0;
     for (const char* accept : {k_accept_any, k_accept_html}) {
       detail::HttpRequest request{fetch_url, redacted_page, {{"Accept", accept}}};
+      request.connections = connections;
       if (cached && !info->etag.empty()) request.headers.emplace_back("If-None-Match", info->etag);
       if (cached && !info->last_modified.empty()) {
         request.headers.emplace_back("If-Modified-Since", info->last_modified);
@@ -791,8 +825,9 @@ struct PypiIndex::Impl {
     PypiProject out;
     out.name = pypi::normalize_name(name);
     std::set<std::pair<std::string, std::string>> seen;  // (filename, sha256)
+    Lease lease(*this);
     for (const auto& index : indexes) {
-      ENVLOCK_TRY(page, fetch_page(index, out.name));
+      ENVLOCK_TRY(page, fetch_page(index, out.name, lease.get()));
       out.http_requests += page.requests;
       out.sources.push_back(page.source);
       out.found.push_back(page.kind != "absent");
@@ -850,6 +885,8 @@ struct PypiIndex::Impl {
       return Ok{};
     };
     detail::HttpRequest request{fetch_url, redacted, {}};
+    Lease lease(*this);
+    request.connections = lease.get();
     ENVLOCK_TRY(response, detail::http_get(request, options.http, sink, options.progress));
     *status = response.status;
     if (response.status == 200 || response.status == 404) return body;
@@ -893,6 +930,11 @@ std::vector<std::string> PypiIndex::index_urls() const {
   std::vector<std::string> out;
   for (const auto& index : m_impl->indexes) out.push_back(index.clean);
   return out;
+}
+
+int PypiIndex::connections_opened() const {
+  std::lock_guard lock(m_impl->idle_mutex);
+  return m_impl->opened_total;
 }
 
 Result<PypiProject> PypiIndex::project(std::string_view name) const {

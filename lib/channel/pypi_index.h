@@ -123,8 +123,9 @@ class PypiIndex {
   /// redacted page URL.
   Result<PypiProject> project(std::string_view name) const;
 
-  /// project() for every name, in parallel (options.jobs threads); results in the order of
-  /// `names`.
+  /// project() for every name, in parallel (options.jobs threads, each reusing its keep-alive
+  /// connections); results in the order of `names`. A name given twice (in any spelling) is
+  /// fetched once.
   std::vector<Result<PypiProject>> projects(const std::vector<std::string>& names) const;
 
   /// The core metadata (METADATA bytes) of `file`: its PEP 658 "<url>.metadata" when the index
@@ -139,6 +140,10 @@ class PypiIndex {
   /// download_file). Credentials of the index the file came from are used when the file is on
   /// the same scheme and host. Fails with ErrorKind::input when the index gave no sha256.
   Result<void> download(const PypiFile& file, const std::string& dest_path) const;
+
+  /// How many HTTP connections pages and metadata files used so far (they are kept alive and
+  /// reused; downloads of whole files open their own). For tests and measurements.
+  int connections_opened() const;
 
  private:
   struct Impl;

@@ -280,7 +280,8 @@ BOOST_AUTO_TEST_CASE(projects_fetches_a_batch_in_parallel_once_per_name) {
                                  "charset_normalizer"};
   PypiIndexOptions o = fx.options;
   o.jobs = 4;
-  auto results = IndexFixture::open(o).projects(names);
+  PypiIndex index = IndexFixture::open(o);
+  auto results = index.projects(names);
   BOOST_REQUIRE(results.size() == names.size());
   for (size_t i = 0; i < names.size(); ++i) {
     BOOST_TEST_CONTEXT(names[i]) {
@@ -295,6 +296,21 @@ BOOST_AUTO_TEST_CASE(projects_fetches_a_batch_in_parallel_once_per_name) {
     }
   }
   BOOST_TEST(results[4]->name == "requests");
+  // Eight pages over keep-alive connections: at most one per thread.
+  BOOST_TEST(index.connections_opened() >= 1);
+  BOOST_TEST(index.connections_opened() <= 4);
+  BOOST_TEST(fx.server->connection_count() == index.connections_opened());
+
+  // One thread: every page and metadata file over one connection.
+  IndexFixture one;
+  PypiIndexOptions serial = one.options;
+  serial.jobs = 1;
+  PypiIndex single = IndexFixture::open(serial);
+  auto again = single.projects({"requests", "urllib3", "idna", "certifi", "six"});
+  for (const auto& r : again) BOOST_REQUIRE(r.ok());
+  BOOST_TEST(single.metadata(again[0]->files.at(0)).ok());
+  BOOST_TEST(one.server->request_log().size() == 6u);
+  BOOST_TEST(one.server->connection_count() == 1);
   BOOST_TEST(fx.server->request_count("/simple/requests/") == 1);
   BOOST_TEST(fx.server->request_count("/simple/charset-normalizer/") == 1);
 }
