@@ -278,6 +278,7 @@ Exchange get_once(const UrlParts& target, bool trailing_slash, const httplib::He
     // Redirects are followed by the caller: httplib would also "follow" a 304.
     client.set_follow_location(false);
     client.set_keep_alive(pool != nullptr);
+    client.set_tcp_nodelay(true);
     client.set_decompress(request.decoding == ContentDecoding::yes);
     if (target.scheme == "https") {
       client.set_ca_cert_path(options.ca_bundle);

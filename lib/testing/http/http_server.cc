@@ -253,6 +253,7 @@ HttpServer::HttpServer(std::string root, int port) : m_impl(std::make_unique<Imp
   impl.root = std::move(root);
   while (!impl.root.empty() && impl.root.back() == '/') impl.root.pop_back();
   impl.server.set_keep_alive_max_count(100);
+  impl.server.set_tcp_nodelay(true);
   impl.server.Get(R"(/.*)", [&impl](const httplib::Request& req, httplib::Response& res) {
     impl.handle(req, res);
   });
