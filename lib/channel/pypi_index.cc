@@ -12,7 +12,11 @@
 #include "lib/channel/headers.h"
 #include "lib/channel/http_client.h"
 #include "lib/hash/hash.h"
+#include "lib/pypi/metadata.h"
 #include "lib/pypi/name.h"
+#include "lib/pypi/tags.h"
+#include "lib/pypi/version.h"
+#include "lib/pypi/wheel.h"
 #include "lib/util/file.h"
 #include "lib/util/parallel.h"
 #include "lib/util/text.h"
@@ -620,6 +624,25 @@ Result<std::vector<PypiFile>> parse_simple_html(std::string_view body, std::stri
   return out;
 }
 
+// A wheel's METADATA must name the distribution its file name does (pip refuses the
+// mismatch too): an index cannot slip another project's dependencies in.
+Result<void> agrees_with_filename(const PypiFile& file, std::string_view bytes) {
+  auto wheel = pypi::parse_wheel_filename(file.filename);
+  if (!wheel) return Ok{};  // not a wheel: nothing to compare with
+  const std::string where = redact_url(file.url);
+  auto meta = pypi::parse_metadata(bytes);
+  if (!meta) return meta.take_error().wrapped(where);
+  auto version = pypi::Version::parse(meta->version);
+  const std::string normalized = version ? version->str() : meta->version;
+  if (pypi::normalize_name(meta->name) != wheel->name || normalized != wheel->version) {
+    return Error{ErrorKind::input,
+                 where,
+                 "its METADATA names " + safe_text(meta->name) + " " + safe_text(meta->version) +
+                     ", the file name " + wheel->name + " " + wheel->version};
+  }
+  return Ok{};
+}
+
 // ---- the client -----------------------------------------------------------------------------
 
 struct PypiIndex::Impl {
@@ -847,12 +870,45 @@ struct PypiIndex::Impl {
     return out;
   }
 
-  // Files without a ".metadata" sibling: not readable yet (the wheel fallback needs
-  // lib/pypi's Wheel reader).
+  // The METADATA read out of the wheel itself (downloaded hash-checked into the cache).
   Result<std::string> wheel_metadata(const PypiFile& file) const {
-    return Error{ErrorKind::input,
-                 redact_url(file.url),
-                 "the index offers no .metadata file (PEP 658) for this file"};
+    const std::string redacted = redact_url(file.url);
+    if (file.filename.size() < 4 || file.filename.substr(file.filename.size() - 4) != ".whl") {
+      return Error{ErrorKind::input,
+                   redacted,
+                   "not a wheel and the index offers no .metadata file: its dependencies "
+                   "cannot be known without building it"};
+    }
+    if (file.sha256.empty()) {
+      return Error{ErrorKind::input,
+                   redacted,
+                   "the index gives no sha256 for this wheel; envlock reads only checked files"};
+    }
+    if (file.size && *file.size > options.max_wheel_bytes) {
+      return Error{ErrorKind::input,
+                   redacted,
+                   "the wheel is larger than the limit of " +
+                       std::to_string(options.max_wheel_bytes) + " bytes"};
+    }
+    const std::string path = cache_root + "/pypi/wheels/" + file.sha256 + "/" + file.filename;
+    std::error_code ec;
+    bool have = false;
+    if (fs::is_regular_file(path, ec)) {
+      auto digest = hash::hex_digest_file(hash::Algorithm::sha256, path);
+      have = digest && *digest == file.sha256;
+    }
+    if (!have) {
+      DownloadOptions download;
+      download.http = options.http;
+      download.progress = options.progress;
+      download.env = env;
+      ExpectedFile expected;
+      expected.sha256 = file.sha256;
+      expected.size = file.size;
+      ENVLOCK_TRY_VOID(download_file(with_credentials(file.url), path, expected, download));
+    }
+    ENVLOCK_TRY(wheel, pypi::Wheel::open(path));
+    return wheel.metadata();
   }
 
   std::string metadata_cache_path(const PypiFile& file) const {
@@ -1002,6 +1058,7 @@ Result<std::string> PypiIndex::metadata(const PypiFile& file) const {
     ENVLOCK_TRY(from_wheel, impl.wheel_metadata(file));
     bytes = std::move(from_wheel);
   }
+  ENVLOCK_TRY_VOID(agrees_with_filename(file, *bytes));
   if (cacheable) {
     std::error_code ec;
     fs::create_directories(impl.cache_root + "/pypi/metadata", ec);

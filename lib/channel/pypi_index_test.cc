@@ -347,6 +347,57 @@ BOOST_AUTO_TEST_CASE(a_metadata_file_that_differs_from_its_announced_hash_is_ref
   BOOST_TEST(fx.cache_dump().find(".metadata\n") == std::string::npos);  // nothing cached
 }
 
+BOOST_AUTO_TEST_CASE(metadata_naming_another_distribution_is_refused) {
+  IndexFixture fx;
+  // The page announces a .metadata without a hash; the file names another project.
+  auto page = json::parse(testing::read_text(fx.root + "/simple/demo-shared/index.json"));
+  page["files"][0]["core-metadata"] = true;
+  testing::write_text(fx.root + "/simple/demo-shared/index.json", page.dump());
+  const std::string filename = page["files"][0]["filename"];
+  testing::write_text(fx.root + "/files/" + filename + ".metadata",
+                      "Metadata-Version: 2.1\nName: requests\nVersion: 1.0\n"
+                      "Requires-Dist: evil-package\n");
+  PypiProject p = fx.require("demo-shared");
+  BOOST_TEST(p.files.at(0).has_metadata);
+  BOOST_TEST(p.files.at(0).metadata_sha256.empty());
+  auto meta = fx.open().metadata(p.files.at(0));
+  BOOST_REQUIRE(!meta.ok());
+  BOOST_TEST(static_cast<int>(meta.error().kind) == static_cast<int>(ErrorKind::input));
+  BOOST_TEST(meta.error().message ==
+             "its METADATA names requests 1.0, the file name demo-shared 1.0");
+  // A malformed METADATA is an input error too.
+  testing::write_text(fx.root + "/files/" + filename + ".metadata", "not metadata at all\n");
+  auto malformed = fx.open().metadata(p.files.at(0));
+  BOOST_REQUIRE(!malformed.ok());
+  BOOST_TEST(static_cast<int>(malformed.error().kind) == static_cast<int>(ErrorKind::input));
+}
+
+BOOST_AUTO_TEST_CASE(metadata_without_a_pep658_file_is_read_from_the_checked_wheel) {
+  IndexFixture fx;
+  PypiProject p = fx.require("pip");
+  const PypiFile& wheel = p.files.at(0);
+  BOOST_TEST(!wheel.has_metadata);
+  auto meta = fx.open().metadata(wheel);
+  BOOST_REQUIRE_MESSAGE(meta.ok(), (meta.ok() ? "" : meta.error().to_string()));
+  BOOST_TEST(meta->rfind("Metadata-Version: ", 0) == 0u);
+  BOOST_TEST(meta->find("\nName: pip\n") != std::string::npos);
+  BOOST_TEST(fx.server->request_count("/files/" + wheel.filename) == 1);
+  BOOST_TEST(fx.server->request_count("/files/" + wheel.filename + ".metadata") == 0);
+
+  // A wheel whose bytes differ from the index's sha256 is never opened.
+  PypiFile lying = wheel;
+  lying.sha256 = std::string(64, '0');
+  auto refused = fx.open().metadata(lying);
+  BOOST_REQUIRE(!refused.ok());
+  BOOST_TEST(static_cast<int>(refused.error().kind) == static_cast<int>(ErrorKind::input));
+
+  // An sdist has no METADATA we could trust without building it.
+  PypiProject sdist = fx.require("demo-sdist-only");
+  auto none = fx.open().metadata(sdist.files.at(0));
+  BOOST_REQUIRE(!none.ok());
+  BOOST_TEST(none.error().message.find("not a wheel") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(download_checks_the_sha256_and_leaves_nothing_on_mismatch) {
   IndexFixture fx;
   PypiProject p = fx.require("certifi");
