@@ -86,6 +86,19 @@ std::string clean_url(std::string_view url) {
   return out;
 }
 
+// `url` without a "user:password@" in its authority; the path is kept byte for byte (a file's
+// path may hold "/t/<name>/", which is no anaconda.org token there).
+std::string strip_userinfo(std::string_view url) {
+  size_t sep = url.find("://");
+  if (sep == std::string_view::npos) return std::string(url);
+  size_t end = url.find_first_of("/?#", sep + 3);
+  std::string_view authority =
+      url.substr(sep + 3, end == std::string_view::npos ? end : end - sep - 3);
+  size_t at = authority.rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  return std::string(url.substr(0, sep + 3)) + std::string(url.substr(sep + 3 + at + 1));
+}
+
 std::string ensure_slash(std::string url) {
   if (url.empty() || url.back() != '/') url += '/';
   return url;
@@ -499,7 +512,7 @@ Result<std::vector<PypiFile>> parse_simple_json(std::string_view body, std::stri
     if (!is_plain_filename(file.filename)) {
       return bad(which + ": '" + safe_text(file.filename) + "' is not a plain file name");
     }
-    file.url = clean_url(resolve_url(page_url, f["url"].get<std::string>()));
+    file.url = strip_userinfo(resolve_url(page_url, f["url"].get<std::string>()));
     if (f.contains("hashes")) {
       if (!f["hashes"].is_object()) return bad(which + ".hashes is not an object");
       if (f["hashes"].contains("sha256")) {
@@ -587,7 +600,7 @@ Result<std::vector<PypiFile>> parse_simple_html(std::string_view body, std::stri
       const std::string here = at + ":" + std::to_string(line) + ":" + std::to_string(column);
       const std::string href = tag.get("href");
       PypiFile file;
-      file.url = clean_url(resolve_url(base, href));
+      file.url = strip_userinfo(resolve_url(base, href));
       file.filename = url_filename(file.url);
       if (!is_plain_filename(file.filename)) {
         return Error{
@@ -862,6 +875,13 @@ struct PypiIndex::Impl {
               : parse_simple_html(page.body, page.final_url, where, options.max_files);
       if (!files) return files.take_error();
       for (auto& file : *files) {
+        // An absolute link that repeats the index's own token: the token is not kept.
+        if (!index.parts.token.empty()) {
+          const std::string segment = "/t/" + index.parts.token + "/";
+          if (size_t at = file.url.find(segment); at != std::string::npos) {
+            file.url.erase(at, segment.size() - 1);
+          }
+        }
         if (!seen.emplace(file.filename, file.sha256).second) continue;
         file.index_url = index.clean;
         out.files.push_back(std::move(file));

@@ -162,6 +162,20 @@ BOOST_AUTO_TEST_CASE(cached_pages_are_revalidated_and_serve_offline) {
   BOOST_TEST(missing.error().to_string().find("--offline") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_page_fresh_by_max_age_is_used_without_asking_when_trusted) {
+  IndexFixture fx;
+  fx.server->set_cache_control("max-age=600");
+  fx.require("six");
+  PypiIndexOptions trusting = fx.options;
+  trusting.freshness = CacheFreshness::trust_max_age;
+  auto p = IndexFixture::open(trusting).project("six");
+  BOOST_REQUIRE(p.ok());
+  BOOST_TEST((p->sources == std::vector<PageSource>{PageSource::cache}));
+  BOOST_TEST(fx.server->request_count("/simple/six/") == 1);
+  // The default revalidates all the same.
+  BOOST_TEST((fx.require("six").sources == std::vector<PageSource>{PageSource::revalidated}));
+}
+
 BOOST_AUTO_TEST_CASE(a_project_the_index_does_not_have_is_not_found_also_offline) {
   IndexFixture fx;
   PypiProject p = fx.require("no-such-project");
@@ -521,10 +535,14 @@ BOOST_AUTO_TEST_CASE(html_parser_reads_entities_base_comments_and_odd_markup) {
       "\">x</A>"
       "<a href=x-1.1.tar.gz data-dist-info-metadata=true>x-1.1.tar.gz</a>"
       "<a href=\"y%2B1-2.0-py3-none-any.whl#md5=abc\" data-yanked>y</a>"
-      "<a name=\"no-href\">ignored</a></body></HTML>";
+      "<a name=\"no-href\">ignored</a>"
+      "<a href=\"https://u:pw@files.example/packages/source/t/tqdm/tqdm-1.0.tar.gz\">t</a>"
+      "</body></HTML>";
   auto files = parse_simple_html(page, "https://h.example/simple/x/", "page", 100);
   BOOST_REQUIRE_MESSAGE(files.ok(), (files.ok() ? "" : files.error().to_string()));
-  BOOST_REQUIRE_EQUAL(files->size(), 3u);
+  BOOST_REQUIRE_EQUAL(files->size(), 4u);
+  // Credentials in a link are dropped; a "/t/" path segment of a file is no token.
+  BOOST_TEST((*files)[3].url == "https://files.example/packages/source/t/tqdm/tqdm-1.0.tar.gz");
   const auto& a = (*files)[0];
   BOOST_TEST(a.filename == "x-1.0-py3-none-any.whl");
   BOOST_TEST(a.url == "https://cdn.example/pkgs/x-1.0-py3-none-any.whl");
