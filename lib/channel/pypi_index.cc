@@ -596,21 +596,28 @@ Result<std::vector<PypiFile>> parse_simple_html(std::string_view body, std::stri
                      at,
                      "lists more files than the limit of " + std::to_string(max_files)};
       }
-      const auto [line, column] = line_column(body, start);
-      const std::string here = at + ":" + std::to_string(line) + ":" + std::to_string(column);
+      // The position is found only for an error: counting lines for every anchor would make
+      // a large page quadratic.
+      auto located = [&](Error e) {
+        const auto [line, column] = line_column(body, start);
+        e.where = at + ":" + std::to_string(line) + ":" + std::to_string(column);
+        return e;
+      };
       const std::string href = tag.get("href");
       PypiFile file;
       file.url = strip_userinfo(resolve_url(base, href));
+      // A link to a folder ("../", a static server's listing) is no file: skipped.
+      if (path_has_trailing_slash(file.url)) continue;
       file.filename = url_filename(file.url);
       if (!is_plain_filename(file.filename)) {
-        return Error{
-            ErrorKind::input, here, "'" + safe_text(file.filename) + "' is not a plain file name"};
+        return located(Error{
+            ErrorKind::input, at, "'" + safe_text(file.filename) + "' is not a plain file name"});
       }
       size_t hash_at = href.find('#');
       if (hash_at != std::string::npos) {
-        ENVLOCK_TRY(sha,
-                    hash_from_pair(std::string_view(href).substr(hash_at + 1), "#sha256", here));
-        file.sha256 = std::move(sha);
+        auto sha = hash_from_pair(std::string_view(href).substr(hash_at + 1), "#sha256", at);
+        if (!sha) return located(sha.take_error());
+        file.sha256 = std::move(sha).value();
       }
       if (tag.has("data-requires-python")) {
         file.requires_python = safe_text(tag.get("data-requires-python"));
@@ -625,8 +632,9 @@ Result<std::vector<PypiFile>> parse_simple_html(std::string_view body, std::stri
       if (key != nullptr) {
         std::string value = tag.get(key);
         file.has_metadata = value != "false";
-        ENVLOCK_TRY(sha, hash_from_pair(value, key, here));
-        file.metadata_sha256 = std::move(sha);
+        auto sha = hash_from_pair(value, key, at);
+        if (!sha) return located(sha.take_error());
+        file.metadata_sha256 = std::move(sha).value();
       }
       out.push_back(std::move(file));
     }
@@ -701,8 +709,6 @@ struct PypiIndex::Impl {
       : options(std::move(o)), cache(root), cache_root(std::move(root)) {
     env = options.env ? options.env : process_env();
   }
-
-  std::string pages_where(const std::string& redacted) const { return redacted; }
 
   // `clean` (credential-free) with the credentials of the index on the same scheme and host.
   std::string with_credentials(const std::string& clean) const {

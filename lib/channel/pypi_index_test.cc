@@ -485,6 +485,24 @@ BOOST_AUTO_TEST_CASE(a_token_in_the_index_url_reaches_the_files_and_nothing_else
   BOOST_TEST(fx.cache_dump().find("tok-42") == std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_file_url_index_is_read_in_place) {
+  IndexFixture fx;
+  PypiIndexOptions o = fx.options;
+  o.index_url = "file://" + fx.root + "/simple";
+  PypiIndex index = IndexFixture::open(o);
+  auto p = index.project("demo-versions");
+  BOOST_REQUIRE_MESSAGE(p.ok(), (p.ok() ? "" : p.error().to_string()));
+  check_against_manifest(*p, fx.manifest, "file://" + fx.root + "/files/");
+  auto meta = index.metadata(p->files.at(1));
+  BOOST_REQUIRE(meta.ok());
+  BOOST_TEST(*meta ==
+             testing::read_text(fx.root + "/files/" + p->files.at(1).filename + ".metadata"));
+  TempDir out;
+  BOOST_TEST(index.download(p->files.at(1), out / "w.whl").ok());
+  BOOST_TEST(fx.server->request_log().empty());
+  BOOST_TEST(index.project("no-such-project")->found == std::vector<bool>{false});
+}
+
 BOOST_AUTO_TEST_CASE(limits_on_page_size_and_file_count) {
   IndexFixture fx;
   PypiIndexOptions few = fx.options;
@@ -567,14 +585,38 @@ BOOST_AUTO_TEST_CASE(html_parser_reads_entities_base_comments_and_odd_markup) {
       parse_simple_html("<a href=\"x.whl#sha256=zz\">x</a>", "https://h/s/x/", "page", 100);
   BOOST_REQUIRE(!bad_hash.ok());
   BOOST_TEST(bad_hash.error().where == "page:1:1");
-  auto dotdot = parse_simple_html("<a href=\"..\">x</a>", "https://h/s/x/", "page", 100);
-  BOOST_REQUIRE(!dotdot.ok());
-  BOOST_TEST(dotdot.error().message.find("not a plain file name") != std::string::npos);
+  // Links to folders are no files (a static server's listing has "../").
+  auto dotdot = parse_simple_html("<a href=\"..\">x</a><a href=\"../\">x</a><a href=\"sub/\">x</a>",
+                                  "https://h/s/x/",
+                                  "page",
+                                  100);
+  BOOST_REQUIRE(dotdot.ok());
+  BOOST_TEST(dotdot->empty());
+  auto backslash =
+      parse_simple_html("\n\n  <a href=\"a%5C..%5Cb.whl\">x</a>", "https://h/s/x/", "page", 100);
+  BOOST_REQUIRE(!backslash.ok());
+  BOOST_TEST(backslash.error().where == "page:3:3");
+  BOOST_TEST(backslash.error().message.find("not a plain file name") != std::string::npos);
   auto control = parse_simple_html("<a href=\"a%0Ab.whl\">x</a>", "https://h/s/x/", "page", 100);
   BOOST_REQUIRE(!control.ok());
   // An unterminated tag and a lone '<' end the page without looping or reading past it.
   auto cut = parse_simple_html("<html><a href=\"x.whl", "https://h/s/x/", "page", 100);
   BOOST_REQUIRE(cut.ok());
+}
+
+BOOST_AUTO_TEST_CASE(html_parser_is_linear_on_a_large_page) {
+  // 50,000 anchors (about PyPI's largest projects); a quadratic parser would not finish.
+  std::string page = "<html><body>\n";
+  const std::string sha(64, 'c');
+  for (int i = 0; i < 50'000; ++i) {
+    page += "<a href=\"../../f/p-" + std::to_string(i) + ".whl#sha256=" + sha +
+            "\" data-requires-python=\"&gt;=3.8\">p</a><br/>\n";
+  }
+  auto files = parse_simple_html(page, "https://h/simple/p/", "page", 200'000);
+  BOOST_REQUIRE(files.ok());
+  BOOST_TEST(files->size() == 50'000u);
+  BOOST_TEST(files->back().url == "https://h/f/p-49999.whl");
+  BOOST_TEST(files->back().requires_python == ">=3.8");
 }
 
 BOOST_AUTO_TEST_CASE(json_parser_reads_pep691_and_refuses_what_it_cannot_trust) {
