@@ -503,6 +503,19 @@ BOOST_AUTO_TEST_CASE(a_file_url_index_is_read_in_place) {
   BOOST_TEST(index.project("no-such-project")->found == std::vector<bool>{false});
 }
 
+BOOST_AUTO_TEST_CASE(https_goes_through_tls) {
+  // Our test server speaks plain HTTP, so the TLS handshake must fail as a network error.
+  IndexFixture fx;
+  PypiIndexOptions o = fx.options;
+  o.http.attempts = 1;
+  o.index_url = "https://127.0.0.1:" + std::to_string(fx.server->port()) + "/simple/";
+  auto p = IndexFixture::open(o).project("idna");
+  BOOST_REQUIRE(!p.ok());
+  BOOST_TEST(static_cast<int>(p.error().kind) == static_cast<int>(ErrorKind::network));
+  BOOST_TEST(p.error().where == o.index_url + "idna/");
+  BOOST_TEST(fx.cache_dump().empty());
+}
+
 BOOST_AUTO_TEST_CASE(limits_on_page_size_and_file_count) {
   IndexFixture fx;
   PypiIndexOptions few = fx.options;
