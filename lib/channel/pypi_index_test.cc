@@ -345,6 +345,15 @@ BOOST_AUTO_TEST_CASE(metadata_comes_from_the_pep658_file_checked_and_cached) {
   BOOST_TEST(fx.server->request_count("/files/" + wheel.filename) == 0);  // no wheel download
   BOOST_TEST(index.metadata(wheel).ok());
   BOOST_TEST(fx.server->request_count(path) == 1);  // from the cache
+  PypiIndexOptions offline = fx.options;
+  offline.offline = Offline::yes;
+  auto cached = IndexFixture::open(offline).metadata(wheel);
+  BOOST_REQUIRE(cached.ok());
+  BOOST_TEST(*cached == expected);
+  auto not_cached = IndexFixture::open(offline).metadata(
+      p.files.at(0).filename == wheel.filename ? fx.require("attrs").files.at(0) : p.files.at(0));
+  BOOST_REQUIRE(!not_cached.ok());
+  BOOST_TEST(static_cast<int>(not_cached.error().kind) == static_cast<int>(ErrorKind::network));
 }
 
 BOOST_AUTO_TEST_CASE(a_metadata_file_that_differs_from_its_announced_hash_is_refused) {
@@ -532,10 +541,20 @@ BOOST_AUTO_TEST_CASE(limits_on_page_size_and_file_count) {
   BOOST_TEST(static_cast<int>(big.error().kind) == static_cast<int>(ErrorKind::network));
   BOOST_TEST(big.error().message.find("limit of 200 bytes") != std::string::npos);
 
+  // A compression bomb stops at the page limit of decoded bytes.
+  fx.server->gzip_bomb_next(1, 10'000'000, "/simple/idna/");
+  PypiIndexOptions capped = fx.options;
+  capped.max_page_bytes = 1 << 20;
+  auto bomb = IndexFixture::open(capped).project("idna");
+  BOOST_REQUIRE(!bomb.ok());
+  BOOST_TEST(static_cast<int>(bomb.error().kind) == static_cast<int>(ErrorKind::network));
+  BOOST_TEST(bomb.error().message.find("limit of 1048576 bytes") != std::string::npos);
+  BOOST_TEST(fx.server->request_count("/simple/idna/") == 1);
+
   auto bad_name = fx.project("../etc");
   BOOST_REQUIRE(!bad_name.ok());
   BOOST_TEST(static_cast<int>(bad_name.error().kind) == static_cast<int>(ErrorKind::usage));
-  BOOST_TEST(fx.server->request_log().size() == 2u);  // the bad name asked nothing
+  BOOST_TEST(fx.server->request_log().size() == 3u);  // the bad name asked nothing
 }
 
 BOOST_AUTO_TEST_CASE(resolve_url_follows_rfc3986) {
