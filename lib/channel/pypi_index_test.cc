@@ -1,8 +1,12 @@
 #include "lib/channel/pypi_index.h"
 
+#include <httplib.h>
+
 #include <boost/test/unit_test.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "lib/hash/hash.h"
 #include "lib/testing/http/http_server.h"
@@ -523,6 +527,81 @@ BOOST_AUTO_TEST_CASE(https_goes_through_tls) {
   BOOST_TEST(static_cast<int>(p.error().kind) == static_cast<int>(ErrorKind::network));
   BOOST_TEST(p.error().where == o.index_url + "idna/");
   BOOST_TEST(fx.cache_dump().empty());
+}
+
+// A real TLS server on 127.0.0.1 serving a simple-repository folder (PEP 691 negotiation as
+// HttpServer does it), with a self-signed certificate for IP 127.0.0.1 made by openssl.
+struct TlsIndexServer {
+  std::string cert, key;
+  std::unique_ptr<httplib::SSLServer> server;
+  std::thread thread;
+  int port = 0;
+
+  TlsIndexServer(const std::string& root, const TempDir& dir)
+      : cert(dir / "cert.pem"), key(dir / "key.pem") {
+    const std::string command =
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+        "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '" +
+        key + "' -out '" + cert + "' 2>/dev/null";
+    BOOST_REQUIRE(std::system(command.c_str()) == 0);
+    server = std::make_unique<httplib::SSLServer>(cert.c_str(), key.c_str());
+    BOOST_REQUIRE(server->is_valid());
+    server->Get(".*", [root](const httplib::Request& req, httplib::Response& res) {
+      std::string path = root + req.path;
+      std::string type = "application/octet-stream";
+      if (fs::is_directory(path)) {
+        const bool json =
+            req.get_header_value("Accept").find("vnd.pypi.simple.v1+json") != std::string::npos;
+        path += json ? "/index.json" : "/index.html";
+        type = json ? "application/vnd.pypi.simple.v1+json" : "text/html";
+      }
+      if (!fs::is_regular_file(path)) {
+        res.status = 404;
+        return;
+      }
+      res.set_content(testing::read_text(path), type);
+    });
+    port = server->bind_to_any_port("127.0.0.1");
+    BOOST_REQUIRE(port > 0);
+    thread = std::thread([this] { server->listen_after_bind(); });
+    for (int i = 0; i < 2000 && !server->is_running(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  ~TlsIndexServer() {
+    server->stop();
+    thread.join();
+  }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port); }
+};
+
+BOOST_AUTO_TEST_CASE(an_https_index_with_a_verified_certificate) {
+  IndexFixture fx;
+  TempDir tls_dir;
+  TlsIndexServer tls(fx.root, tls_dir);
+  PypiIndexOptions o = fx.options;
+  o.index_url = tls.url() + "/simple/";
+  o.http.ca_bundle = tls.cert;
+  PypiIndex index = IndexFixture::open(o);
+  auto p = index.project("demo-markers");
+  BOOST_REQUIRE_MESSAGE(p.ok(), (p.ok() ? "" : p.error().to_string()));
+  check_against_manifest(*p, fx.manifest, tls.url() + "/files/");
+  BOOST_TEST(p->files.at(0).size.has_value());  // the JSON form was negotiated
+  auto meta = index.metadata(p->files.at(0));
+  BOOST_REQUIRE(meta.ok());
+  BOOST_TEST(meta->find("Name: Demo_Markers") != std::string::npos);
+  TempDir out;
+  BOOST_TEST(index.download(p->files.at(0), out / "w.whl").ok());
+
+  // Another CA bundle: the server's certificate is not trusted.
+  PypiIndexOptions untrusted = fx.options;
+  untrusted.index_url = o.index_url;
+  untrusted.http.attempts = 1;
+  auto refused = IndexFixture::open(untrusted).project("idna");
+  BOOST_REQUIRE(!refused.ok());
+  BOOST_TEST(static_cast<int>(refused.error().kind) == static_cast<int>(ErrorKind::network));
+  BOOST_TEST(refused.error().message.find("certificate could not be verified") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(limits_on_page_size_and_file_count) {
