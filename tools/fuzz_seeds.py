@@ -124,6 +124,7 @@ TARGETS = {
     "http_headers": None,
     "export": copy_files("lockfiles"),
     "run_state": None,
+    "simple_page": None,
 }
 
 

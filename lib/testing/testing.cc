@@ -63,6 +63,15 @@ std::string demo_channel_dir() {
   return dir;
 }
 
+std::string pypi_index_dir() {
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* workspace = std::getenv("TEST_WORKSPACE");
+  BOOST_REQUIRE_MESSAGE(srcdir && workspace, "not run by bazel test");
+  std::string dir = std::string(srcdir) + "/" + workspace + "/testdata/pypi/index";
+  BOOST_REQUIRE_MESSAGE(fs::is_directory(dir), "missing " << dir << " (data dependency?)");
+  return dir;
+}
+
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   BOOST_REQUIRE_MESSAGE(in.good(), "cannot read " << path);

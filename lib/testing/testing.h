@@ -32,6 +32,11 @@ std::string workspace_dir();
 /// the test); fails the test when it is missing.
 std::string demo_channel_dir();
 
+/// Absolute path of the test PyPI index built by //testdata/pypi:index (a `data` dependency of
+/// the test; serve it with lib/testing/http, index URL "<url>/simple/"); fails the test when it
+/// is missing.
+std::string pypi_index_dir();
+
 /// The whole file at `path`; fails the test when it cannot be read.
 std::string read_text(const std::string& path);
 

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -73,8 +74,11 @@ bool read_whole(const std::string& path, std::string* out) {
   return true;
 }
 
+constexpr const char* k_pypi_json = "application/vnd.pypi.simple.v1+json";
+
 std::string content_type_for(const std::string& path) {
   if (ends_with(path, ".json")) return "application/json";
+  if (ends_with(path, ".html")) return "text/html";
   if (ends_with(path, ".zst")) return "application/zstd";
   return "application/octet-stream";
 }
@@ -97,6 +101,7 @@ struct HttpServer::Impl {
   std::string token;
   std::string cache_control;
   std::vector<std::pair<std::string, int>> log;
+  std::set<std::pair<std::string, int>> peers;  // (remote address, port): one per connection
 
   std::map<std::pair<bool, uint64_t>, std::string> bombs;  // (gzip?, size) → bytes on the wire
 
@@ -129,6 +134,7 @@ struct HttpServer::Impl {
     // Logged on arrival (status 0 until answered) so stalled requests are counted too.
     const size_t entry = log.size();
     log.emplace_back(raw_path, 0);
+    peers.emplace(req.remote_addr, req.remote_port);
     auto answer = [&](int status) {
       res.status = status;
       log[entry].second = status;
@@ -169,6 +175,17 @@ struct HttpServer::Impl {
     if (path.find("/../") != std::string::npos || ends_with(path, "/..")) return answer(400);
     std::string file = root + path;
     struct stat st {};
+    // A folder is a PEP 503/691 simple-repository page: index.json when the client accepts
+    // the JSON form (and it exists), else index.html.
+    bool pypi_json = false;
+    if (::stat(file.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      if (!ends_with(file, "/")) file += "/";
+      struct stat json_st {};
+      pypi_json = req.get_header_value("Accept").find(k_pypi_json) != std::string::npos &&
+                  ::stat((file + "index.json").c_str(), &json_st) == 0;
+      file += pypi_json ? "index.json" : "index.html";
+      res.set_header("Vary", "Accept");
+    }
     if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return answer(404);
     std::string body;
     if (!read_whole(file, &body)) return answer(500);
@@ -188,7 +205,7 @@ struct HttpServer::Impl {
         return answer(304);
       }
     }
-    const std::string type = content_type_for(path);
+    const std::string type = pypi_json ? k_pypi_json : content_type_for(file);
     if (faulty && fault.kind == FaultKind::truncate) {
       auto shared = std::make_shared<std::string>(std::move(body));
       res.set_content_provider(
@@ -236,6 +253,7 @@ HttpServer::HttpServer(std::string root, int port) : m_impl(std::make_unique<Imp
   impl.root = std::move(root);
   while (!impl.root.empty() && impl.root.back() == '/') impl.root.pop_back();
   impl.server.set_keep_alive_max_count(100);
+  impl.server.set_tcp_nodelay(true);
   impl.server.Get(R"(/.*)", [&impl](const httplib::Request& req, httplib::Response& res) {
     impl.handle(req, res);
   });
@@ -368,6 +386,11 @@ int HttpServer::status_count(const std::string& path, int status) const {
   int n = 0;
   for (const auto& [p, s] : m_impl->log) n += (p == path && s == status);
   return n;
+}
+
+int HttpServer::connection_count() const {
+  std::lock_guard lock(m_impl->mutex);
+  return static_cast<int>(m_impl->peers.size());
 }
 
 std::vector<std::string> HttpServer::request_log() const {

@@ -15,6 +15,9 @@
 namespace envlock::testing {
 
 /// Serves the files under a folder over HTTP on 127.0.0.1 from construction until destruction.
+/// A request for a folder is answered as a PEP 503/691 simple repository does: its index.json
+/// (Content-Type application/vnd.pypi.simple.v1+json) when the Accept header names that type
+/// and the file exists, else its index.html (text/html).
 /// Thread-safe: fault switches may be flipped while requests are in flight.
 class HttpServer {
  public:
@@ -73,6 +76,8 @@ class HttpServer {
   int request_count(const std::string& path) const;
   /// How many requests for `path` were answered with `status`.
   int status_count(const std::string& path, int status) const;
+  /// How many TCP connections requests arrived on so far (kept-alive connections count once).
+  int connection_count() const;
   /// All requests so far, in arrival order, as "<path> <status>".
   std::vector<std::string> request_log() const;
 

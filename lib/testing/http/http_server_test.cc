@@ -138,6 +138,39 @@ BOOST_AUTO_TEST_CASE(drip_sends_the_whole_file_and_wrong_length_leaves_the_clien
   BOOST_TEST(server.request_count("/a.json") == 2);
 }
 
+BOOST_AUTO_TEST_CASE(a_folder_is_a_simple_repository_page_by_content_negotiation) {
+  TempDir dir;
+  write_text(dir / "simple/demo/index.html", "<a href=\"x.whl\">x.whl</a>");
+  write_text(dir / "simple/demo/index.json", R"({"meta":{"api-version":"1.1"}})");
+  write_text(dir / "simple/html-only/index.html", "<a href=\"y.whl\">y.whl</a>");
+  HttpServer server(dir.path());
+  httplib::Client client(server.url());
+  const httplib::Headers json_first = {
+      {"Accept", "application/vnd.pypi.simple.v1+json, text/html;q=0.01"}};
+
+  auto json = client.Get("/simple/demo/", json_first);
+  BOOST_REQUIRE(json);
+  BOOST_TEST(json->status == 200);
+  BOOST_TEST(json->get_header_value("Content-Type") == "application/vnd.pypi.simple.v1+json");
+  BOOST_TEST(json->body == R"({"meta":{"api-version":"1.1"}})");
+
+  auto html = client.Get("/simple/demo/", {{"Accept", "text/html"}});
+  BOOST_REQUIRE(html);
+  BOOST_TEST(html->get_header_value("Content-Type") == "text/html");
+  BOOST_TEST(html->body == "<a href=\"x.whl\">x.whl</a>");
+  // Without a trailing slash too, as pip asks for some pages.
+  auto bare = client.Get("/simple/demo", json_first);
+  BOOST_REQUIRE(bare);
+  BOOST_TEST(bare->body == R"({"meta":{"api-version":"1.1"}})");
+
+  // No JSON form: the HTML one answers a JSON-first request, and its type says so.
+  auto only_html = client.Get("/simple/html-only/", json_first);
+  BOOST_REQUIRE(only_html);
+  BOOST_TEST(only_html->status == 200);
+  BOOST_TEST(only_html->get_header_value("Content-Type") == "text/html");
+  BOOST_TEST(client.Get("/simple/missing/", json_first)->status == 404);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace

@@ -12,6 +12,8 @@
 //   --gzip-bomb=BYTES    BYTES zeros, gzip Content-Encoding
 //   --zst-bomb=BYTES     a zstd frame of BYTES zeros
 // Access control (every request): --basic-auth=USER:PASSWORD, --token=TOKEN (paths /t/TOKEN/...).
+// A folder is answered as a PEP 503/691 simple-repository page (index.json or index.html by the
+// Accept header), so FOLDER may be the test PyPI index (//testdata/pypi:index).
 
 #include <signal.h>
 
