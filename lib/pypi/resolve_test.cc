@@ -79,7 +79,14 @@ class FolderProvider : public Provider {
     return out;
   }
   Result<CoreMetadata> metadata(const std::string&, const IndexFile& file) override {
-    return parse_metadata(testing::read_text(m_dir + "/files/" + file.filename + ".metadata"));
+    // The header fields the resolver reads (this index's METADATA has no folded lines there).
+    std::istringstream in(testing::read_text(m_dir + "/files/" + file.filename + ".metadata"));
+    CoreMetadata m;
+    for (std::string line; std::getline(in, line) && !line.empty();) {
+      if (line.rfind("Requires-Dist: ", 0) == 0) m.requires_dist.push_back(line.substr(15));
+      if (line.rfind("Requires-Python: ", 0) == 0) m.requires_python = line.substr(17);
+    }
+    return m;
   }
 
  private:
