@@ -112,7 +112,7 @@ struct Exchange {
   std::optional<std::string> exception;  // what escaped httplib
   bool deadline_passed = false;
   int status = 0;
-  std::string etag, last_modified, cache_control, location, content_encoding;
+  std::string etag, last_modified, cache_control, location, content_encoding, content_type;
   std::optional<uint64_t> content_length;
   bool identity = true;
   uint64_t received = 0;
@@ -224,7 +224,17 @@ class Watchdog {
   std::thread m_thread;  // last: starts after every member it reads is ready
 };
 
-Exchange get_once(const UrlParts& target, const httplib::Headers& headers,
+// Whether the path of `url` ends with '/' (split_url drops it; a simple-repository page such as
+// "/simple/pip/" needs it, or the server redirects to it forever).
+bool has_trailing_slash(std::string_view url) {
+  size_t end = url.find_first_of("?#");
+  std::string_view path = url.substr(0, end);
+  size_t authority = path.find("://");
+  if (authority != std::string_view::npos) path = path.substr(authority + 3);
+  return path.find('/') != std::string_view::npos && !path.empty() && path.back() == '/';
+}
+
+Exchange get_once(const UrlParts& target, bool trailing_slash, const httplib::Headers& headers,
                   const HttpRequest& request, const HttpOptions& options,
                   Clock::time_point deadline, const BodySink& sink,
                   const std::function<void(ProgressEvent::Stage, uint64_t, uint64_t)>& report) {
@@ -246,6 +256,7 @@ Exchange get_once(const UrlParts& target, const httplib::Headers& headers,
     }
     std::string path = target.token.empty() ? "" : "/t/" + target.token;
     path += target.path.empty() ? "/" : target.path;
+    if (trailing_slash && path.back() != '/') path += '/';
     if (sink.begin) sink.begin();
     Watchdog watchdog(client, deadline, options);
     auto result = client.Get(
@@ -291,6 +302,7 @@ Exchange get_once(const UrlParts& target, const httplib::Headers& headers,
     x.cache_control = result->get_header_value("Cache-Control");
     x.location = result->get_header_value("Location");
     x.content_encoding = result->get_header_value("Content-Encoding");
+    x.content_type = result->get_header_value("Content-Type");
   } catch (const std::exception& e) {
     x.exception = e.what();
   }
@@ -364,9 +376,10 @@ Result<HttpResponse> http_get(const HttpRequest& request, const HttpOptions& opt
       if (progress) progress({stage, request.redacted_url, bytes, total, attempt, ""});
     };
     UrlParts target = parts;
+    bool trailing_slash = has_trailing_slash(request.url);
     Exchange x;
     for (int hop = 0;; ++hop) {
-      x = get_once(target, headers, request, options, deadline, sink, report);
+      x = get_once(target, trailing_slash, headers, request, options, deadline, sink, report);
       if (x.error || x.sink_error || x.exception || x.stopped || !is_redirect(x.status) ||
           x.location.empty()) {
         break;
@@ -376,6 +389,7 @@ Result<HttpResponse> http_get(const HttpRequest& request, const HttpOptions& opt
       }
       ENVLOCK_TRY(next, follow(target, x.location, request.redacted_url));
       target = std::move(next);
+      trailing_slash = has_trailing_slash(x.location);
     }
     if (x.sink_error) return *x.sink_error;
     if (x.exception) return failed("the transfer failed: " + *x.exception);
@@ -404,6 +418,8 @@ Result<HttpResponse> http_get(const HttpRequest& request, const HttpOptions& opt
     out.last_modified = x.last_modified;
     out.cache_control = x.cache_control;
     out.content_encoding = x.content_encoding == "identity" ? "" : x.content_encoding;
+    out.content_type = x.content_type;
+    out.final_url = target.with_credentials() + (trailing_slash ? "/" : "");
     out.body_bytes = x.received;
     out.attempts = attempt;
     if (out.status == 200) report(ProgressEvent::Stage::done, x.received, x.received);

@@ -29,6 +29,10 @@ struct HttpResponse {
   std::string last_modified;
   std::string cache_control;
   std::string content_encoding;  ///< "" when the body came as stored
+  std::string content_type;      ///< the Content-Type header as sent ("" when absent)
+  /// Where the answer came from after redirects, credentials in place (never print it); equal
+  /// to the request's url when there was no redirect.
+  std::string final_url;
   uint64_t body_bytes = 0;
   int attempts = 0;  ///< how many tries were made
 };
