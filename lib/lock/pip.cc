@@ -6,8 +6,10 @@
 #include <set>
 #include <unordered_map>
 
+#include "lib/channel/pypi_index.h"
 #include "lib/channel/url.h"
 #include "lib/pypi/marker.h"
+#include "lib/pypi/metadata.h"
 #include "lib/pypi/name.h"
 #include "lib/pypi/requirement.h"
 #include "lib/pypi/specifier.h"
@@ -48,7 +50,8 @@ bool starts_with(const std::string& s, std::string_view prefix) {
 }
 
 bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 bool is_vcs(const std::string& s) {
@@ -66,7 +69,9 @@ std::optional<std::string> option_value(const std::string& line, std::string_vie
   return trim(rest.substr(1));
 }
 
-std::string dependency_name(const std::string& spec) { return spec.substr(0, spec.find(' ')); }
+std::string dependency_name(const std::string& spec) {
+  return spec.substr(0, spec.find(' '));
+}
 
 std::string dependency_constraint(const std::string& spec) {
   size_t space = spec.find(' ');
@@ -79,7 +84,50 @@ const lockfile::LockedPackage* conda_python(const std::vector<lockfile::LockedPa
   return nullptr;
 }
 
+class IndexProvider : public pypi::Provider {
+ public:
+  explicit IndexProvider(channel::PypiIndex index) : m_index(std::move(index)) {}
+
+  Result<std::vector<pypi::IndexFile>> files(const std::string& name) override {
+    ENVLOCK_TRY(project, m_index.project(name));
+    std::vector<pypi::IndexFile> out;
+    for (auto& f : project.files) {
+      out.push_back({f.filename, f.url, f.sha256, f.requires_python, f.yanked});
+      m_files.emplace(f.url, std::move(f));
+    }
+    return out;
+  }
+
+  Result<pypi::CoreMetadata> metadata(const std::string&, const pypi::IndexFile& file) override {
+    auto it = m_files.find(file.url);
+    if (it == m_files.end())
+      return Error{ErrorKind::internal, file.url, "metadata asked for a file never listed"};
+    ENVLOCK_TRY(bytes, m_index.metadata(it->second));
+    auto parsed = pypi::parse_metadata(bytes);
+    if (!parsed.ok()) return parsed.take_error().wrapped(channel::redact_url(file.url));
+    return parsed;
+  }
+
+ private:
+  channel::PypiIndex m_index;
+  std::map<std::string, channel::PypiFile> m_files;  // by url
+};
+
 }  // namespace
+
+Result<std::unique_ptr<pypi::Provider>> make_pip_provider(const PipSection& pip,
+                                                          const channel::HttpOptions& http,
+                                                          const std::string& cache_dir,
+                                                          Offline offline) {
+  channel::PypiIndexOptions options;
+  options.index_url = pip.index_url;
+  options.extra_index_urls = pip.extra_index_urls;
+  options.offline = offline == Offline::yes ? channel::Offline::yes : channel::Offline::no;
+  options.cache_dir = cache_dir;
+  options.http = http;
+  ENVLOCK_TRY(index, channel::PypiIndex::open(std::move(options)));
+  return std::unique_ptr<pypi::Provider>(std::make_unique<IndexProvider>(std::move(index)));
+}
 
 Result<PipSection> parse_pip_section(const spec::EnvironmentSpec& env) {
   PipSection out;
@@ -109,24 +157,29 @@ Result<PipSection> parse_pip_section(const spec::EnvironmentSpec& env) {
             "wheel and publish it to an index, then require it by name");
       } else if (option_value(line, "-r") || option_value(line, "--requirement") ||
                  option_value(line, "-c") || option_value(line, "--constraint")) {
-        return fail("requirement and constraint files are not read; list their requirements "
-                    "in the pip: section");
+        return fail(
+            "requirement and constraint files are not read; list their requirements "
+            "in the pip: section");
       } else {
-        return fail("pip option not supported in a lock (supported: --index-url, "
-                    "--extra-index-url, --pre)");
+        return fail(
+            "pip option not supported in a lock (supported: --index-url, "
+            "--extra-index-url, --pre)");
       }
       continue;
     }
     if (is_vcs(line))
-      return fail("VCS requirements cannot be locked from an index; publish a wheel and "
-                  "require it by name");
+      return fail(
+          "VCS requirements cannot be locked from an index; publish a wheel and "
+          "require it by name");
     if (line.find("://") != std::string::npos && line.find('@') == std::string::npos)
       return fail("URL requirements are not supported; require the distribution by name");
+    bool has_url = line.find("://") != std::string::npos;
     if (starts_with(line, ".") || starts_with(line, "/") || starts_with(line, "~") ||
-        starts_with(line, "file:") || ends_with(line, ".whl") || ends_with(line, ".tar.gz") ||
-        ends_with(line, ".zip"))
-      return fail("local paths and archives are not supported; require the distribution by "
-                  "name from an index");
+        (!has_url &&
+         (ends_with(line, ".whl") || ends_with(line, ".tar.gz") || ends_with(line, ".zip"))))
+      return fail(
+          "local paths and archives are not supported; require the distribution by "
+          "name from an index");
     auto req = pypi::parse_requirement(line);
     if (!req.ok()) return fail("not a PEP 508 requirement: " + req.error().message);
     if (!req->url.empty())
@@ -188,7 +241,8 @@ Result<pypi::ResolveRequest> pip_request_for(
   return r;
 }
 
-lockfile::LockedPackage locked_of(const pypi::ResolvedDistribution& d, const std::string& platform) {
+lockfile::LockedPackage locked_of(const pypi::ResolvedDistribution& d,
+                                  const std::string& platform) {
   lockfile::LockedPackage p;
   p.manager = lockfile::Manager::pip;
   p.name = d.name;
@@ -276,7 +330,8 @@ std::vector<Finding> check_pip(const PipSection& pip, const std::string& platfor
   }
   for (const auto& [name, p] : entries)
     if (!reached.count(name))
-      add("pip-entry-extra", name + " " + p->version + " is locked but no pip requirement needs it");
+      add("pip-entry-extra",
+          name + " " + p->version + " is locked but no pip requirement needs it");
   return out;
 }
 

@@ -5,6 +5,7 @@
 // offline check that a lock's pip entries still satisfy the section.
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,14 @@ std::vector<pypi::ProvidedDistribution> provided_distributions(
     const PipSection& pip, const std::string& platform,
     const std::vector<lockfile::LockedPackage>& packages,
     const std::vector<lockfile::VirtualPackage>& virtual_packages);
+
+/// A Provider over the section's index and extra indexes (lib/channel's PypiIndex: PEP 691
+/// first, PEP 503 fallback, pages cached under `cache_dir` with revalidation, PEP 658 metadata
+/// or METADATA read from the wheel). Fails with ErrorKind::usage for an index URL that is not
+/// http(s):// or file://. Its errors name the redacted URL, never a credential.
+[[nodiscard]] Result<std::unique_ptr<pypi::Provider>> make_pip_provider(
+    const PipSection& pip, const channel::HttpOptions& http, const std::string& cache_dir,
+    Offline offline);
 
 /// The `manager: pip` lock entry of a resolved distribution (url without credentials,
 /// `hash: {sha256}`, dependencies, category main).

@@ -39,6 +39,7 @@ struct Candidate {
   std::optional<IndexFile> yanked_wheel;  // best compatible, yanked
   std::vector<std::string> sdists;        // source distributions of this version
   size_t incompatible_wheels = 0;
+  std::string python_excluded;  // a Requires-Python of the index that excluded a wheel
 };
 
 struct Pin {
@@ -243,6 +244,7 @@ class Resolver {
         }
         if (!prio || !python_ok) {
           ++c.incompatible_wheels;
+          if (prio && !python_ok) c.python_excluded = f.requires_python;
           continue;
         }
         priority[f.filename] = *prio;
@@ -350,6 +352,9 @@ class Resolver {
       if (!usable(cand)) {
         if (cand.yanked_wheel)
           rejected.push_back(label + ": yanked (only an exact '==' pin takes a yanked file)");
+        else if (!cand.python_excluded.empty())
+          rejected.push_back(label + ": Requires-Python '" + cand.python_excluded +
+                             "' excludes python " + m_request.python_full_version);
         else if (!cand.sdists.empty() && cand.incompatible_wheels == 0)
           rejected.push_back(label + ": only source distributions (" + cand.sdists.front() +
                              "); envlock locks wheels only");

@@ -227,6 +227,8 @@ BOOST_AUTO_TEST_CASE(requires_python_of_index_and_metadata) {
              "a 3.0 a-3.0-py3-none-any.whl");
   std::string why = outcome(p, request_for({"a>=3"}));
   BOOST_TEST(contains(why, "a 3.0: Requires-Python '>=3.12' excludes python 3.11.4"), why);
+  why = outcome(p, request_for({"a>=2,<3"}));
+  BOOST_TEST(contains(why, "a 2.0: Requires-Python '>=3.12' excludes python 3.11.4"), why);
 }
 
 BOOST_AUTO_TEST_CASE(sdist_only_is_named) {
