@@ -234,18 +234,51 @@ bool has_trailing_slash(std::string_view url) {
   return path.find('/') != std::string_view::npos && !path.empty() && path.back() == '/';
 }
 
+}  // namespace
+
+struct Connections::Impl {
+  std::map<std::string, std::unique_ptr<httplib::Client>> clients;
+  int opened = 0;
+};
+
+Connections::Connections() : impl(std::make_unique<Impl>()) {}
+Connections::~Connections() = default;
+int Connections::opened() const {
+  return impl->opened;
+}
+
+namespace {
+
 Exchange get_once(const UrlParts& target, bool trailing_slash, const httplib::Headers& headers,
                   const HttpRequest& request, const HttpOptions& options,
                   Clock::time_point deadline, const BodySink& sink,
                   const std::function<void(ProgressEvent::Stage, uint64_t, uint64_t)>& report) {
   Exchange x;
+  // The key holds the credentials: a connection authenticated as one user is not reused for
+  // another. It never leaves this process.
+  const std::string key =
+      target.scheme + "://" + target.user + ":" + target.password + "@" + target.host;
+  std::unique_ptr<httplib::Client> owned;
+  Connections::Impl* pool = request.connections ? request.connections->impl.get() : nullptr;
   try {
-    httplib::Client client(target.scheme + "://" + target.host);
+    httplib::Client* kept = nullptr;
+    if (pool != nullptr) {
+      auto& slot = pool->clients[key];
+      if (!slot) {
+        slot = std::make_unique<httplib::Client>(target.scheme + "://" + target.host);
+        ++pool->opened;
+      }
+      kept = slot.get();
+    } else {
+      owned = std::make_unique<httplib::Client>(target.scheme + "://" + target.host);
+    }
+    httplib::Client& client = kept != nullptr ? *kept : *owned;
     client.set_connection_timeout(options.connect_timeout);
     client.set_read_timeout(options.read_timeout);
     // Redirects are followed by the caller: httplib would also "follow" a 304.
     client.set_follow_location(false);
-    client.set_keep_alive(false);
+    client.set_keep_alive(pool != nullptr);
+    client.set_tcp_nodelay(true);
     client.set_decompress(request.decoding == ContentDecoding::yes);
     if (target.scheme == "https") {
       client.set_ca_cert_path(options.ca_bundle);
@@ -305,6 +338,12 @@ Exchange get_once(const UrlParts& target, bool trailing_slash, const httplib::He
     x.content_type = result->get_header_value("Content-Type");
   } catch (const std::exception& e) {
     x.exception = e.what();
+  }
+  // A connection whose exchange failed or was cut may be in any state: never reused.
+  const bool cut =
+      x.status == 200 && x.identity && x.content_length && x.received != *x.content_length;
+  if (pool != nullptr && (x.error || x.exception || x.stopped || x.sink_error || cut)) {
+    pool->clients.erase(key);
   }
   return x;
 }

@@ -2,6 +2,7 @@
 // Private to lib/channel: one GET with retries over cpp-httplib (or a file:// read).
 
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,22 @@ namespace envlock::channel::detail {
 /// Whether a Content-Encoding (gzip, br) is undone before the body reaches the sink.
 enum class ContentDecoding { yes, no };
 
+/// Keep-alive connections that http_get calls passing it reuse: one per scheme, host and
+/// credentials, kept open between requests. Not thread-safe: one per thread. A connection that
+/// failed is closed and opened again by the next request.
+class Connections {
+ public:
+  Connections();
+  Connections(const Connections&) = delete;
+  Connections& operator=(const Connections&) = delete;
+  ~Connections();
+  /// How many connections (clients) were opened so far.
+  int opened() const;
+
+  struct Impl;
+  std::unique_ptr<Impl> impl;
+};
+
 struct HttpRequest {
   std::string url;           ///< credentials expanded; never printed
   std::string redacted_url;  ///< for messages
@@ -21,6 +38,8 @@ struct HttpRequest {
   /// `no` asks for the bytes as stored (Accept-Encoding: identity) and hands any encoded body
   /// over as it came, so a compression bomb stays its own small size.
   ContentDecoding decoding = ContentDecoding::yes;
+  /// Reuse a kept-alive connection from here (nullptr = a new connection, closed after).
+  Connections* connections = nullptr;
 };
 
 struct HttpResponse {

@@ -12,7 +12,11 @@
 #include "lib/channel/headers.h"
 #include "lib/channel/http_client.h"
 #include "lib/hash/hash.h"
+#include "lib/pypi/metadata.h"
 #include "lib/pypi/name.h"
+#include "lib/pypi/tags.h"
+#include "lib/pypi/version.h"
+#include "lib/pypi/wheel.h"
 #include "lib/util/file.h"
 #include "lib/util/parallel.h"
 #include "lib/util/text.h"
@@ -80,6 +84,19 @@ std::string clean_url(std::string_view url) {
   std::string out = parts->stripped();
   if (path_has_trailing_slash(url) && (out.empty() || out.back() != '/')) out += '/';
   return out;
+}
+
+// `url` without a "user:password@" in its authority; the path is kept byte for byte (a file's
+// path may hold "/t/<name>/", which is no anaconda.org token there).
+std::string strip_userinfo(std::string_view url) {
+  size_t sep = url.find("://");
+  if (sep == std::string_view::npos) return std::string(url);
+  size_t end = url.find_first_of("/?#", sep + 3);
+  std::string_view authority =
+      url.substr(sep + 3, end == std::string_view::npos ? end : end - sep - 3);
+  size_t at = authority.rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  return std::string(url.substr(0, sep + 3)) + std::string(url.substr(sep + 3 + at + 1));
 }
 
 std::string ensure_slash(std::string url) {
@@ -495,7 +512,7 @@ Result<std::vector<PypiFile>> parse_simple_json(std::string_view body, std::stri
     if (!is_plain_filename(file.filename)) {
       return bad(which + ": '" + safe_text(file.filename) + "' is not a plain file name");
     }
-    file.url = clean_url(resolve_url(page_url, f["url"].get<std::string>()));
+    file.url = strip_userinfo(resolve_url(page_url, f["url"].get<std::string>()));
     if (f.contains("hashes")) {
       if (!f["hashes"].is_object()) return bad(which + ".hashes is not an object");
       if (f["hashes"].contains("sha256")) {
@@ -579,21 +596,28 @@ Result<std::vector<PypiFile>> parse_simple_html(std::string_view body, std::stri
                      at,
                      "lists more files than the limit of " + std::to_string(max_files)};
       }
-      const auto [line, column] = line_column(body, start);
-      const std::string here = at + ":" + std::to_string(line) + ":" + std::to_string(column);
+      // The position is found only for an error: counting lines for every anchor would make
+      // a large page quadratic.
+      auto located = [&](Error e) {
+        const auto [line, column] = line_column(body, start);
+        e.where = at + ":" + std::to_string(line) + ":" + std::to_string(column);
+        return e;
+      };
       const std::string href = tag.get("href");
       PypiFile file;
-      file.url = clean_url(resolve_url(base, href));
+      file.url = strip_userinfo(resolve_url(base, href));
+      // A link to a folder ("../", a static server's listing) is no file: skipped.
+      if (path_has_trailing_slash(file.url)) continue;
       file.filename = url_filename(file.url);
       if (!is_plain_filename(file.filename)) {
-        return Error{
-            ErrorKind::input, here, "'" + safe_text(file.filename) + "' is not a plain file name"};
+        return located(Error{
+            ErrorKind::input, at, "'" + safe_text(file.filename) + "' is not a plain file name"});
       }
       size_t hash_at = href.find('#');
       if (hash_at != std::string::npos) {
-        ENVLOCK_TRY(sha,
-                    hash_from_pair(std::string_view(href).substr(hash_at + 1), "#sha256", here));
-        file.sha256 = std::move(sha);
+        auto sha = hash_from_pair(std::string_view(href).substr(hash_at + 1), "#sha256", at);
+        if (!sha) return located(sha.take_error());
+        file.sha256 = std::move(sha).value();
       }
       if (tag.has("data-requires-python")) {
         file.requires_python = safe_text(tag.get("data-requires-python"));
@@ -608,8 +632,9 @@ Result<std::vector<PypiFile>> parse_simple_html(std::string_view body, std::stri
       if (key != nullptr) {
         std::string value = tag.get(key);
         file.has_metadata = value != "false";
-        ENVLOCK_TRY(sha, hash_from_pair(value, key, here));
-        file.metadata_sha256 = std::move(sha);
+        auto sha = hash_from_pair(value, key, at);
+        if (!sha) return located(sha.take_error());
+        file.metadata_sha256 = std::move(sha).value();
       }
       out.push_back(std::move(file));
     }
@@ -620,9 +645,60 @@ Result<std::vector<PypiFile>> parse_simple_html(std::string_view body, std::stri
   return out;
 }
 
+// A wheel's METADATA must name the distribution its file name does (pip refuses the
+// mismatch too): an index cannot slip another project's dependencies in.
+Result<void> agrees_with_filename(const PypiFile& file, std::string_view bytes) {
+  auto wheel = pypi::parse_wheel_filename(file.filename);
+  if (!wheel) return Ok{};  // not a wheel: nothing to compare with
+  const std::string where = redact_url(file.url);
+  auto meta = pypi::parse_metadata(bytes);
+  if (!meta) return meta.take_error().wrapped(where);
+  auto version = pypi::Version::parse(meta->version);
+  const std::string normalized = version ? version->str() : meta->version;
+  if (pypi::normalize_name(meta->name) != wheel->name || normalized != wheel->version) {
+    return Error{ErrorKind::input,
+                 where,
+                 "its METADATA names " + safe_text(meta->name) + " " + safe_text(meta->version) +
+                     ", the file name " + wheel->name + " " + wheel->version};
+  }
+  return Ok{};
+}
+
 // ---- the client -----------------------------------------------------------------------------
 
 struct PypiIndex::Impl {
+  // Keep-alive connections, one set per concurrent project() call.
+  class Lease {
+   public:
+    explicit Lease(const Impl& impl) : m_impl(impl) {
+      std::lock_guard lock(impl.idle_mutex);
+      if (!impl.idle.empty()) {
+        m_connections = std::move(impl.idle.back());
+        impl.idle.pop_back();
+      } else {
+        m_connections = std::make_unique<detail::Connections>();
+      }
+      m_opened_before = m_connections->opened();
+    }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease() {
+      std::lock_guard lock(m_impl.idle_mutex);
+      m_impl.opened_total += m_connections->opened() - m_opened_before;
+      m_impl.idle.push_back(std::move(m_connections));
+    }
+    detail::Connections* get() { return m_connections.get(); }
+
+   private:
+    const Impl& m_impl;
+    std::unique_ptr<detail::Connections> m_connections;
+    int m_opened_before = 0;
+  };
+
+  mutable std::mutex idle_mutex;
+  mutable std::vector<std::unique_ptr<detail::Connections>> idle;
+  mutable int opened_total = 0;
+
   PypiIndexOptions options;
   std::vector<IndexEntry> indexes;
   PageCache cache;
@@ -633,8 +709,6 @@ struct PypiIndex::Impl {
       : options(std::move(o)), cache(root), cache_root(std::move(root)) {
     env = options.env ? options.env : process_env();
   }
-
-  std::string pages_where(const std::string& redacted) const { return redacted; }
 
   // `clean` (credential-free) with the credentials of the index on the same scheme and host.
   std::string with_credentials(const std::string& clean) const {
@@ -674,7 +748,8 @@ struct PypiIndex::Impl {
   }
 
   // One page: from the cache when allowed, else fetched (conditionally when cached).
-  Result<Page> fetch_page(const IndexEntry& index, const std::string& normalized) const {
+  Result<Page> fetch_page(const IndexEntry& index, const std::string& normalized,
+                          detail::Connections* connections) const {
     const std::string clean_page = index.clean + normalized + "/";
     const std::string redacted_page = index.redacted + normalized + "/";
     if (auto folder = file_url_to_path(clean_page)) return read_local(*folder, clean_page);
@@ -706,6 +781,7 @@ struct PypiIndex::Impl {
     int requests = 0;
     for (const char* accept : {k_accept_any, k_accept_html}) {
       detail::HttpRequest request{fetch_url, redacted_page, {{"Accept", accept}}};
+      request.connections = connections;
       if (cached && !info->etag.empty()) request.headers.emplace_back("If-None-Match", info->etag);
       if (cached && !info->last_modified.empty()) {
         request.headers.emplace_back("If-Modified-Since", info->last_modified);
@@ -791,8 +867,9 @@ struct PypiIndex::Impl {
     PypiProject out;
     out.name = pypi::normalize_name(name);
     std::set<std::pair<std::string, std::string>> seen;  // (filename, sha256)
+    Lease lease(*this);
     for (const auto& index : indexes) {
-      ENVLOCK_TRY(page, fetch_page(index, out.name));
+      ENVLOCK_TRY(page, fetch_page(index, out.name, lease.get()));
       out.http_requests += page.requests;
       out.sources.push_back(page.source);
       out.found.push_back(page.kind != "absent");
@@ -804,6 +881,13 @@ struct PypiIndex::Impl {
               : parse_simple_html(page.body, page.final_url, where, options.max_files);
       if (!files) return files.take_error();
       for (auto& file : *files) {
+        // An absolute link that repeats the index's own token: the token is not kept.
+        if (!index.parts.token.empty()) {
+          const std::string segment = "/t/" + index.parts.token + "/";
+          if (size_t at = file.url.find(segment); at != std::string::npos) {
+            file.url.erase(at, segment.size() - 1);
+          }
+        }
         if (!seen.emplace(file.filename, file.sha256).second) continue;
         file.index_url = index.clean;
         out.files.push_back(std::move(file));
@@ -812,12 +896,45 @@ struct PypiIndex::Impl {
     return out;
   }
 
-  // Files without a ".metadata" sibling: not readable yet (the wheel fallback needs
-  // lib/pypi's Wheel reader).
+  // The METADATA read out of the wheel itself (downloaded hash-checked into the cache).
   Result<std::string> wheel_metadata(const PypiFile& file) const {
-    return Error{ErrorKind::input,
-                 redact_url(file.url),
-                 "the index offers no .metadata file (PEP 658) for this file"};
+    const std::string redacted = redact_url(file.url);
+    if (file.filename.size() < 4 || file.filename.substr(file.filename.size() - 4) != ".whl") {
+      return Error{ErrorKind::input,
+                   redacted,
+                   "not a wheel and the index offers no .metadata file: its dependencies "
+                   "cannot be known without building it"};
+    }
+    if (file.sha256.empty()) {
+      return Error{ErrorKind::input,
+                   redacted,
+                   "the index gives no sha256 for this wheel; envlock reads only checked files"};
+    }
+    if (file.size && *file.size > options.max_wheel_bytes) {
+      return Error{ErrorKind::input,
+                   redacted,
+                   "the wheel is larger than the limit of " +
+                       std::to_string(options.max_wheel_bytes) + " bytes"};
+    }
+    const std::string path = cache_root + "/pypi/wheels/" + file.sha256 + "/" + file.filename;
+    std::error_code ec;
+    bool have = false;
+    if (fs::is_regular_file(path, ec)) {
+      auto digest = hash::hex_digest_file(hash::Algorithm::sha256, path);
+      have = digest && *digest == file.sha256;
+    }
+    if (!have) {
+      DownloadOptions download;
+      download.http = options.http;
+      download.progress = options.progress;
+      download.env = env;
+      ExpectedFile expected;
+      expected.sha256 = file.sha256;
+      expected.size = file.size;
+      ENVLOCK_TRY_VOID(download_file(with_credentials(file.url), path, expected, download));
+    }
+    ENVLOCK_TRY(wheel, pypi::Wheel::open(path));
+    return wheel.metadata();
   }
 
   std::string metadata_cache_path(const PypiFile& file) const {
@@ -850,6 +967,8 @@ struct PypiIndex::Impl {
       return Ok{};
     };
     detail::HttpRequest request{fetch_url, redacted, {}};
+    Lease lease(*this);
+    request.connections = lease.get();
     ENVLOCK_TRY(response, detail::http_get(request, options.http, sink, options.progress));
     *status = response.status;
     if (response.status == 200 || response.status == 404) return body;
@@ -893,6 +1012,11 @@ std::vector<std::string> PypiIndex::index_urls() const {
   std::vector<std::string> out;
   for (const auto& index : m_impl->indexes) out.push_back(index.clean);
   return out;
+}
+
+int PypiIndex::connections_opened() const {
+  std::lock_guard lock(m_impl->idle_mutex);
+  return m_impl->opened_total;
 }
 
 Result<PypiProject> PypiIndex::project(std::string_view name) const {
@@ -960,6 +1084,7 @@ Result<std::string> PypiIndex::metadata(const PypiFile& file) const {
     ENVLOCK_TRY(from_wheel, impl.wheel_metadata(file));
     bytes = std::move(from_wheel);
   }
+  ENVLOCK_TRY_VOID(agrees_with_filename(file, *bytes));
   if (cacheable) {
     std::error_code ec;
     fs::create_directories(impl.cache_root + "/pypi/metadata", ec);

@@ -13,6 +13,12 @@
 // Untrusted input: a page is bounded (bytes, files), every filename is a plain name, every hash
 // is checked for form, and an answer that is neither a PEP 691 JSON document nor an HTML page
 // is an error.
+//
+// Use (the resolver): open one PypiIndex per lock run; projects() for each round of names the
+// resolution reaches (parallel, keep-alive); pick files with pypi::parse_wheel_filename /
+// tag_priority, skipping yanked files unless pinned with "==" (PEP 592) and files whose
+// requires_python excludes the target python; metadata() for the chosen file's
+// Requires-Dist; PypiFile::url and sha256 go into the lock as they are.
 
 #include <cstdint>
 #include <memory>
@@ -123,22 +129,33 @@ class PypiIndex {
   /// redacted page URL.
   Result<PypiProject> project(std::string_view name) const;
 
-  /// project() for every name, in parallel (options.jobs threads); results in the order of
-  /// `names`.
+  /// project() for every name, in parallel (options.jobs threads, each reusing its keep-alive
+  /// connections); results in the order of `names`. A name given twice (in any spelling) is
+  /// fetched once.
   std::vector<Result<PypiProject>> projects(const std::vector<std::string>& names) const;
 
-  /// The core metadata (METADATA bytes) of `file`: its PEP 658 "<url>.metadata" when the index
-  /// announces one (checked against metadata_sha256 when given), else the wheel itself is
-  /// downloaded (hash-checked against `file.sha256`) and its METADATA read out of it. Cached by
-  /// the file's sha256 (a file's METADATA never changes). Fails with ErrorKind::input for a
-  /// hash mismatch, a file that is not a wheel (an sdist has no reliable METADATA) or an
-  /// unreadable wheel; ErrorKind::network / io as for download().
+  /// The core metadata (METADATA bytes, for pypi::parse_metadata) of `file`: its PEP 658
+  /// "<url>.metadata" when the index announces one (checked against metadata_sha256 when
+  /// given; a 404 falls through), else the wheel itself is downloaded (hash-checked against
+  /// `file.sha256`, kept under "<cache>/pypi/wheels/<sha256>/") and its METADATA read out of it
+  /// with pypi::Wheel. For a wheel, the METADATA's Name and Version must be the file name's
+  /// (PEP 503/440-normalised). Cached by the file's sha256 (a file's METADATA never changes);
+  /// --offline answers from that cache only. Fails with ErrorKind::input for a hash mismatch,
+  /// a METADATA that does not parse or names another distribution, a file that is not a wheel
+  /// (an sdist's dependencies are unknown without building it), a wheel without sha256 or over
+  /// max_wheel_bytes, an unreadable wheel; ErrorKind::network for transport and HTTP errors,
+  /// a .metadata over max_metadata_bytes, or --offline without a cache entry; ErrorKind::io for
+  /// the cache.
   Result<std::string> metadata(const PypiFile& file) const;
 
   /// Downloads `file` to `dest_path`, checked against its sha256 and size (see
   /// download_file). Credentials of the index the file came from are used when the file is on
   /// the same scheme and host. Fails with ErrorKind::input when the index gave no sha256.
   Result<void> download(const PypiFile& file, const std::string& dest_path) const;
+
+  /// How many HTTP connections pages and metadata files used so far (they are kept alive and
+  /// reused; downloads of whole files open their own). For tests and measurements.
+  int connections_opened() const;
 
  private:
   struct Impl;

@@ -1,8 +1,12 @@
 #include "lib/channel/pypi_index.h"
 
+#include <httplib.h>
+
 #include <boost/test/unit_test.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "lib/hash/hash.h"
 #include "lib/testing/http/http_server.h"
@@ -162,6 +166,20 @@ BOOST_AUTO_TEST_CASE(cached_pages_are_revalidated_and_serve_offline) {
   BOOST_TEST(missing.error().to_string().find("--offline") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_page_fresh_by_max_age_is_used_without_asking_when_trusted) {
+  IndexFixture fx;
+  fx.server->set_cache_control("max-age=600");
+  fx.require("six");
+  PypiIndexOptions trusting = fx.options;
+  trusting.freshness = CacheFreshness::trust_max_age;
+  auto p = IndexFixture::open(trusting).project("six");
+  BOOST_REQUIRE(p.ok());
+  BOOST_TEST((p->sources == std::vector<PageSource>{PageSource::cache}));
+  BOOST_TEST(fx.server->request_count("/simple/six/") == 1);
+  // The default revalidates all the same.
+  BOOST_TEST((fx.require("six").sources == std::vector<PageSource>{PageSource::revalidated}));
+}
+
 BOOST_AUTO_TEST_CASE(a_project_the_index_does_not_have_is_not_found_also_offline) {
   IndexFixture fx;
   PypiProject p = fx.require("no-such-project");
@@ -280,7 +298,8 @@ BOOST_AUTO_TEST_CASE(projects_fetches_a_batch_in_parallel_once_per_name) {
                                  "charset_normalizer"};
   PypiIndexOptions o = fx.options;
   o.jobs = 4;
-  auto results = IndexFixture::open(o).projects(names);
+  PypiIndex index = IndexFixture::open(o);
+  auto results = index.projects(names);
   BOOST_REQUIRE(results.size() == names.size());
   for (size_t i = 0; i < names.size(); ++i) {
     BOOST_TEST_CONTEXT(names[i]) {
@@ -295,6 +314,21 @@ BOOST_AUTO_TEST_CASE(projects_fetches_a_batch_in_parallel_once_per_name) {
     }
   }
   BOOST_TEST(results[4]->name == "requests");
+  // Eight pages over keep-alive connections: at most one per thread.
+  BOOST_TEST(index.connections_opened() >= 1);
+  BOOST_TEST(index.connections_opened() <= 4);
+  BOOST_TEST(fx.server->connection_count() == index.connections_opened());
+
+  // One thread: every page and metadata file over one connection.
+  IndexFixture one;
+  PypiIndexOptions serial = one.options;
+  serial.jobs = 1;
+  PypiIndex single = IndexFixture::open(serial);
+  auto again = single.projects({"requests", "urllib3", "idna", "certifi", "six"});
+  for (const auto& r : again) BOOST_REQUIRE(r.ok());
+  BOOST_TEST(single.metadata(again[0]->files.at(0)).ok());
+  BOOST_TEST(one.server->request_log().size() == 6u);
+  BOOST_TEST(one.server->connection_count() == 1);
   BOOST_TEST(fx.server->request_count("/simple/requests/") == 1);
   BOOST_TEST(fx.server->request_count("/simple/charset-normalizer/") == 1);
 }
@@ -315,6 +349,15 @@ BOOST_AUTO_TEST_CASE(metadata_comes_from_the_pep658_file_checked_and_cached) {
   BOOST_TEST(fx.server->request_count("/files/" + wheel.filename) == 0);  // no wheel download
   BOOST_TEST(index.metadata(wheel).ok());
   BOOST_TEST(fx.server->request_count(path) == 1);  // from the cache
+  PypiIndexOptions offline = fx.options;
+  offline.offline = Offline::yes;
+  auto cached = IndexFixture::open(offline).metadata(wheel);
+  BOOST_REQUIRE(cached.ok());
+  BOOST_TEST(*cached == expected);
+  auto not_cached = IndexFixture::open(offline).metadata(
+      p.files.at(0).filename == wheel.filename ? fx.require("attrs").files.at(0) : p.files.at(0));
+  BOOST_REQUIRE(!not_cached.ok());
+  BOOST_TEST(static_cast<int>(not_cached.error().kind) == static_cast<int>(ErrorKind::network));
 }
 
 BOOST_AUTO_TEST_CASE(a_metadata_file_that_differs_from_its_announced_hash_is_refused) {
@@ -329,6 +372,57 @@ BOOST_AUTO_TEST_CASE(a_metadata_file_that_differs_from_its_announced_hash_is_ref
   BOOST_TEST(meta.error().message.find("sha256 mismatch") != std::string::npos);
   BOOST_TEST(meta.error().message.find(wheel.metadata_sha256) != std::string::npos);
   BOOST_TEST(fx.cache_dump().find(".metadata\n") == std::string::npos);  // nothing cached
+}
+
+BOOST_AUTO_TEST_CASE(metadata_naming_another_distribution_is_refused) {
+  IndexFixture fx;
+  // The page announces a .metadata without a hash; the file names another project.
+  auto page = json::parse(testing::read_text(fx.root + "/simple/demo-shared/index.json"));
+  page["files"][0]["core-metadata"] = true;
+  testing::write_text(fx.root + "/simple/demo-shared/index.json", page.dump());
+  const std::string filename = page["files"][0]["filename"];
+  testing::write_text(fx.root + "/files/" + filename + ".metadata",
+                      "Metadata-Version: 2.1\nName: requests\nVersion: 1.0\n"
+                      "Requires-Dist: evil-package\n");
+  PypiProject p = fx.require("demo-shared");
+  BOOST_TEST(p.files.at(0).has_metadata);
+  BOOST_TEST(p.files.at(0).metadata_sha256.empty());
+  auto meta = fx.open().metadata(p.files.at(0));
+  BOOST_REQUIRE(!meta.ok());
+  BOOST_TEST(static_cast<int>(meta.error().kind) == static_cast<int>(ErrorKind::input));
+  BOOST_TEST(meta.error().message ==
+             "its METADATA names requests 1.0, the file name demo-shared 1.0");
+  // A malformed METADATA is an input error too.
+  testing::write_text(fx.root + "/files/" + filename + ".metadata", "not metadata at all\n");
+  auto malformed = fx.open().metadata(p.files.at(0));
+  BOOST_REQUIRE(!malformed.ok());
+  BOOST_TEST(static_cast<int>(malformed.error().kind) == static_cast<int>(ErrorKind::input));
+}
+
+BOOST_AUTO_TEST_CASE(metadata_without_a_pep658_file_is_read_from_the_checked_wheel) {
+  IndexFixture fx;
+  PypiProject p = fx.require("pip");
+  const PypiFile& wheel = p.files.at(0);
+  BOOST_TEST(!wheel.has_metadata);
+  auto meta = fx.open().metadata(wheel);
+  BOOST_REQUIRE_MESSAGE(meta.ok(), (meta.ok() ? "" : meta.error().to_string()));
+  BOOST_TEST(meta->rfind("Metadata-Version: ", 0) == 0u);
+  BOOST_TEST(meta->find("\nName: pip\n") != std::string::npos);
+  BOOST_TEST(fx.server->request_count("/files/" + wheel.filename) == 1);
+  BOOST_TEST(fx.server->request_count("/files/" + wheel.filename + ".metadata") == 0);
+
+  // A wheel whose bytes differ from the index's sha256 is never opened.
+  PypiFile lying = wheel;
+  lying.sha256 = std::string(64, '0');
+  auto refused = fx.open().metadata(lying);
+  BOOST_REQUIRE(!refused.ok());
+  BOOST_TEST(static_cast<int>(refused.error().kind) == static_cast<int>(ErrorKind::input));
+
+  // An sdist has no METADATA we could trust without building it.
+  PypiProject sdist = fx.require("demo-sdist-only");
+  auto none = fx.open().metadata(sdist.files.at(0));
+  BOOST_REQUIRE(!none.ok());
+  BOOST_TEST(none.error().message.find("not a wheel") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(download_checks_the_sha256_and_leaves_nothing_on_mismatch) {
@@ -404,6 +498,112 @@ BOOST_AUTO_TEST_CASE(a_token_in_the_index_url_reaches_the_files_and_nothing_else
   BOOST_TEST(fx.cache_dump().find("tok-42") == std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_file_url_index_is_read_in_place) {
+  IndexFixture fx;
+  PypiIndexOptions o = fx.options;
+  o.index_url = "file://" + fx.root + "/simple";
+  PypiIndex index = IndexFixture::open(o);
+  auto p = index.project("demo-versions");
+  BOOST_REQUIRE_MESSAGE(p.ok(), (p.ok() ? "" : p.error().to_string()));
+  check_against_manifest(*p, fx.manifest, "file://" + fx.root + "/files/");
+  auto meta = index.metadata(p->files.at(1));
+  BOOST_REQUIRE(meta.ok());
+  BOOST_TEST(*meta ==
+             testing::read_text(fx.root + "/files/" + p->files.at(1).filename + ".metadata"));
+  TempDir out;
+  BOOST_TEST(index.download(p->files.at(1), out / "w.whl").ok());
+  BOOST_TEST(fx.server->request_log().empty());
+  BOOST_TEST(index.project("no-such-project")->found == std::vector<bool>{false});
+}
+
+BOOST_AUTO_TEST_CASE(https_goes_through_tls) {
+  // Our test server speaks plain HTTP, so the TLS handshake must fail as a network error.
+  IndexFixture fx;
+  PypiIndexOptions o = fx.options;
+  o.http.attempts = 1;
+  o.index_url = "https://127.0.0.1:" + std::to_string(fx.server->port()) + "/simple/";
+  auto p = IndexFixture::open(o).project("idna");
+  BOOST_REQUIRE(!p.ok());
+  BOOST_TEST(static_cast<int>(p.error().kind) == static_cast<int>(ErrorKind::network));
+  BOOST_TEST(p.error().where == o.index_url + "idna/");
+  BOOST_TEST(fx.cache_dump().empty());
+}
+
+// A real TLS server on 127.0.0.1 serving a simple-repository folder (PEP 691 negotiation as
+// HttpServer does it), with a self-signed certificate for IP 127.0.0.1 made by openssl.
+struct TlsIndexServer {
+  std::string cert, key;
+  std::unique_ptr<httplib::SSLServer> server;
+  std::thread thread;
+  int port = 0;
+
+  TlsIndexServer(const std::string& root, const TempDir& dir)
+      : cert(dir / "cert.pem"), key(dir / "key.pem") {
+    const std::string command =
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+        "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '" +
+        key + "' -out '" + cert + "' 2>/dev/null";
+    BOOST_REQUIRE(std::system(command.c_str()) == 0);
+    server = std::make_unique<httplib::SSLServer>(cert.c_str(), key.c_str());
+    BOOST_REQUIRE(server->is_valid());
+    server->Get(".*", [root](const httplib::Request& req, httplib::Response& res) {
+      std::string path = root + req.path;
+      std::string type = "application/octet-stream";
+      if (fs::is_directory(path)) {
+        const bool json =
+            req.get_header_value("Accept").find("vnd.pypi.simple.v1+json") != std::string::npos;
+        path += json ? "/index.json" : "/index.html";
+        type = json ? "application/vnd.pypi.simple.v1+json" : "text/html";
+      }
+      if (!fs::is_regular_file(path)) {
+        res.status = 404;
+        return;
+      }
+      res.set_content(testing::read_text(path), type);
+    });
+    port = server->bind_to_any_port("127.0.0.1");
+    BOOST_REQUIRE(port > 0);
+    thread = std::thread([this] { server->listen_after_bind(); });
+    for (int i = 0; i < 2000 && !server->is_running(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  ~TlsIndexServer() {
+    server->stop();
+    thread.join();
+  }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port); }
+};
+
+BOOST_AUTO_TEST_CASE(an_https_index_with_a_verified_certificate) {
+  IndexFixture fx;
+  TempDir tls_dir;
+  TlsIndexServer tls(fx.root, tls_dir);
+  PypiIndexOptions o = fx.options;
+  o.index_url = tls.url() + "/simple/";
+  o.http.ca_bundle = tls.cert;
+  PypiIndex index = IndexFixture::open(o);
+  auto p = index.project("demo-markers");
+  BOOST_REQUIRE_MESSAGE(p.ok(), (p.ok() ? "" : p.error().to_string()));
+  check_against_manifest(*p, fx.manifest, tls.url() + "/files/");
+  BOOST_TEST(p->files.at(0).size.has_value());  // the JSON form was negotiated
+  auto meta = index.metadata(p->files.at(0));
+  BOOST_REQUIRE(meta.ok());
+  BOOST_TEST(meta->find("Name: Demo_Markers") != std::string::npos);
+  TempDir out;
+  BOOST_TEST(index.download(p->files.at(0), out / "w.whl").ok());
+
+  // Another CA bundle: the server's certificate is not trusted.
+  PypiIndexOptions untrusted = fx.options;
+  untrusted.index_url = o.index_url;
+  untrusted.http.attempts = 1;
+  auto refused = IndexFixture::open(untrusted).project("idna");
+  BOOST_REQUIRE(!refused.ok());
+  BOOST_TEST(static_cast<int>(refused.error().kind) == static_cast<int>(ErrorKind::network));
+  BOOST_TEST(refused.error().message.find("certificate could not be verified") !=
+             std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(limits_on_page_size_and_file_count) {
   IndexFixture fx;
   PypiIndexOptions few = fx.options;
@@ -420,10 +620,20 @@ BOOST_AUTO_TEST_CASE(limits_on_page_size_and_file_count) {
   BOOST_TEST(static_cast<int>(big.error().kind) == static_cast<int>(ErrorKind::network));
   BOOST_TEST(big.error().message.find("limit of 200 bytes") != std::string::npos);
 
+  // A compression bomb stops at the page limit of decoded bytes.
+  fx.server->gzip_bomb_next(1, 10'000'000, "/simple/idna/");
+  PypiIndexOptions capped = fx.options;
+  capped.max_page_bytes = 1 << 20;
+  auto bomb = IndexFixture::open(capped).project("idna");
+  BOOST_REQUIRE(!bomb.ok());
+  BOOST_TEST(static_cast<int>(bomb.error().kind) == static_cast<int>(ErrorKind::network));
+  BOOST_TEST(bomb.error().message.find("limit of 1048576 bytes") != std::string::npos);
+  BOOST_TEST(fx.server->request_count("/simple/idna/") == 1);
+
   auto bad_name = fx.project("../etc");
   BOOST_REQUIRE(!bad_name.ok());
   BOOST_TEST(static_cast<int>(bad_name.error().kind) == static_cast<int>(ErrorKind::usage));
-  BOOST_TEST(fx.server->request_log().size() == 2u);  // the bad name asked nothing
+  BOOST_TEST(fx.server->request_log().size() == 3u);  // the bad name asked nothing
 }
 
 BOOST_AUTO_TEST_CASE(resolve_url_follows_rfc3986) {
@@ -454,10 +664,14 @@ BOOST_AUTO_TEST_CASE(html_parser_reads_entities_base_comments_and_odd_markup) {
       "\">x</A>"
       "<a href=x-1.1.tar.gz data-dist-info-metadata=true>x-1.1.tar.gz</a>"
       "<a href=\"y%2B1-2.0-py3-none-any.whl#md5=abc\" data-yanked>y</a>"
-      "<a name=\"no-href\">ignored</a></body></HTML>";
+      "<a name=\"no-href\">ignored</a>"
+      "<a href=\"https://u:pw@files.example/packages/source/t/tqdm/tqdm-1.0.tar.gz\">t</a>"
+      "</body></HTML>";
   auto files = parse_simple_html(page, "https://h.example/simple/x/", "page", 100);
   BOOST_REQUIRE_MESSAGE(files.ok(), (files.ok() ? "" : files.error().to_string()));
-  BOOST_REQUIRE_EQUAL(files->size(), 3u);
+  BOOST_REQUIRE_EQUAL(files->size(), 4u);
+  // Credentials in a link are dropped; a "/t/" path segment of a file is no token.
+  BOOST_TEST((*files)[3].url == "https://files.example/packages/source/t/tqdm/tqdm-1.0.tar.gz");
   const auto& a = (*files)[0];
   BOOST_TEST(a.filename == "x-1.0-py3-none-any.whl");
   BOOST_TEST(a.url == "https://cdn.example/pkgs/x-1.0-py3-none-any.whl");
@@ -482,14 +696,38 @@ BOOST_AUTO_TEST_CASE(html_parser_reads_entities_base_comments_and_odd_markup) {
       parse_simple_html("<a href=\"x.whl#sha256=zz\">x</a>", "https://h/s/x/", "page", 100);
   BOOST_REQUIRE(!bad_hash.ok());
   BOOST_TEST(bad_hash.error().where == "page:1:1");
-  auto dotdot = parse_simple_html("<a href=\"..\">x</a>", "https://h/s/x/", "page", 100);
-  BOOST_REQUIRE(!dotdot.ok());
-  BOOST_TEST(dotdot.error().message.find("not a plain file name") != std::string::npos);
+  // Links to folders are no files (a static server's listing has "../").
+  auto dotdot = parse_simple_html("<a href=\"..\">x</a><a href=\"../\">x</a><a href=\"sub/\">x</a>",
+                                  "https://h/s/x/",
+                                  "page",
+                                  100);
+  BOOST_REQUIRE(dotdot.ok());
+  BOOST_TEST(dotdot->empty());
+  auto backslash =
+      parse_simple_html("\n\n  <a href=\"a%5C..%5Cb.whl\">x</a>", "https://h/s/x/", "page", 100);
+  BOOST_REQUIRE(!backslash.ok());
+  BOOST_TEST(backslash.error().where == "page:3:3");
+  BOOST_TEST(backslash.error().message.find("not a plain file name") != std::string::npos);
   auto control = parse_simple_html("<a href=\"a%0Ab.whl\">x</a>", "https://h/s/x/", "page", 100);
   BOOST_REQUIRE(!control.ok());
   // An unterminated tag and a lone '<' end the page without looping or reading past it.
   auto cut = parse_simple_html("<html><a href=\"x.whl", "https://h/s/x/", "page", 100);
   BOOST_REQUIRE(cut.ok());
+}
+
+BOOST_AUTO_TEST_CASE(html_parser_is_linear_on_a_large_page) {
+  // 50,000 anchors (about PyPI's largest projects); a quadratic parser would not finish.
+  std::string page = "<html><body>\n";
+  const std::string sha(64, 'c');
+  for (int i = 0; i < 50'000; ++i) {
+    page += "<a href=\"../../f/p-" + std::to_string(i) + ".whl#sha256=" + sha +
+            "\" data-requires-python=\"&gt;=3.8\">p</a><br/>\n";
+  }
+  auto files = parse_simple_html(page, "https://h/simple/p/", "page", 200'000);
+  BOOST_REQUIRE(files.ok());
+  BOOST_TEST(files->size() == 50'000u);
+  BOOST_TEST(files->back().url == "https://h/f/p-49999.whl");
+  BOOST_TEST(files->back().requires_python == ">=3.8");
 }
 
 BOOST_AUTO_TEST_CASE(json_parser_reads_pep691_and_refuses_what_it_cannot_trust) {

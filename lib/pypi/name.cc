@@ -36,4 +36,15 @@ bool is_valid_name(std::string_view name) {
   return true;
 }
 
+bool is_normalized_name(std::string_view name) {
+  if (name.empty() || name.size() > k_max_name_length) return false;
+  auto lower_alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!lower_alnum(name.front()) || !lower_alnum(name.back())) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (lower_alnum(name[i])) continue;
+    if (name[i] != '-' || name[i + 1] == '-') return false;
+  }
+  return true;
+}
+
 }  // namespace envlock::pypi

@@ -15,6 +15,10 @@ std::string normalize_name(std::string_view name);
 /// '-', '_' and '.', starting and ending with a letter or digit, at most k_max_name_length bytes.
 bool is_valid_name(std::string_view name);
 
+/// True when `name` is already in PEP 503 normalised form: lower-case ASCII letters, digits
+/// and single '-' between them ("foo-bar", not "foo--bar", "Foo" or "foo_bar").
+bool is_normalized_name(std::string_view name);
+
 /// The longest project name any parser here accepts (PyPI's own limit is far lower).
 inline constexpr std::size_t k_max_name_length = 256;
 

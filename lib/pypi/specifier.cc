@@ -63,9 +63,20 @@ std::string pre_text(const Version& v) {
   return kind + std::to_string(pre->second);
 }
 
-// `v` (public) with its pre-release and dev parts removed.
-Version without_pre_dev(const Version& v) {
-  std::string text = v.base_str();
+// True when epoch and release are equal (trailing zeros ignored).
+bool same_base(const Version& a, const Version& b) {
+  if (a.epoch() != b.epoch()) return false;
+  const auto& x = a.release();
+  const auto& y = b.release();
+  for (std::size_t k = 0; k < std::max(x.size(), y.size()); ++k) {
+    if ((k < x.size() ? x[k] : 0) != (k < y.size() ? y[k] : 0)) return false;
+  }
+  return true;
+}
+
+// `v` (public) without its dev part.
+Version without_dev(const Version& v) {
+  std::string text = v.base_str() + pre_text(v);
   if (auto post = v.post()) text += ".post" + std::to_string(*post);
   return Version::parse(text).value();
 }
@@ -174,9 +185,12 @@ bool Specifier::contains(const Version& v) const {
     case Op::less: {
       Version p = public_of(v);
       if (!(p < version)) return false;
-      // "<V" refuses pre-releases of V itself; those of V's base are fine when V is a
-      // post-release ("<1.0.post1" admits 1.0a1 but not 1.0.post1.dev0).
-      return version.is_prerelease() || !p.is_prerelease() || !(without_pre_dev(p) == version);
+      // "<V" refuses pre-releases of V itself: any pre/dev release of V's release when V is a
+      // final release; only V's own dev releases when V is a post-release ("<1.0.post1" admits
+      // 1.0a1 and 1.0.post0.dev0 but not 1.0.post1.dev0).
+      if (version.is_prerelease() || !p.is_prerelease()) return true;
+      if (!version.is_postrelease()) return !same_base(p, version);
+      return !(without_dev(p) == version);
     }
     case Op::greater: {
       Version p = public_of(v);

@@ -1,5 +1,6 @@
 #include "lib/pypi/tags.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "lib/pypi/name.h"
@@ -239,20 +240,25 @@ std::vector<Tag> cpython_tags(int major, int minor, const std::vector<std::strin
                               const std::vector<std::string>& platforms) {
   std::string interp =
       "cp" + std::to_string(major) + (minor >= 0 ? std::to_string(minor) : std::string());
+  // A free-threaded build ("cp313t") takes the free-threaded stable ABI, abi3t, not abi3.
+  bool threaded = std::any_of(abis.begin(), abis.end(), [](const std::string& a) {
+    return a.size() > 3 && a.starts_with("cp") && a.back() == 't' && a != "abi3t";
+  });
+  std::string stable = threaded ? "abi3t" : "abi3";
   std::vector<Tag> out;
   for (const auto& abi : abis) {
-    if (abi == "abi3" || abi == "none") continue;  // yielded below, once
+    if (abi == "abi3" || abi == "abi3t" || abi == "none") continue;  // yielded below, once
     for (const auto& p : platforms) out.push_back(Tag{interp, abi, p});
   }
-  // abi3 exists from CPython 3.2 on.
+  // The stable ABI exists from CPython 3.2 on.
   bool abi3 = major == 3 && minor >= 2;
   if (abi3) {
-    for (const auto& p : platforms) out.push_back(Tag{interp, "abi3", p});
+    for (const auto& p : platforms) out.push_back(Tag{interp, stable, p});
   }
   for (const auto& p : platforms) out.push_back(Tag{interp, "none", p});
   if (abi3) {
     for (int m = minor - 1; m > 1; --m) {
-      for (const auto& p : platforms) out.push_back(Tag{"cp3" + std::to_string(m), "abi3", p});
+      for (const auto& p : platforms) out.push_back(Tag{"cp3" + std::to_string(m), stable, p});
     }
   }
   return out;
@@ -282,7 +288,8 @@ std::vector<Tag> compatible_tags(const TargetPlatform& target) {
   std::vector<std::string> platforms = platform_tags(target);
   if (platforms.empty()) return {};
   std::string interp = "cp3" + std::to_string(minor);
-  std::vector<Tag> out = cpython_tags(major, minor, {interp}, platforms);
+  std::string abi = interp + (target.threading == Threading::free ? "t" : "");
+  std::vector<Tag> out = cpython_tags(major, minor, {abi}, platforms);
   std::vector<Tag> rest = python_tags(major, minor, interp, platforms);
   out.insert(out.end(), rest.begin(), rest.end());
   return out;

@@ -24,13 +24,17 @@ struct Tag {
 /// there are not exactly three non-empty '-'-separated parts.
 [[nodiscard]] Result<std::vector<Tag>> parse_tag(std::string_view text);
 
+/// Whether the target CPython is a free-threaded build (conda's python_abi "*_cp313t").
+enum class Threading { gil, free };
+
 /// What a lock targets on one platform.
 struct TargetPlatform {
-  std::string conda_subdir;          ///< "linux-64", "osx-arm64", "win-64", ...
-  std::string python_version;        ///< "3.11" (a third component is ignored)
-  std::optional<std::string> glibc;  ///< from __glibc ("2.28"); none: manylinux_2_17
-  std::optional<std::string> osx;    ///< from __osx ("11.0"); none: the subdir's minimum
-  std::optional<std::string> musl;   ///< "1.2": also produce musllinux tags (never by default)
+  std::string conda_subdir;              ///< "linux-64", "osx-arm64", "win-64", ...
+  std::string python_version;            ///< "3.11" (a third component is ignored)
+  std::optional<std::string> glibc;      ///< from __glibc ("2.28"); none: manylinux_2_17
+  std::optional<std::string> osx;        ///< from __osx ("11.0"); none: the subdir's minimum
+  std::optional<std::string> musl;       ///< "1.2": also produce musllinux tags (never by default)
+  Threading threading = Threading::gil;  ///< free: ABI cpXYt and abi3t instead of abi3
 };
 
 /// Every tag a CPython `python_version` on the target supports, most preferred first, in the
@@ -58,7 +62,8 @@ std::vector<std::string> mac_binary_formats(int major, int minor, std::string_vi
 std::vector<std::string> manylinux_platforms(int major, int minor, std::string_view arch);
 
 /// The CPython part: `abis` on every platform, then abi3 and none for cpXY, then abi3 of older
-/// CPython 3 minors (3.2 and later), as packaging.tags.cpython_tags. `minor` < 0: major only.
+/// CPython 3 minors (3.2 and later), as packaging.tags.cpython_tags; abi3t instead of abi3 when
+/// an ABI is free-threaded ("cp313t"). `minor` < 0: major only.
 std::vector<Tag> cpython_tags(int major, int minor, const std::vector<std::string>& abis,
                               const std::vector<std::string>& platforms);
 /// The interpreter-independent part (pyXY/py3/py3Z with "none", then "any"), as

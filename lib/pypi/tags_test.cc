@@ -105,6 +105,22 @@ BOOST_AUTO_TEST_CASE(macos_and_windows) {
   BOOST_TEST(compatible_tags({"linux-64", "2.7", {}, {}, {}}).empty());
 }
 
+BOOST_AUTO_TEST_CASE(free_threaded_python_takes_abi3t) {
+  TargetPlatform target{"linux-64", "3.13", std::string("2.17"), {}, {}};
+  target.threading = Threading::free;
+  auto tags = strs(compatible_tags(target));
+  BOOST_TEST(tags.front() == "cp313-cp313t-manylinux_2_17_x86_64");
+  BOOST_TEST(index_of(tags, "cp312-abi3t-manylinux_2_17_x86_64") > 0);
+  BOOST_TEST(index_of(tags, "cp312-abi3-manylinux_2_17_x86_64") == -1);
+  BOOST_TEST(index_of(tags, "cp313-cp313-manylinux_2_17_x86_64") == -1);
+}
+
+BOOST_AUTO_TEST_CASE(mac_platform_counts) {
+  // 10.17 down to 10.4 in six formats each; nothing runs on 10.0 for x86_64.
+  BOOST_TEST(mac_platforms(10, 17, "x86_64").size() == 14u * 6u);
+  BOOST_TEST(mac_platforms(10, 0, "x86_64").empty());
+}
+
 BOOST_AUTO_TEST_CASE(tag_priority_picks_the_best_tag_of_a_wheel) {
   auto supported = compatible_tags({"linux-64", "3.11", std::string("2.17"), {}, {}});
   auto any = parse_wheel_filename("foo-1.0-py3-none-any.whl");

@@ -231,6 +231,21 @@ std::string Version::local() const {
   return out;
 }
 
+std::string Version::canonical_str() const {
+  std::string out;
+  if (m_epoch != 0) out = std::to_string(m_epoch) + "!";
+  std::size_t n = m_release.size();
+  while (n > 1 && m_release[n - 1] == 0) --n;
+  for (std::size_t k = 0; k < n; ++k) {
+    if (k) out += '.';
+    out += std::to_string(m_release[k]);
+  }
+  std::string full = str();
+  // Everything after the release (pre, post, dev, local) as str() prints it.
+  out += full.substr(base_str().size());
+  return out;
+}
+
 std::string Version::str() const {
   std::string out = public_str();
   if (!m_local.empty()) out += "+" + local();

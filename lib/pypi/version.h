@@ -44,6 +44,9 @@ class Version {
 
   /// The normalised form ("1!1.0a1.post2.dev3+ubuntu.1").
   std::string str() const;
+  /// str() with trailing zeros of the release dropped ("1.0.0a1" -> "1a1", "2!0.0" -> "2!0"),
+  /// pypa/packaging's canonicalize_version: the form to compare or print versions as keys.
+  std::string canonical_str() const;
   /// str() without the local part.
   std::string public_str() const;
   /// Epoch and release only ("1!1.0").

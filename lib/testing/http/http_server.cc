@@ -12,6 +12,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -100,6 +101,7 @@ struct HttpServer::Impl {
   std::string token;
   std::string cache_control;
   std::vector<std::pair<std::string, int>> log;
+  std::set<std::pair<std::string, int>> peers;  // (remote address, port): one per connection
 
   std::map<std::pair<bool, uint64_t>, std::string> bombs;  // (gzip?, size) → bytes on the wire
 
@@ -132,6 +134,7 @@ struct HttpServer::Impl {
     // Logged on arrival (status 0 until answered) so stalled requests are counted too.
     const size_t entry = log.size();
     log.emplace_back(raw_path, 0);
+    peers.emplace(req.remote_addr, req.remote_port);
     auto answer = [&](int status) {
       res.status = status;
       log[entry].second = status;
@@ -250,6 +253,7 @@ HttpServer::HttpServer(std::string root, int port) : m_impl(std::make_unique<Imp
   impl.root = std::move(root);
   while (!impl.root.empty() && impl.root.back() == '/') impl.root.pop_back();
   impl.server.set_keep_alive_max_count(100);
+  impl.server.set_tcp_nodelay(true);
   impl.server.Get(R"(/.*)", [&impl](const httplib::Request& req, httplib::Response& res) {
     impl.handle(req, res);
   });
@@ -382,6 +386,11 @@ int HttpServer::status_count(const std::string& path, int status) const {
   int n = 0;
   for (const auto& [p, s] : m_impl->log) n += (p == path && s == status);
   return n;
+}
+
+int HttpServer::connection_count() const {
+  std::lock_guard lock(m_impl->mutex);
+  return static_cast<int>(m_impl->peers.size());
 }
 
 std::vector<std::string> HttpServer::request_log() const {

@@ -76,6 +76,8 @@ class HttpServer {
   int request_count(const std::string& path) const;
   /// How many requests for `path` were answered with `status`.
   int status_count(const std::string& path, int status) const;
+  /// How many TCP connections requests arrived on so far (kept-alive connections count once).
+  int connection_count() const;
   /// All requests so far, in arrival order, as "<path> <status>".
   std::vector<std::string> request_log() const;
 
