@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "lib/pypi/requirement.h"
+#include "lib/pypi/specifier.h"
+#include "lib/pypi/version.h"
 #include "lib/spec/match_spec.h"
 #include "lib/spec/package_record.h"
 #include "lib/spec/version.h"
@@ -126,6 +129,64 @@ int main(int argc, char** argv) {
               "version parse+sort",
               parse_sort_s * 1e3,
               versions.size());
+
+  // --- PEP 440 versions (lib/pypi): the strings above that are valid PEP 440 ----------------
+  {
+    std::vector<std::string> pep440_texts;
+    for (const auto& t : texts) {
+      if (pypi::Version::parse(t).ok()) pep440_texts.push_back(t);
+    }
+    std::vector<pypi::Version> pep440;
+    pep440.reserve(pep440_texts.size());
+    double pypi_parse_s = seconds_per_pass([&] {
+      pep440.clear();
+      for (const auto& t : pep440_texts) pep440.push_back(pypi::Version::parse(t).value());
+    });
+    std::vector<spec::Version> conda_same;
+    double conda_parse_s = seconds_per_pass([&] {
+      conda_same.clear();
+      for (const auto& t : pep440_texts) {
+        auto v = spec::Version::parse(t);
+        if (v.ok()) conda_same.push_back(std::move(v).value());
+      }
+    });
+    std::printf("pep440: %zu of the version strings are valid PEP 440\n", pep440_texts.size());
+    report("pep440 version parse",
+           static_cast<double>(pep440_texts.size()),
+           pypi_parse_s,
+           "conda Version parse",
+           conda_parse_s);
+    std::vector<pypi::Version> pep440_sorted;
+    double pypi_sort_s = seconds_per_pass([&] {
+      pep440_sorted = pep440;
+      std::sort(pep440_sorted.begin(), pep440_sorted.end());
+    });
+    std::vector<spec::Version> conda_sorted;
+    double conda_sort_s = seconds_per_pass([&] {
+      conda_sorted = conda_same;
+      std::sort(conda_sorted.begin(), conda_sorted.end());
+    });
+    report("pep440 copy+sort (per version)",
+           static_cast<double>(pep440.size()),
+           pypi_sort_s,
+           "conda Version copy+sort",
+           conda_sort_s);
+    auto spec = pypi::SpecifierSet::parse(">=1.2,!=1.5.*,<4").value();
+    double contains_s = seconds_per_pass([&] {
+      std::size_t n = 0;
+      for (const auto& v : pep440) n += spec.contains(v) ? 1 : 0;
+      g_sink = g_sink + n;
+    });
+    std::printf("%-34s %12.0f /s   (>=1.2,!=1.5.*,<4 against each version)\n",
+                "pep440 specifier contains",
+                static_cast<double>(pep440.size()) / contains_s);
+    const char* requirement = "requests[security,socks]>=2.8.1,==2.8.*; python_version < \"3.8\"";
+    double req_s = seconds_per_pass([&] {
+      for (int k = 0; k < 1000; ++k)
+        g_sink = g_sink + pypi::parse_requirement(requirement)->name.size();
+    });
+    std::printf("%-34s %12.0f /s   (%s)\n", "pep508 requirement parse", 1000 / req_s, requirement);
+  }
 
   // --- repodata and its depends ---------------------------------------------------------------
   const std::string repodata_path = corpus + "/repodata/conda__r_linux-64.repodata.json";

@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 targets=(spec_strings environment lock repodata repodata_index conda_meta package_archive
          package_json http_headers simple_page)
 usage() { echo "usage: tools/fuzz.sh TARGET SECONDS [libFuzzer flags]; targets: ${targets[*]}" >&2; exit 2; }
+targets+=(pypi_requirement pypi_wheel)
 [ "${1:-}" = "--list" ] && { printf '%s\n' "${targets[@]}"; exit 0; }
 [ $# -ge 2 ] || usage
 target=$1 seconds=$2

@@ -111,6 +111,8 @@ def copy_files(root, suffixes=None):
 
 
 TARGETS = {
+    "pypi_requirement": None,
+    "pypi_wheel": None,
     "spec_strings": spec_strings,
     "environment": copy_files("lockfiles", [".yml", ".yaml"]),
     "lock": copy_files("lockfiles"),

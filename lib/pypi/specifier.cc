@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "lib/util/text.h"
+
 namespace envlock::pypi {
 namespace {
 
@@ -30,7 +32,8 @@ std::string lower(std::string_view s) {
 Error invalid(std::string_view text, std::string_view why) {
   std::string shown(text.substr(0, 200));
   if (text.size() > 200) shown += "...";
-  return Error{ErrorKind::input, "", "invalid specifier '" + shown + "': " + std::string(why)};
+  return Error{
+      ErrorKind::input, "", "invalid specifier '" + printable(shown) + "': " + std::string(why)};
 }
 
 // "v?(N!)?N(.N)*": the only form a version takes before ".*".

@@ -6,6 +6,8 @@
 #include "lib/pypi/name.h"
 #include "lib/pypi/version.h"
 
+#include "lib/util/text.h"
+
 namespace envlock::pypi {
 namespace {
 
@@ -13,13 +15,13 @@ Error invalid_wheel(std::string_view filename, std::string_view why) {
   return Error{
       ErrorKind::input,
       "",
-      "invalid wheel filename '" + std::string(filename.substr(0, 200)) + "': " + std::string(why)};
+      "invalid wheel filename '" + printable(filename.substr(0, 200)) + "': " + printable(why)};
 }
 
 Error invalid_tag(std::string_view tag, std::string_view why) {
   return Error{ErrorKind::input,
                "",
-               "invalid tag '" + std::string(tag.substr(0, 200)) + "': " + std::string(why)};
+               "invalid tag '" + printable(tag.substr(0, 200)) + "': " + printable(why)};
 }
 
 bool is_ascii_alnum(char c) {
@@ -360,10 +362,10 @@ std::optional<int> tag_priority(const WheelName& wheel, const std::vector<Tag>& 
 
 Result<SdistName> parse_sdist_filename(std::string_view filename) {
   auto bad = [&](std::string_view why) {
-    return Error{ErrorKind::input,
-                 "",
-                 "invalid sdist filename '" + std::string(filename.substr(0, 200)) +
-                     "': " + std::string(why)};
+    return Error{
+        ErrorKind::input,
+        "",
+        "invalid sdist filename '" + printable(filename.substr(0, 200)) + "': " + std::string(why)};
   };
   if (filename.size() > 1024) return bad("longer than 1024 bytes");
   std::string_view stem;

@@ -53,6 +53,13 @@ BOOST_AUTO_TEST_CASE(wheel_filename_errors_name_the_file) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(errors_escape_control_characters) {
+  auto r = parse_wheel_filename("foo\x1b[31m-1.0-py3-none-any.whl");
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().message.find('\x1b') == std::string::npos);
+  BOOST_TEST(r.error().message.find("\\x1b[31m") != std::string::npos, r.error().message);
+}
+
 BOOST_AUTO_TEST_CASE(sdist_filenames) {
   auto s = parse_sdist_filename("Foo_Bar-1.0.tar.gz");
   BOOST_REQUIRE(s.ok());
@@ -113,6 +120,28 @@ BOOST_AUTO_TEST_CASE(free_threaded_python_takes_abi3t) {
   BOOST_TEST(index_of(tags, "cp312-abi3t-manylinux_2_17_x86_64") > 0);
   BOOST_TEST(index_of(tags, "cp312-abi3-manylinux_2_17_x86_64") == -1);
   BOOST_TEST(index_of(tags, "cp313-cp313-manylinux_2_17_x86_64") == -1);
+}
+
+BOOST_AUTO_TEST_CASE(manylinux_legacy_aliases_follow_their_glibc) {
+  // pypa/packaging's test_linux_platforms_manylinux2010 (glibc 2.12 on x86_64), without the
+  // linux_x86_64 it lists first.
+  std::vector<std::string> want{"manylinux_2_12_x86_64",
+                                "manylinux2010_x86_64",
+                                "manylinux_2_11_x86_64",
+                                "manylinux_2_10_x86_64",
+                                "manylinux_2_9_x86_64",
+                                "manylinux_2_8_x86_64",
+                                "manylinux_2_7_x86_64",
+                                "manylinux_2_6_x86_64",
+                                "manylinux_2_5_x86_64",
+                                "manylinux1_x86_64"};
+  BOOST_TEST(manylinux_platforms(2, 12, "x86_64") == want);
+  auto p2014 = manylinux_platforms(2, 17, "x86_64");
+  BOOST_TEST(p2014.size() == 16u);
+  BOOST_TEST(p2014[1] == "manylinux2014_x86_64");
+  BOOST_TEST((manylinux_platforms(2, 17, "aarch64") ==
+              std::vector<std::string>{"manylinux_2_17_aarch64", "manylinux2014_aarch64"}));
+  BOOST_TEST(manylinux_platforms(3, 1, "x86_64").empty());
 }
 
 BOOST_AUTO_TEST_CASE(mac_platform_counts) {

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <functional>
 
+#include "lib/util/text.h"
+
 namespace envlock::pypi {
 namespace {
 
@@ -23,7 +25,8 @@ bool is_separator(char c) {
 Error invalid(std::string_view text, std::string_view why) {
   std::string shown(text.substr(0, 80));
   if (text.size() > 80) shown += "...";
-  return Error{ErrorKind::input, "", "invalid version '" + shown + "': " + std::string(why)};
+  return Error{
+      ErrorKind::input, "", "invalid version '" + printable(shown) + "': " + std::string(why)};
 }
 
 // A hand-written scanner over the lower-cased text: PEP 440's grammar is regular, and the
@@ -43,6 +46,19 @@ struct Scanner {
     auto [p, ec] = std::from_chars(s.data() + b, s.data() + i, out);
     if (ec != std::errc()) overflow = true;
     return true;
+  }
+  // The optional "[-_.]? N?" after a pre/post/dev word. A separator with no number after it
+  // belongs to this part when nothing else could take it (end, '+', another separator), as
+  // PEP 440's regular expression lets it ("1.0a." is 1.0a0).
+  void number_after_word(std::uint64_t& out, bool& overflow) {
+    if (number(out, overflow)) return;
+    if (i >= s.size() || !is_separator(s[i])) return;
+    if (i + 1 < s.size() && is_digit(s[i + 1])) {
+      ++i;
+      number(out, overflow);
+    } else if (i + 1 == s.size() || s[i + 1] == '+' || is_separator(s[i + 1])) {
+      ++i;
+    }
   }
   // Matches one of `words` (longest first) at i; returns its index or -1.
   int word(std::initializer_list<std::string_view> words) {
@@ -117,9 +133,7 @@ Result<Version> Version::parse(std::string_view text) {
     if (w >= 0) {
       v.m_has_pre = true;
       v.m_pre = w <= 1 ? Pre::a : (w <= 3 ? Pre::b : Pre::rc);
-      std::size_t before_sep = sc.i;
-      if (is_separator(sc.peek())) ++sc.i;
-      if (!sc.number(v.m_pre_number, overflow)) sc.i = before_sep;
+      sc.number_after_word(v.m_pre_number, overflow);
     } else {
       sc.i = save;
     }
@@ -137,9 +151,7 @@ Result<Version> Version::parse(std::string_view text) {
       int w = sc.word({"post", "rev", "r"});
       if (w >= 0) {
         v.m_has_post = true;
-        std::size_t before_sep = sc.i;
-        if (is_separator(sc.peek())) ++sc.i;
-        if (!sc.number(v.m_post, overflow)) sc.i = before_sep;
+        sc.number_after_word(v.m_post, overflow);
       } else {
         sc.i = save;
       }
@@ -152,9 +164,7 @@ Result<Version> Version::parse(std::string_view text) {
     if (is_separator(sc.peek())) ++sc.i;
     if (sc.word({"dev"}) >= 0) {
       v.m_has_dev = true;
-      std::size_t before_sep = sc.i;
-      if (is_separator(sc.peek())) ++sc.i;
-      if (!sc.number(v.m_dev, overflow)) sc.i = before_sep;
+      sc.number_after_word(v.m_dev, overflow);
     } else {
       sc.i = save;
     }

@@ -24,6 +24,11 @@ BOOST_AUTO_TEST_CASE(normalises_alternate_spellings) {
   BOOST_TEST(v("1.0_DEV_3").str() == "1.0.dev3");
   BOOST_TEST(v("0!01.002+Ubuntu-1_x").str() == "1.2+ubuntu.1.x");
   BOOST_TEST(v("2!1.0a1.post2.dev3+local.7").str() == "2!1.0a1.post2.dev3+local.7");
+  // A separator after a word with nothing to number belongs to it (PEP 440's grammar).
+  BOOST_TEST(v("1.0a.").str() == "1.0a0");
+  BOOST_TEST(v("1a.+local").str() == "1a0+local");
+  BOOST_TEST(v("1a._dev_").str() == "1a0.dev0");
+  BOOST_TEST(v("1a.rev.").str() == "1a0.post0");
 }
 
 BOOST_AUTO_TEST_CASE(accessors_split_the_parts) {

@@ -8,6 +8,10 @@
 #include <memory>
 #include <set>
 
+#include "lib/pypi/name.h"
+#include "lib/pypi/tags.h"
+#include "lib/util/text.h"
+
 namespace envlock::pypi {
 namespace {
 
@@ -22,7 +26,7 @@ std::string reason(archive* a) {
 }
 
 Error input(const std::filesystem::path& path, const std::string& why) {
-  return Error{ErrorKind::input, path.string(), why};
+  return Error{ErrorKind::input, printable(path.string()), printable(why)};
 }
 
 // Opens the zip through its central directory (the index pip's zipfile trusts too), so a
@@ -30,7 +34,8 @@ Error input(const std::filesystem::path& path, const std::string& why) {
 Result<ArchiveReader> open_zip(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
-    return Error{ErrorKind::io, path.string(), "cannot read the wheel: not a regular file"};
+    return Error{
+        ErrorKind::io, printable(path.string()), "cannot read the wheel: not a regular file"};
   }
   ArchiveReader reader(archive_read_new());
   if (!reader) return Error{ErrorKind::internal, path.string(), "archive_read_new failed"};
@@ -64,7 +69,7 @@ Result<std::string> read_data(archive* reader, const std::filesystem::path& path
 }  // namespace
 
 bool is_safe_member_path(std::string_view path) {
-  if (path.empty() || path.front() == '/') return false;
+  if (path.empty() || path.size() > k_max_member_path_length || path.front() == '/') return false;
   if (path.back() == '/') path.remove_suffix(1);
   if (path.empty()) return false;
   for (char c : path) {
@@ -134,6 +139,17 @@ Result<Wheel> Wheel::open(const std::filesystem::path& path) {
   w.m_dist_info = *info_dirs.begin();
   if (!w.has(w.m_dist_info + "/METADATA")) {
     return input(path, w.m_dist_info + "/METADATA is missing");
+  }
+  // As pip does: the .dist-info folder names the project the file name names.
+  std::string stem =
+      w.m_dist_info.substr(0, w.m_dist_info.size() - std::string(".dist-info").size());
+  std::size_t dash = stem.rfind('-');
+  if (dash == std::string::npos || dash == 0) {
+    return input(path, w.m_dist_info + " is not NAME-VERSION.dist-info");
+  }
+  if (auto name = parse_wheel_filename(path.filename().string());
+      name.ok() && normalize_name(stem.substr(0, dash)) != name->name) {
+    return input(path, w.m_dist_info + " does not belong to project '" + name->name + "'");
   }
   return w;
 }

@@ -21,7 +21,11 @@ inline constexpr std::uint64_t k_max_wheel_total_bytes = 16ull << 30;
 /// The largest METADATA or RECORD Wheel::metadata / Wheel::record read.
 inline constexpr std::uint64_t k_max_wheel_metadata_bytes = 16ull << 20;
 
-/// True when `path` is a safe relative member path: not empty, no leading '/', no '\\', no
+/// The longest member path a wheel may hold (Linux's PATH_MAX).
+inline constexpr std::size_t k_max_member_path_length = 4096;
+
+/// True when `path` is a safe relative member path: at most k_max_member_path_length bytes,
+/// not empty, no leading '/', no '\\', no
 /// NUL or other control byte, no drive letter ("C:"), no "." or ".." or empty component
 /// (a trailing '/' of a folder entry is allowed).
 bool is_safe_member_path(std::string_view path);
@@ -34,7 +38,8 @@ class Wheel {
   /// cannot be read, ErrorKind::input "<path>: <why>" when it is not a zip, holds a member
   /// whose path is unsafe (is_safe_member_path) or a symlink/device, has two members with the
   /// same path, more than k_max_wheel_members members, a member declared larger than
-  /// k_max_wheel_member_bytes, or no single "*.dist-info/" folder holding METADATA.
+  /// k_max_wheel_member_bytes, no single "NAME-VERSION.dist-info/" folder holding METADATA,
+  /// or (when the file name is a wheel file name) a .dist-info folder of another project.
   [[nodiscard]] static Result<Wheel> open(const std::filesystem::path& path);
 
   /// File members (folders left out), in archive order.

@@ -87,6 +87,8 @@ BOOST_AUTO_TEST_CASE(member_paths_are_checked_component_by_component) {
     }
   }
   BOOST_TEST(!is_safe_member_path(std::string("a\0b", 3)));
+  BOOST_TEST(is_safe_member_path(std::string(k_max_member_path_length, 'a')));
+  BOOST_TEST(!is_safe_member_path(std::string(k_max_member_path_length + 1, 'a')));
 }
 
 BOOST_AUTO_TEST_CASE(opens_lists_and_reads_a_wheel) {
