@@ -42,6 +42,12 @@ struct Candidate {
   std::string python_excluded;  // a Requires-Python of the index that excluded a wheel
 };
 
+Candidate candidate_of(const Version& v) {
+  Candidate c;
+  c.version = v;
+  return c;
+}
+
 struct Pin {
   std::optional<Version> version;
   std::string version_text;
@@ -234,7 +240,7 @@ class Resolver {
         if (!wheel.ok() || normalize_name(wheel->name) != name) continue;
         auto version = Version::parse(wheel->version);
         if (!version.ok()) continue;
-        auto& c = by_version.try_emplace(*version, Candidate{*version}).first->second;
+        auto& c = by_version.try_emplace(*version, candidate_of(*version)).first->second;
         auto prio = tag_priority(*wheel, m_tags);
         bool python_ok = true;
         if (!f.requires_python.empty()) {
@@ -258,7 +264,7 @@ class Resolver {
         if (!sdist.ok() || normalize_name(sdist->name) != name) continue;
         auto version = Version::parse(sdist->version);
         if (!version.ok()) continue;
-        auto& c = by_version.try_emplace(*version, Candidate{*version}).first->second;
+        auto& c = by_version.try_emplace(*version, candidate_of(*version)).first->second;
         c.sdists.push_back(f.filename);
       }
     }
