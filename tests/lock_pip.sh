@@ -141,4 +141,24 @@ run "$LOCK" -f "$env" -p linux-64 -o "$lock" --cache-dir "$scratch/cache2" --upd
 expect_rc 0
 expect_in out "~ demo-versions (pip) 1.0.0 -> 1.1.0"
 grep -q "demo_versions-1.1.0" "$lock"
+
+# Another platform is locked from here: its markers, python and virtual packages, its wheels.
+multi="$scratch/multi.yml"
+run "$LOCK" -f "$env" -p linux-64 -p osx-64 -o "$multi" --cache-dir "$scratch/cache2"
+expect_rc 0
+python3 - "$multi" <<'PY'
+import sys
+urls = {}
+name = platform = None
+for line in open(sys.argv[1]):
+    if line.startswith("- name: "):
+        name = line[8:].strip()
+    elif line.startswith("  platform: "):
+        platform = line.split(": ", 1)[1].strip()
+    elif line.startswith("  url: "):
+        urls[(name, platform)] = line.split(": ", 1)[1].strip()
+assert urls[("demo-native", "linux-64")].endswith("cp311-cp311-manylinux_2_28_x86_64.whl"), urls
+assert urls[("demo-native", "osx-64")].endswith("cp311-cp311-macosx_10_9_x86_64.whl"), urls
+assert urls[("urllib3", "osx-64")], urls  # os_name == "posix" holds on macOS too
+PY
 echo PASS
