@@ -8,7 +8,7 @@
 source "$(dirname "$0")/lock_common.sh"
 source "$(dirname "$0")/pip_common.sh"
 
-glibc=$(ldd --version 2>&1 | head -n1 | grep -oE '[0-9]+\.[0-9]+$')
+glibc=$(getconf GNU_LIBC_VERSION | awk '{print $2}')  # "glibc 2.36" -> 2.36
 env="$scratch/environment.yml"
 lock="$scratch/conda-lock.yml"
 
