@@ -138,7 +138,7 @@ grep -q "demo_versions-1.0.0" "$lock"
 run "$LOCK" -f "$env" -p linux-64 -o "$lock" --cache-dir "$scratch/cache2" --update requests
 expect_rc 0
 grep -q "demo_versions-1.0.0" "$lock"
-run "$LOCK" -f "$env" -p linux-64 -o "$lock" --cache-dir "$scratch/cache2" --update demo-versions
+run "$LOCK" -f "$env" -p linux-64 -o "$lock" --cache-dir "$scratch/cache2" --update Demo_Versions
 expect_rc 0
 expect_in out "~ demo-versions (pip) 1.0.0 -> 1.1.0"
 grep -q "demo_versions-1.1.0" "$lock"

@@ -521,8 +521,11 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
       bool known = false;
       for (const auto& p : in.platforms)
         if (auto* pkgs = packages_of(existing, p))
-          known |= std::any_of(
-              pkgs->begin(), pkgs->end(), [&](const auto& x) { return x.name == name; });
+          known |= std::any_of(pkgs->begin(), pkgs->end(), [&](const auto& x) {
+            // A pip name is known in any PEP 503 spelling (--update Demo_Markers).
+            return x.name == name || (x.manager == lockfile::Manager::pip &&
+                                      pypi::normalize_name(x.name) == pypi::normalize_name(name));
+          });
       if (!known) return Error{ErrorKind::usage, "--update " + name, "not in " + options.lockfile};
     }
   }
@@ -611,11 +614,11 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
           pip_request_for(
               in.pip, platform, packages, virtual_packages_for(in.virtual_packages, platform)));
       // The locked pip versions are tried first, except the ones --update names.
+      std::set<std::string> moving;
+      for (const auto& name : options.update) moving.insert(pypi::normalize_name(name));
       if (before)
         for (const auto& p : *before)
-          if (p.manager == lockfile::Manager::pip &&
-              std::find(options.update.begin(), options.update.end(), p.name) ==
-                  options.update.end())
+          if (p.manager == lockfile::Manager::pip && !moving.count(pypi::normalize_name(p.name)))
             pip_request.preferred[pypi::normalize_name(p.name)] = p.version;
       if (!pip_provider) {
         ENVLOCK_TRY(made, make_pip_provider(in.pip, options.http, cache_root, options.offline));
