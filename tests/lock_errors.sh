@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `lock` refusals: malformed environment.yml (exit 2, file:line:column), a pip: section (exit 2),
+# `lock` refusals: malformed environment.yml (exit 2, file:line:column), an editable pip line (exit 2),
 # bad options (exit 2), unsatisfiable specs (exit 3, naming the specs). Nothing is written.
 source "$(dirname "$0")/lock_common.sh"
 
@@ -32,11 +32,11 @@ expect_rc 2
 expect_in err "$env:5:5: invalid match spec 'zlib >=>1'"
 nothing_written
 
-# pip dependencies are refused, not dropped.
-printf 'channels:\n  - envlock-demo\ndependencies:\n  - python\n  - pip:\n      - requests\n' >"$env"
+# pip lines a lock cannot honour are refused, not dropped (tests/lock_pip_errors.sh has them all).
+printf 'channels:\n  - envlock-demo\ndependencies:\n  - python\n  - pip:\n      - -e .\n' >"$env"
 lock_it
 expect_rc 2
-expect_in err "$env:5:5: pip dependencies (the \`pip:\` section) are not supported yet"
+expect_in err "$env:6:9: pip line '-e .': editable installs cannot be locked"
 nothing_written
 
 # Bad options.

@@ -12,9 +12,12 @@
 #include "lib/channel/channel.h"
 #include "lib/channel/repodata.h"
 #include "lib/lock/check.h"
+#include "lib/lock/pip.h"
 #include "lib/lock/virtual.h"
 #include "lib/lockfile/content_hash.h"
 #include "lib/lockfile/lockfile.h"
+#include "lib/pypi/name.h"
+#include "lib/pypi/resolve.h"
 #include "lib/solve/solve.h"
 #include "lib/spec/environment.h"
 #include "lib/spec/platform.h"
@@ -29,6 +32,7 @@ namespace {
 
 struct Inputs {
   spec::EnvironmentSpec env;
+  PipSection pip;  // the `pip:` lines, resolved after each platform's conda solve
   std::vector<std::string> platforms;
   lockfile::ContentHashInput hash_input;
   std::map<std::string, std::vector<spec::MatchSpec>> specs;  // per platform
@@ -161,11 +165,9 @@ Result<Inputs> read_inputs(const Options& options, const std::string& cwd,
     texts.emplace_back(f, std::move(text));
   }
   ENVLOCK_TRY(env, spec::merge_environments(texts));
-  if (!env.pip.empty())
-    return Error{ErrorKind::input,
-                 env.pip_source,
-                 "pip dependencies (the `pip:` section) are not supported yet; remove them to "
-                 "lock the conda packages"};
+  // Lines a lock cannot honour (-e, -r, VCS, URLs) fail here, before any fetch.
+  ENVLOCK_TRY(pip, parse_pip_section(env));
+  in.pip = std::move(pip);
   if (!env.warnings.empty() && options.strict == Strict::yes) {
     // "file:line:column: why" → where and why.
     const std::string& w = env.warnings.front();
@@ -326,21 +328,26 @@ PlatformChange compare(const std::string& platform,
   change.platform = platform;
   change.packages = after.size();
   std::map<std::string, const lockfile::LockedPackage*> old_by_name, new_by_name;
+  // pip entries are keyed apart: a conda and a pip distribution may share a name.
+  auto key = [](const lockfile::LockedPackage& p) {
+    return p.manager == lockfile::Manager::pip ? p.name + " (pip)" : p.name;
+  };
   if (before)
-    for (const auto& p : *before)
-      if (p.manager == lockfile::Manager::conda) old_by_name[p.name] = &p;
-  for (const auto& p : after) new_by_name[p.name] = &p;
+    for (const auto& p : *before) old_by_name[key(p)] = &p;
+  for (const auto& p : after) new_by_name[key(p)] = &p;
+  // "version build" of conda entries, "version" of pip ones (they have no build).
+  auto vb = [](const lockfile::LockedPackage& p) {
+    return p.build.empty() ? p.version : p.version + " " + p.build;
+  };
   for (const auto& [name, p] : new_by_name) {
     auto it = old_by_name.find(name);
     if (it == old_by_name.end())
-      change.added.push_back(name + " " + p->version + " " + p->build);
+      change.added.push_back(name + " " + vb(*p));
     else if (it->second->version != p->version || it->second->build != p->build)
-      change.changed.push_back(name + " " + it->second->version + " " + it->second->build + " -> " +
-                               p->version + " " + p->build);
+      change.changed.push_back(name + " " + vb(*it->second) + " -> " + vb(*p));
   }
   for (const auto& [name, p] : old_by_name)
-    if (!new_by_name.count(name))
-      change.removed.push_back(name + " " + p->version + " " + p->build);
+    if (!new_by_name.count(name)) change.removed.push_back(name + " " + vb(*p));
   return change;
 }
 
@@ -482,6 +489,12 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
   // 3. --check: offline and without a solve.
   if (options.check) {
     report.findings = check_lock(*existing, check_input_of(in));
+    for (const auto& platform : in.platforms)
+      if (const auto* pkgs = packages_of(existing, platform)) {
+        auto pip =
+            check_pip(in.pip, platform, *pkgs, virtual_packages_for(in.virtual_packages, platform));
+        report.findings.insert(report.findings.end(), pip.begin(), pip.end());
+      }
     report.outcome =
         report.findings.empty() ? Report::Outcome::check_ok : Report::Outcome::check_failed;
     for (const auto& p : in.platforms) {
@@ -508,8 +521,11 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
       bool known = false;
       for (const auto& p : in.platforms)
         if (auto* pkgs = packages_of(existing, p))
-          known |= std::any_of(
-              pkgs->begin(), pkgs->end(), [&](const auto& x) { return x.name == name; });
+          known |= std::any_of(pkgs->begin(), pkgs->end(), [&](const auto& x) {
+            // A pip name is known in any PEP 503 spelling (--update Demo_Markers).
+            return x.name == name || (x.manager == lockfile::Manager::pip &&
+                                      pypi::normalize_name(x.name) == pypi::normalize_name(name));
+          });
       if (!known) return Error{ErrorKind::usage, "--update " + name, "not in " + options.lockfile};
     }
   }
@@ -528,6 +544,7 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
   lock.metadata.sources = in.hash_input.sources;
   auto& environment = lock.environments[lockfile::k_default_environment];
   environment.channels = in.hash_input.channels;
+  std::unique_ptr<pypi::Provider> pip_provider;  // made at the first pip resolution, shared
   for (const auto& platform : in.platforms) {
     lock.metadata.content_hash[platform] = hashes[platform];
     const auto* before = packages_of(existing, platform);
@@ -542,6 +559,10 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
         one.platforms = {platform};
         for (const auto& f : check_lock(*existing, one))
           if (f.platform == platform && f.code != "platform-extra") still_fits = false;
+        if (!check_pip(
+                 in.pip, platform, *before, virtual_packages_for(in.virtual_packages, platform))
+                 .empty())
+          still_fits = false;
       }
       if (stored != existing->metadata.content_hash.end() && accepted.count(stored->second) &&
           still_fits) {
@@ -565,7 +586,12 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
                                    : solve::ChannelPriority::disabled;
     request.exclude_newer_ms = exclude_newer;
     request.cache_dir = index_cache;
-    request.update = options.update;
+    // A pip name in --update is the pip resolution's business, not the conda solve's.
+    for (const auto& name : options.update)
+      if (!before || std::any_of(before->begin(), before->end(), [&](const auto& p) {
+            return p.manager == lockfile::Manager::conda && p.name == name;
+          }))
+        request.update.push_back(name);
     if (before)
       for (const auto& p : *before)
         if (p.manager == lockfile::Manager::conda)
@@ -581,6 +607,36 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
     auto& packages = environment.packages[platform];
     for (const auto& r : std::get<solve::Solution>(outcome).packages)
       packages.push_back(locked_of(r, platform));
+    // 4b. The pip part, for the python and virtual packages this platform was solved with.
+    if (!in.pip.empty()) {
+      ENVLOCK_TRY(
+          pip_request,
+          pip_request_for(
+              in.pip, platform, packages, virtual_packages_for(in.virtual_packages, platform)));
+      // The locked pip versions are tried first, except the ones --update names.
+      std::set<std::string> moving;
+      for (const auto& name : options.update) moving.insert(pypi::normalize_name(name));
+      if (before)
+        for (const auto& p : *before)
+          if (p.manager == lockfile::Manager::pip && !moving.count(pypi::normalize_name(p.name)))
+            pip_request.preferred[pypi::normalize_name(p.name)] = p.version;
+      if (!pip_provider) {
+        ENVLOCK_TRY(made, make_pip_provider(in.pip, options.http, cache_root, options.offline));
+        pip_provider = std::move(made);
+      }
+      if (progress) progress("resolving the pip packages of " + platform);
+      ENVLOCK_TRY(pip_outcome, pypi::resolve(*pip_provider, pip_request));
+      if (auto* unsat = std::get_if<pypi::Unresolvable>(&pip_outcome)) {
+        std::vector<std::string> lines = {"the pip: section cannot be resolved:"};
+        for (const auto& l : unsat->explanation) lines.push_back(l);
+        report.problems[platform] = lines;
+        report.problem_details[platform] = lines;
+        report.outcome = Report::Outcome::unsatisfiable;
+        continue;
+      }
+      for (const auto& d : std::get<pypi::Resolution>(pip_outcome).distributions)
+        packages.push_back(locked_of(d, platform));
+    }
     report.platforms.push_back(compare(platform, before, packages));
   }
   if (report.outcome == Report::Outcome::unsatisfiable) return report;

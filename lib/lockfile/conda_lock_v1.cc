@@ -303,7 +303,9 @@ std::vector<std::pair<std::string, std::string>> dependency_map(const LockedPack
       it->second = it->second.empty() ? kv.second : it->second + "," + kv.second;
     }
   }
-  std::sort(deps.begin(), deps.end());
+  // conda-lock keeps a pip entry's dependencies in its metadata's order (requests: charset-
+  // normalizer, idna, urllib3, certifi); conda's come sorted.
+  if (p.manager == Manager::conda) std::sort(deps.begin(), deps.end());
   return deps;
 }
 

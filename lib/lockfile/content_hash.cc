@@ -516,7 +516,10 @@ Result<std::vector<HashDependency>> parse_for_platform(const EnvironmentSource& 
     for (const auto& spec : pip) {
       if (!spec.IsScalar()) continue;
       const std::string& text = spec.Scalar();
-      if (text.rfind("-e ", 0) == 0) continue;  // editable installs are not locked
+      // Editable installs are not locked, and option lines (--index-url URL, --pre) are not
+      // requirements: conda-lock refuses them, and a rotated index credential must not
+      // change the hash.
+      if (text.rfind("-", 0) == 0) continue;
       ENVLOCK_TRY(d, pip_spec(text, category, source.path));
       out.push_back(std::move(d));
     }

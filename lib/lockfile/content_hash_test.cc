@@ -156,6 +156,8 @@ BOOST_AUTO_TEST_CASE(environment_yml_is_parsed_like_conda_lock) {
       "  - pip:\n"
       "    - requests[socks,security]>=2.0 ; python_version > '3.8'\n"
       "    - -e ./local\n"
+      "    - --index-url https://user:secret@example.org/simple/\n"
+      "    - --pre\n"
       "    - pkg @ https://example.org/pkg-1.0.tar.gz#sha256=abc\n";
   auto linux = specs_of(env, "linux-64");
   std::map<std::string, nlohmann::json> by_name;
@@ -178,6 +180,8 @@ BOOST_AUTO_TEST_CASE(environment_yml_is_parsed_like_conda_lock) {
   BOOST_TEST(by_name["pip:pkg"]["url"] == "https://example.org/pkg-1.0.tar.gz");
   BOOST_TEST(by_name["pip:pkg"]["hashes"] == nlohmann::json({"sha256:abc"}));
   BOOST_TEST(by_name.count("pip:./local") == 0u);
+  BOOST_TEST(by_name.count("pip:--index-url") == 0u);
+  BOOST_TEST(by_name.count("pip:--pre") == 0u);
   // Specs sorted by (manager, name); null markers removed.
   BOOST_TEST(linux[0]["manager"] == "conda");
   BOOST_TEST(!linux[0].contains("markers"));

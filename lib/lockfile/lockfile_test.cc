@@ -214,6 +214,31 @@ BOOST_AUTO_TEST_CASE(conda_lock_written_files_are_reproduced_byte_for_byte) {
   }
 }
 
+// The `manager: pip` entries of a lock conda-lock wrote come back byte for byte: field order,
+// `hash: {sha256}`, and the dependencies in their metadata's order (not sorted).
+BOOST_AUTO_TEST_CASE(conda_lock_pip_entries_are_reproduced_byte_for_byte) {
+  const std::string rel = "conda-lock/conda-lock-tests/test-install-with-pip-deps/conda-lock.yml";
+  std::string text = envlock::testing::read_text(lockfiles_dir() + "/" + rel);
+  auto lock = parse_lock(text, rel);
+  BOOST_REQUIRE(lock.ok());
+  // Every "- name:" block holding "manager: pip", in order.
+  auto pip_blocks = [](const std::string& yaml) {
+    std::vector<std::string> blocks;
+    size_t at = yaml.find("\n- name: ");
+    while (at != std::string::npos) {
+      size_t next = yaml.find("\n- name: ", at + 1);
+      std::string block = yaml.substr(at, next == std::string::npos ? next : next - at);
+      if (block.find("\n  manager: pip\n") != std::string::npos) blocks.push_back(block);
+      at = next;
+    }
+    return blocks;
+  };
+  auto want = pip_blocks(text);
+  auto got = pip_blocks(write_conda_lock_v1(*lock));
+  BOOST_TEST(want.size() == 8u);
+  BOOST_TEST(got == want, boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(every_lock_round_trips_through_conda_lock_v1) {
   int round_tripped = 0;
   for (const std::string& rel : corpus_files()) {
@@ -483,17 +508,19 @@ BOOST_AUTO_TEST_CASE(explicit_files_read_and_write) {
 
 BOOST_AUTO_TEST_CASE(format_is_detected_from_content_not_name) {
   testing::TempDir dir;
-  std::string conda_lock =
-      envlock::testing::read_text(lockfiles_dir() + "/conda-lock/conda-lock-repo/example/zlib/conda-lock.yml");
+  std::string conda_lock = envlock::testing::read_text(
+      lockfiles_dir() + "/conda-lock/conda-lock-repo/example/zlib/conda-lock.yml");
   testing::write_text(dir / "pixi.lock", conda_lock);
   auto lock = read_lock(dir / "pixi.lock");
   BOOST_REQUIRE(lock.ok());
   BOOST_TEST(lock->source_format == SourceFormat::conda_lock_v1);
-  std::string pixi = envlock::testing::read_text(lockfiles_dir() + "/rattler-lock/conda-lock/v6/sources-lock.yml");
+  std::string pixi =
+      envlock::testing::read_text(lockfiles_dir() + "/rattler-lock/conda-lock/v6/sources-lock.yml");
   auto f = detect_format(pixi, "conda-lock.yml");
   BOOST_REQUIRE(f.ok());
   BOOST_TEST(*f == SourceFormat::pixi_v6);
-  auto j = detect_format(envlock::testing::read_text(lockfiles_dir() + "/mamba/env_lockfiles/test-env-lock-win-64.json"),
+  auto j = detect_format(envlock::testing::read_text(
+                             lockfiles_dir() + "/mamba/env_lockfiles/test-env-lock-win-64.json"),
                          "x.yml");
   BOOST_REQUIRE(j.ok());
   BOOST_TEST(*j == SourceFormat::micromamba_json);

@@ -156,6 +156,9 @@ Result<EnvironmentSpec> parse_environment(std::string_view yaml, const std::stri
           } else if (item.IsMap() && item.size() == 1 && item["pip"]) {
             ENVLOCK_TRY(list, string_sequence(yaml, item["pip"], file, "pip"));
             env.pip.insert(env.pip.end(), list.begin(), list.end());
+            for (const auto& line : item["pip"])
+              env.pip_sources.push_back(file + ":" + std::to_string(line.Mark().line + 1) + ":" +
+                                        std::to_string(line.Mark().column + 1));
             if (env.pip_source.empty())
               env.pip_source = file + ":" + std::to_string(item.Mark().line + 1) + ":" +
                                std::to_string(item.Mark().column + 1);
@@ -222,14 +225,22 @@ Result<EnvironmentSpec> merge_environments(
     for (auto& dep : env.dependencies) merged.dependencies.push_back(std::move(dep));
     for (auto& w : env.warnings) merged.warnings.push_back(std::move(w));
     if (merged.pip_source.empty()) merged.pip_source = env.pip_source;
-    for (auto& req : env.pip) {
-      auto same = std::find_if(merged.pip.begin(), merged.pip.end(), [&](const std::string& p) {
-        return pip_name(p) == pip_name(req);
-      });
+    for (size_t i = 0; i < env.pip.size(); ++i) {
+      const std::string& req = env.pip[i];
+      const std::string& where = env.pip_sources[i];
+      // Option lines (--extra-index-url ...) are all kept; requirements replace by name.
+      auto same =
+          req.rfind("-", 0) == 0
+              ? merged.pip.end()
+              : std::find_if(merged.pip.begin(), merged.pip.end(), [&](const std::string& p) {
+                  return pip_name(p) == pip_name(req);
+                });
       if (same != merged.pip.end()) {
         *same = req;
+        merged.pip_sources[same - merged.pip.begin()] = where;
       } else {
         merged.pip.push_back(req);
+        merged.pip_sources.push_back(where);
       }
     }
     for (auto& [k, v] : env.variables) merged.variables[k] = v;

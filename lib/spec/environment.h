@@ -30,6 +30,7 @@ struct EnvironmentSpec {
   std::vector<std::string> channels;
   std::vector<Dependency> dependencies;  ///< conda dependencies, first-mention order
   std::vector<std::string> pip;          ///< pip requirement strings, kept verbatim
+  std::vector<std::string> pip_sources;  ///< "file:line:column" of each `pip` entry (same index)
   std::string pip_source;  ///< "file:line:column" of the first `pip:` section, "" when none
   std::map<std::string, std::string> variables;
   std::string prefix;

@@ -44,6 +44,9 @@ BOOST_AUTO_TEST_CASE(reads_every_section) {
   BOOST_CHECK_EQUAL(env->pip[0], "requests==2.31.0");
   BOOST_CHECK_EQUAL(env->pip[1], "-e ./local");
   BOOST_CHECK_EQUAL(env->pip_source, dir / "environment.yml:10:5");
+  BOOST_REQUIRE_EQUAL(env->pip_sources.size(), 2u);
+  BOOST_CHECK_EQUAL(env->pip_sources[0], dir / "environment.yml:11:9");
+  BOOST_CHECK_EQUAL(env->pip_sources[1], dir / "environment.yml:12:9");
   BOOST_CHECK_EQUAL(env->variables.at("OMP_NUM_THREADS"), "1");
   BOOST_CHECK_EQUAL(env->variables.at("EMPTY"), "");
 }
@@ -89,6 +92,9 @@ BOOST_AUTO_TEST_CASE(merges_files_in_order) {
                         dir / "base.yml:4 (no version is both 3.10.* and 3.11.*)");
   std::vector<std::string> pip = {"requests", "Rich==13.7"};
   BOOST_CHECK_EQUAL_COLLECTIONS(env->pip.begin(), env->pip.end(), pip.begin(), pip.end());
+  // The replacing line's place is the one an error names.
+  BOOST_REQUIRE_EQUAL(env->pip_sources.size(), 2u);
+  BOOST_CHECK_EQUAL(env->pip_sources[1], dir / "dev.yml:6:7");
   BOOST_CHECK_EQUAL(env->variables.at("A"), "1");
   BOOST_CHECK_EQUAL(env->variables.at("B"), "3");
 
