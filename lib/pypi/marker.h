@@ -33,9 +33,7 @@ struct MarkerEnvironment {
   /// platform fields empty (markers on them then compare against "").
   static MarkerEnvironment for_target(std::string_view conda_subdir,
                                       std::string_view python_version);
-  /// The value of a marker variable by name (PEP 508 names, and the legacy dotted aliases
-  /// "os.name", "sys.platform", "platform.version", "platform.machine",
-  /// "platform.python_implementation", "python_implementation"); nullptr when unknown.
+  /// The value of a marker variable by its PEP 508 name; nullptr for "extra" and unknown names.
   const std::string* find(std::string_view variable) const;
 };
 
@@ -48,28 +46,35 @@ class Marker {
   /// longer than k_max_marker_length.
   [[nodiscard]] static Result<Marker> parse(std::string_view text);
 
-  /// Evaluates the marker in `env`, with `extra` as the value of the `extra` variable (compared
-  /// after PEP 685 normalisation; an empty `extra` makes every `extra == ...` false). Version
-  /// operators compare as PEP 440 specifiers when both sides are valid versions, as strings
-  /// otherwise (as pypa/packaging does).
+  /// Evaluates the marker in `env`, with `extra` as the value of the `extra` variable (both
+  /// sides PEP 685-normalised; an empty `extra` makes every `extra == "..."` false). As
+  /// pypa/packaging 26 does: on python_version, python_full_version, implementation_version and
+  /// platform_release an operator is a PEP 440 specifier (pre-releases admitted; a value that
+  /// is not a version matches nothing); elsewhere, and when the specifier is invalid, values
+  /// compare as strings: ==, !=, in, not in as in Python, <= and >= as ==, < and > false.
+  /// Comparisons pypa/packaging leaves undefined (=== or ~= on strings, the set-valued
+  /// `extras`/`dependency_groups` of lock files) are false.
   bool evaluate(const MarkerEnvironment& env, std::string_view extra = {}) const;
-  /// The normalised text: variables by their PEP 508 names, values in double quotes, single
-  /// spaces, parentheses kept where they were needed.
+  /// The normalised text: variables by their PEP 508 names (legacy dotted names and
+  /// python_implementation renamed), values in double quotes (single quotes when the value
+  /// holds '"'), single spaces, parentheses only where precedence needs them.
   std::string str() const;
   /// True when the marker mentions the `extra` variable.
   bool mentions_extra() const;
 
-  /// One node of the expression tree (internal; public for the copyable representation).
+  /// One node of the expression tree (internal; public so the class stays a plain value).
   struct Node {
     enum class Kind : std::uint8_t { and_, or_, compare };
     Kind kind = Kind::compare;
-    std::uint32_t left = 0, right = 0;  ///< children (and_/or_)
-    std::string lhs, op, rhs;           ///< compare: each side a variable name or a literal
+    std::vector<std::uint32_t> children;  ///< and_/or_: two or more operands
+    std::string lhs, op, rhs;             ///< compare: each side a variable name or a literal
     bool lhs_is_variable = false, rhs_is_variable = false;
   };
 
  private:
   std::vector<Node> m_nodes;  ///< the root is the last node
+  bool eval(std::uint32_t node, const MarkerEnvironment& env, std::string_view extra) const;
+  void print(std::uint32_t node, std::string& out) const;
 };
 
 }  // namespace envlock::pypi

@@ -33,9 +33,13 @@ struct RecordEntry {
 /// Paths are not checked here (callers decide what is inside their prefix).
 [[nodiscard]] Result<std::vector<RecordEntry>> parse_record(std::string_view text);
 
-/// RECORD text for `entries`, in the given order, quoting as Python's csv module does, "\n"
-/// line ends.
-std::string write_record(const std::vector<RecordEntry>& entries);
+/// Line ends of a written RECORD: pip writes CRLF (Python's csv default), wheel builders LF.
+enum class RecordLineEnd { crlf, lf };
+
+/// RECORD text for `entries`, in the given order, quoting as Python's csv module does
+/// (QUOTE_MINIMAL: a field holding ',', '"', CR or LF is quoted, '"' doubled).
+std::string write_record(const std::vector<RecordEntry>& entries,
+                         RecordLineEnd line_end = RecordLineEnd::crlf);
 
 /// The RECORD hash field for a sha256 given in hex: "sha256=" + urlsafe base64 without
 /// padding of the digest bytes. An invalid hex digest gives "".

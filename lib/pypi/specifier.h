@@ -40,8 +40,11 @@ struct Specifier {
   /// and why (unknown operator, invalid version, '.*' or a local label where PEP 440 forbids
   /// them, "~=" with a single release number).
   [[nodiscard]] static Result<Specifier> parse(std::string_view text);
-  /// True when `v` satisfies the clause, ignoring pre-release policy.
+  /// True when `v` satisfies the clause, ignoring pre-release policy (PEP 440's exclusions
+  /// still hold: "<V" refuses pre-releases of V, ">V" post-releases of V and V+local).
   bool contains(const Version& v) const;
+  /// True when the clause names a pre-release (any operator but "!=": "<1.0.dev1", "~=1.0a1").
+  bool names_prerelease() const;
   /// Operator and version without spaces ("~=1.4", "==1.2.*").
   std::string str() const;
 };
@@ -51,14 +54,20 @@ class SpecifierSet {
  public:
   SpecifierSet() = default;
 
-  /// Parses "" (any), or clauses separated by commas with optional whitespace. Fails with
-  /// ErrorKind::input "invalid specifier '<text>': <why>" for a bad clause, an empty clause, or
-  /// text past k_max_specifier_length / k_max_specifier_clauses.
+  /// Parses "" (any), or clauses separated by commas with optional whitespace (empty clauses
+  /// are skipped, as pypa/packaging does). Fails with ErrorKind::input
+  /// "invalid specifier '<text>': <why>" for a bad clause, or text past
+  /// k_max_specifier_length / k_max_specifier_clauses.
   [[nodiscard]] static Result<SpecifierSet> parse(std::string_view text);
 
-  /// True when every clause contains `v` and the pre-release policy `p` admits it.
+  /// True when every clause contains `v` and the pre-release policy `p` admits it: with
+  /// `by_specifier` a pre-release (or dev release) is admitted only when some clause names one
+  /// (names_prerelease), PEP 440's default for candidates when final releases exist; `allow`
+  /// is pypa/packaging's `contains()` default for a single version. `===` compares v.str().
   bool contains(const Version& v, Prereleases p = Prereleases::by_specifier) const;
-  /// Parses `version` first; an invalid version is never contained (only === may match it).
+  /// The same for version text; `===` compares the text as given (case-insensitively). Text
+  /// that is not a valid version is contained only by a set of `===` clauses that all match it
+  /// (and by the empty set).
   bool contains(std::string_view version, Prereleases p = Prereleases::by_specifier) const;
   /// Clauses sorted by their text and joined with ',' (">=1.0,<2"); "" when empty.
   std::string str() const;
