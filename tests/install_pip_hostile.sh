@@ -57,7 +57,7 @@ for kind in dotdot absolute record-outside record-hash unlisted metadata; do
   write_lock v1 "$lock" linux-64 "$server_url/conda" "$srv/conda" "$python_file"
   add_pip "$lock" linux-64 "$server_url/pypi" "$srv/pypi" "hostile=$wheel"
   case $kind in
-    dotdot | absolute) why="hostile-1.0-py3-none-any.whl" ;;
+    dotdot | absolute) why="unsafe member path" ;;
     record-outside) why="outside site-packages" ;;
     record-hash) why="differs from the wheel's RECORD" ;;
     unlisted) why="gives no sha256 for hostile/sneaky.py" ;;

@@ -270,7 +270,7 @@ Result<InstalledWheel> install_wheel(const lockfile::LockedPackage& package,
   auto each =
       wheel.extract_each([&](std::string_view member, std::string_view bytes) -> Result<void> {
         if (target.interrupt && target.interrupt->requested) {
-          return Error{ErrorKind::io, label, "interrupted"};
+          return Error{ErrorKind::io, "", "interrupted"};  // fail() names the wheel
         }
         auto t = targets.find(std::string(member));
         if (t == targets.end()) return Ok{};  // folders, RECORD and its signatures
@@ -278,9 +278,9 @@ Result<InstalledWheel> install_wheel(const lockfile::LockedPackage& package,
         const std::string got = hash::hex_digest(hash::Algorithm::sha256, bytes);
         if (got != want.sha256 || (want.size && *want.size != bytes.size())) {
           return Error{ErrorKind::input,
-                       label,
-                       std::string(member) + " differs from the wheel's RECORD (sha256 " + got +
-                           ", RECORD says " + want.sha256 + ")"};
+                       std::string(member),
+                       "differs from the wheel's RECORD (sha256 " + got + ", RECORD says " +
+                           want.sha256 + ")"};
         }
         const bool script = t->second.rfind(win ? "Scripts/" : "bin/", 0) == 0 &&
                             std::string(member).rfind(data_dir + "/scripts/", 0) == 0;
