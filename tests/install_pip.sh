@@ -112,10 +112,31 @@ run "$ENVLOCK" verify --prefix "$env" --lock "$lock" --level hashes
 expect_rc 1
 expect_in out "(pip) demo-cli 1.0"
 expect_in out "lib/python3.11/site-packages/demo_cli/main.py"
+run "$ENVLOCK" verify --prefix "$env" --lock "$lock" --level hashes --json
+expect_rc 1
+python3 - "$runfiles/schemas/verify-report.schema.json" "$scratch/out" <<'PY'
+import json, sys, jsonschema
+schema, report = (json.load(open(p)) for p in sys.argv[1:3])
+jsonschema.Draft202012Validator(schema).validate(report)
+assert report["summary"]["pip_locked"] == 5 and report["summary"]["pip_present"] == 5
+drift = [(f["code"], f["package"], f["manager"], f["path"]) for f in report["findings"]
+         if f["severity"] == "drift"]
+assert drift == [("file-size-differs", "demo-cli", "pip",
+                  "lib/python3.11/site-packages/demo_cli/main.py")], drift
+PY
+# A pip distribution the lock does not have, installed by pip itself: extra, and kept by install.
+/usr/bin/python3 -m pip --isolated install --no-deps --no-index --no-compile --target "$sp" \
+  --break-system-packages "$srv/pypi/files/"six-*.whl >"$scratch/pip.out" 2>&1
+run "$ENVLOCK" verify --prefix "$env" --lock "$lock" --level packages
+expect_rc 1
+expect_in out "(pip) six"
+expect_in out "package-extra: installed ("
 # ... and the next install puts the wheel back.
 run "$ENVLOCK" install --lock "$lock" --prefix "$env" --platform linux-64
 expect_rc 0
 expect_in out "~ (pip) demo-cli 1.0 -> 1.0"
+[ -d "$sp/six.py" ] || [ -f "$sp/six.py" ]
+rm -rf "$sp/six.py" "$sp"/six-*.dist-info
 verify_hashes "$env" "$lock" --untracked
 
 # Twice: nothing to do, nothing touched.
