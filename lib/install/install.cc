@@ -561,8 +561,8 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
     for (const auto& r : t.unlink) owned_paths(r, remove);
     if (conda_changes) remove.push_back("conda-meta/history");
     for (const auto& d : pip_t.unlink) {
-      for (const auto& f : d.files) remove.push_back(f.path);
-      list_tree(prefix_dir, d.dist_info, remove);  // files RECORD does not list, too
+      auto paths = dist_removals(prefix_dir, d);
+      remove.insert(remove.end(), paths.begin(), paths.end());
     }
     std::sort(remove.begin(), remove.end());
     remove.erase(std::unique(remove.begin(), remove.end()), remove.end());

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 
 #include "lib/hash/hash.h"
@@ -103,6 +104,28 @@ bool dist_matches(const prefix::InstalledDist& dist, const lockfile::LockedPacka
     return dist.archive_sha256 == hash::normalize_hex(locked.sha256);
   }
   return true;
+}
+
+std::vector<std::string> dist_removals(const std::string& prefix_dir,
+                                       const prefix::InstalledDist& dist) {
+  std::vector<std::string> out;
+  auto keep = [&](const std::string& path) {
+    if (path == "conda-meta" || path.rfind("conda-meta/", 0) == 0) return;
+    out.push_back(path);
+  };
+  for (const auto& f : dist.files) keep(f.path);
+  std::error_code ec;
+  const std::filesystem::path root(prefix_dir);
+  for (std::filesystem::recursive_directory_iterator it(root / dist.dist_info, ec), end;
+       !ec && it != end;
+       it.increment(ec)) {
+    if (!it->is_directory(ec) || it->is_symlink(ec)) {
+      keep(std::filesystem::relative(it->path(), root, ec).string());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 std::set<std::string> damaged_dists(const std::string& prefix_dir,

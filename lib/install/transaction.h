@@ -68,6 +68,13 @@ PipTransaction plan_pip(const std::vector<lockfile::LockedPackage>& locked,
                         const std::vector<prefix::InstalledDist>& installed,
                         const std::set<std::string>& damaged = {});
 
+/// The prefix-relative paths taking out `dist` removes: the RECORD paths inside the prefix
+/// (read_dist_infos already set aside the ones outside) and every file under its dist-info
+/// folder in `prefix_dir`; never a path under `conda-meta/` (a RECORD is prefix content, and
+/// may have been edited). Sorted, without duplicates.
+std::vector<std::string> dist_removals(const std::string& prefix_dir,
+                                       const prefix::InstalledDist& dist);
+
 /// The dist-info folders of `dists` (read with DistDetail::full) that envlock installed and
 /// whose files are no longer as installed, judged without reading them: a RECORD path that is
 /// missing, not a regular file, of another size than RECORD says, or modified after RECORD

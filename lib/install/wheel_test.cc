@@ -268,6 +268,29 @@ BOOST_AUTO_TEST_CASE(a_damaged_distribution_is_seen_without_reading_its_files) {
   BOOST_TEST(damaged_dists(tmp.path(), read()).size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(taking_out_a_dist_removes_its_record_and_folder_never_conda_meta) {
+  testing::TempDir tmp;
+  const std::string di = std::string(k_sp) + "/six-1.16.0.dist-info";
+  testing::write_text(tmp / (di + "/METADATA"),
+                      "Metadata-Version: 2.1\nName: six\nVersion: 1.16.0\n");
+  testing::write_text(tmp / (di + "/INSTALLER"), "envlock\n");
+  testing::write_text(tmp / (di + "/extra.txt"), "not in RECORD\n");
+  testing::write_text(tmp / (di + "/RECORD"),
+                      "six.py,,\r\n../../../bin/six,,\r\n"
+                      "../../../conda-meta/python-3.11.8-h0_0.json,,\r\n"
+                      "../../../conda-meta,,\r\nsix-1.16.0.dist-info/RECORD,,\r\n");
+  auto dists = prefix::read_dist_infos(tmp.path(), k_sp);
+  BOOST_REQUIRE(dists.ok() && dists->size() == 1u);
+  BOOST_TEST(dist_removals(tmp.path(), dists->front()) ==
+                 (std::vector<std::string>{"bin/six",
+                                           di + "/INSTALLER",
+                                           di + "/METADATA",
+                                           di + "/RECORD",
+                                           di + "/extra.txt",
+                                           std::string(k_sp) + "/six.py"}),
+             boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace envlock::install
