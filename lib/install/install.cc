@@ -360,7 +360,7 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
             prefix::read_dist_infos(
                 prefix_dir,
                 pip_site_packages(report.platform, python_xy, summaries),
-                pip_locked.empty() ? prefix::DistDetail::identity : prefix::DistDetail::full));
+                pip_locked.empty() ? prefix::DistDetail::identity : prefix::DistDetail::record));
         dists = prefix::pip_managed(std::move(found), summaries);
       }
       if (plan_pip(pip_locked, dists, damaged_dists(prefix_dir, dists)).empty()) {

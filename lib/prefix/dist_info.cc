@@ -174,7 +174,7 @@ Result<std::vector<InstalledDist>> read_dist_infos(const std::string& prefix_dir
     struct stat rq;
     dist.requested = ::lstat((abs + "/REQUESTED").c_str(), &rq) == 0;
     if (auto text = read_small(abs + "/direct_url.json")) read_direct_url(*text, dist);
-    if (auto text = detail == DistDetail::full ? read_small(abs + "/RECORD") : std::nullopt) {
+    if (auto text = detail != DistDetail::identity ? read_small(abs + "/RECORD") : std::nullopt) {
       if (auto record = pypi::parse_record(*text); record.ok()) {
         dist.has_record = true;
         std::set<std::string> seen;

@@ -56,9 +56,9 @@ inline constexpr uint64_t k_max_dist_info_file_bytes = 16u << 20;  ///< METADATA
 inline constexpr size_t k_max_dist_infos = 100000;
 
 /// How much of a dist-info to read: `identity` is the folder name (name, version), INSTALLER,
-/// REQUESTED and direct_url.json; `full` adds METADATA (name and version as written) and
-/// RECORD.
-enum class DistDetail { identity, full };
+/// REQUESTED and direct_url.json; `record` adds RECORD; `full` adds RECORD and METADATA (name
+/// and version as written).
+enum class DistDetail { identity, record, full };
 
 /// Reads every `*.dist-info` folder directly under `<prefix_dir>/<site_packages>`, sorted by
 /// folder name; none when the folder does not exist. A folder whose METADATA or RECORD is
