@@ -11,6 +11,7 @@
 #include "lib/channel/url.h"
 #include "lib/hash/hash.h"
 #include "lib/lockfile/lockfile.h"
+#include "lib/prefix/dist_info.h"
 #include "lib/spec/platform.h"
 #include "lib/util/file.h"
 
@@ -214,6 +215,31 @@ Result<lockfile::LockedPackage> locked_package_of(const prefix::PrefixRecord& re
   return p;
 }
 
+Result<std::vector<lockfile::LockedPackage>> pip_packages_of(const prefix::PrefixState& state,
+                                                             const std::string& platform) {
+  std::vector<lockfile::LockedPackage> out;
+  const std::string site_packages = prefix::site_packages_of(state.records, platform);
+  if (site_packages.empty() || state.prefix.empty()) return out;
+  ENVLOCK_TRY(found, prefix::read_dist_infos(state.prefix, site_packages));
+  for (const auto& d : prefix::pip_managed(std::move(found), state.records)) {
+    lockfile::LockedPackage p;
+    p.manager = lockfile::Manager::pip;
+    p.name = d.name;
+    p.version = d.version;
+    p.platform = platform;
+    // Only an archive (a wheel) with its sha256 is something install can fetch and check.
+    const std::string file = lockfile::url_filename(d.url);
+    const bool wheel = file.size() > 4 && file.compare(file.size() - 4, 4, ".whl") == 0;
+    if (wheel && !d.archive_sha256.empty()) {
+      p.url = channel::without_credentials(d.url);
+      p.sha256 = d.archive_sha256;
+    }
+    out.push_back(std::move(p));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return out;
+}
+
 Result<lockfile::Lock> lock_of_prefix(const prefix::PrefixState& state,
                                       const std::string& platform_in) {
   std::string platform = platform_in;
@@ -230,6 +256,17 @@ Result<lockfile::Lock> lock_of_prefix(const prefix::PrefixState& state,
       lock.metadata.channels.push_back(lock_channel(channel));
     packages.push_back(std::move(p));
   }
+  // pip's side of site-packages: a dist-info conda does not own becomes a `manager: pip` entry.
+  // Its wheel's URL and sha256 are known only from a PEP 610 direct_url.json with archive_info
+  // (pip writes one for `name @ url` installs, envlock install for every wheel); otherwise the
+  // entry keeps an empty url and hash, and custom_metadata says which entries those are.
+  std::string unknown;
+  ENVLOCK_TRY(pip, pip_packages_of(state, platform));
+  for (auto& p : pip) {
+    if (p.url.empty()) unknown += (unknown.empty() ? "" : ", ") + p.name + "==" + p.version;
+    packages.push_back(std::move(p));
+  }
+  if (!unknown.empty()) lock.metadata.custom["envlock_pip_url_unknown"] = unknown;
   env.channels = lock.metadata.channels;
   lock.metadata.platforms = {platform};
   lock.metadata.content_hash[platform] = sha256_of_packages(packages);
@@ -308,6 +345,20 @@ Result<Captured> capture_to_files(const Request& request) {
   ENVLOCK_TRY(lock, lock_of_prefix(state, request.platform));
   captured.platform = lock.metadata.platforms.front();
   captured.packages = lock.package_count();
+  for (const auto& [_, env] : lock.environments) {
+    for (const auto& [__, packages] : env.packages) {
+      for (const auto& p : packages) {
+        if (p.manager != lockfile::Manager::pip) continue;
+        ++captured.pip_packages;
+        if (p.url.empty()) {
+          captured.notes.push_back(
+              "pip " + p.name + " " + p.version +
+              ": the prefix does not record its wheel (no direct_url.json with an archive "
+              "hash); locked without url and sha256");
+        }
+      }
+    }
+  }
   // Render everything first, then write: a failure leaves no half-written set.
   std::vector<std::pair<std::string, std::string>> files;
   fs::path lockfile =

@@ -31,11 +31,21 @@ std::string channel_of(const prefix::PrefixRecord& record);
 Result<lockfile::LockedPackage> locked_package_of(const prefix::PrefixRecord& record,
                                                   const std::string& platform);
 
+/// The pip distributions of `state.prefix`: the dist-infos of its python's site-packages that
+/// conda does not own (prefix::pip_managed), as `manager: pip` entries sorted by name. The url
+/// and sha256 come from direct_url.json when it names a wheel with its sha256 (PEP 610
+/// archive_info); otherwise both stay empty: unknown, never invented. None when the prefix
+/// has no python record. Fails with ErrorKind::io when site-packages cannot be listed.
+Result<std::vector<lockfile::LockedPackage>> pip_packages_of(const prefix::PrefixState& state,
+                                                             const std::string& platform);
+
 /// A single-environment ("default") lock of `state` for `platform` (empty: prefix_platform,
-/// else the host's). Channels are the records' channels in order of first use, a credential
-/// as a ${VAR} template when the environment holds its value and redacted otherwise; the
-/// content_hash is the sha256 of the sorted package urls and hashes (a capture has no input
-/// files), so the same prefix always gives the same lock. Fails like locked_package_of.
+/// else the host's), its conda records then its pip distributions (pip_packages_of; those
+/// without url are also named in custom_metadata `envlock_pip_url_unknown`). Channels are the
+/// records' channels in order of first use, a credential as a ${VAR} template when the environment
+/// holds its value and redacted otherwise; the content_hash is the sha256 of the sorted package
+/// urls and hashes (a capture has no input files), so the same prefix always gives the same lock.
+/// Fails like locked_package_of.
 Result<lockfile::Lock> lock_of_prefix(const prefix::PrefixState& state,
                                       const std::string& platform = "");
 
@@ -75,7 +85,10 @@ struct Captured {
   std::string prefix;
   std::string platform;
   size_t packages = 0;
+  size_t pip_packages = 0;           ///< of `packages`, the pip distributions
   std::vector<std::string> written;  ///< files written, as named in the request
+  /// One line per pip distribution locked without url and sha256 (the prefix does not say).
+  std::vector<std::string> notes;
 };
 
 /// Reads the prefix's conda-meta, makes lock_of_prefix and writes the files atomically

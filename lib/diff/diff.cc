@@ -12,6 +12,7 @@
 #include "lib/channel/channel.h"
 #include "lib/channel/identity.h"
 #include "lib/lockfile/lockfile.h"
+#include "lib/pypi/version.h"
 #include "lib/spec/version.h"
 #include "lib/util/parallel.h"
 
@@ -247,8 +248,18 @@ std::map<std::string, std::set<std::string>> depends_key(const std::vector<std::
   return key;
 }
 
-// conda VersionOrder; a version conda cannot parse (some pip versions) falls back to text.
-int compare_versions(const std::string& a, const std::string& b) {
+// pip: PEP 440 order; conda: VersionOrder. A version the manager's rules cannot parse falls
+// back to text.
+int compare_versions(const std::string& a, const std::string& b, Manager manager) {
+  if (manager == Manager::pip) {
+    auto va = pypi::Version::parse(a);
+    auto vb = pypi::Version::parse(b);
+    if (va.ok() && vb.ok()) {
+      auto c = *va <=> *vb;
+      if (c != 0) return c < 0 ? -1 : 1;
+    }
+    return a < b ? -1 : (a > b ? 1 : 0);
+  }
   auto va = spec::Version::parse(a);
   auto vb = spec::Version::parse(b);
   if (va.ok() && vb.ok()) {
@@ -256,6 +267,12 @@ int compare_versions(const std::string& a, const std::string& b) {
     if (c != 0) return c;
   }
   return a < b ? -1 : (a > b ? 1 : 0);
+}
+
+bool pep440_equal(const std::string& a, const std::string& b) {
+  auto va = pypi::Version::parse(a);
+  auto vb = pypi::Version::parse(b);
+  return va.ok() && vb.ok() && *va == *vb;
 }
 
 PackageSide side_of(const LockedPackage& p) {
@@ -274,7 +291,9 @@ std::optional<PackageChange> compare(const Side& o, const Side& n, bool both_rec
   const LockedPackage& b = *n.p;
   unsigned aspects = 0;
   auto set = [&](Aspect x) { aspects |= static_cast<unsigned>(x); };
-  if (a.version != b.version) set(Aspect::version);
+  // pip versions are equal by PEP 440 ("1.0" is "1.0.0", "2.0-rc1" is "2.0rc1").
+  if (a.version != b.version && (a.manager != Manager::pip || !pep440_equal(a.version, b.version)))
+    set(Aspect::version);
   if (a.build != b.build) set(Aspect::build);
   bool same_artifact = true;
   // The same URL is the same channel and file (the common case, so it is checked first).
@@ -318,8 +337,8 @@ std::optional<PackageChange> compare(const Side& o, const Side& n, bool both_rec
   c.before = side_of(a);
   c.after = side_of(b);
   if (c.has(Aspect::version)) {
-    c.kind =
-        compare_versions(a.version, b.version) < 0 ? ChangeKind::upgraded : ChangeKind::downgraded;
+    c.kind = compare_versions(a.version, b.version, a.manager) < 0 ? ChangeKind::upgraded
+                                                                   : ChangeKind::downgraded;
   } else if (c.has(Aspect::build)) {
     c.kind = ChangeKind::rebuilt;
   } else if (c.has(Aspect::hash)) {
@@ -398,7 +417,7 @@ void diff_group(std::vector<Side> olds, std::vector<Side> news, bool depends, Pl
     news.erase(it);
   }
   auto by_version = [](const Side& x, const Side& y) {
-    int c = compare_versions(x.p->version, y.p->version);
+    int c = compare_versions(x.p->version, y.p->version, x.p->manager);
     return c != 0 ? c < 0 : std::tie(x.p->build, x.p->url) < std::tie(y.p->build, y.p->url);
   };
   std::sort(rest_old.begin(), rest_old.end(), by_version);

@@ -21,9 +21,9 @@ namespace envlock::diff {
 enum class ChangeKind {
   added,
   removed,
-  upgraded,         ///< higher version in conda's VersionOrder (CEP 33), not string order
-  downgraded,       ///< lower version
-  rebuilt,          ///< same version, other build string
+  upgraded,    ///< higher version in conda's VersionOrder (CEP 33; pip: PEP 440), not string order
+  downgraded,  ///< lower version
+  rebuilt,     ///< same version, other build string
   hash_changed,     ///< same name-version-build and artifact, other sha256 (or md5): suspicious
   moved,            ///< same name-version-build, other channel (URL minus /<subdir>/<file>)
   repackaged,       ///< same name-version-build and channel, other artifact (.tar.bz2 → .conda)

@@ -3,6 +3,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include "lib/diff/canonical.h"
+#include "lib/pypi/version.h"
+#include "lib/spec/version.h"
 
 namespace envlock::diff {
 namespace {
@@ -294,6 +296,64 @@ BOOST_AUTO_TEST_CASE(pip_names_match_after_pep503_normalisation) {
   BOOST_TEST(c.kind == ChangeKind::upgraded);
   BOOST_TEST(c.manager == Manager::pip);
   BOOST_TEST(!c.has(Aspect::channel));  // pip: only the host counts as the channel
+}
+
+// A pip wheel of `name` at `version` on files.pythonhosted.org.
+LockedPackage wheel(const std::string& name, const std::string& version) {
+  LockedPackage p = pkg(name, version, "");
+  p.manager = Manager::pip;
+  p.subdir.clear();
+  p.md5.clear();
+  p.depends.clear();
+  p.url =
+      "https://files.pythonhosted.org/packages/aa/" + name + "-" + version + "-py3-none-any.whl";
+  return p;
+}
+
+BOOST_AUTO_TEST_CASE(pip_versions_are_ordered_by_pep_440_not_conda) {
+  // Each pair is old → new, an upgrade by PEP 440; conda's VersionOrder calls at least one of
+  // them a downgrade (checked here, so that the case keeps telling the two orders apart).
+  const std::vector<std::pair<std::string, std::string>> upgrades = {{"1.0.post1", "1.0.1"},
+                                                                     {"1.0.dev1", "1.0a1"},
+                                                                     {"1.0rc1", "1.0"},
+                                                                     {"1!0.5", "2!0.1"},
+                                                                     {"1.0+local.9", "1.0.post0"},
+                                                                     {"1.0", "1.0.post1"},
+                                                                     {"1.0a1", "1.0.0b1"}};
+  size_t conda_disagrees = 0;
+  for (const auto& [old_v, new_v] : upgrades) {
+    auto a = spec::Version::parse(old_v);
+    auto b = spec::Version::parse(new_v);
+    if (!a.ok() || !b.ok() || a->compare(*b) >= 0) ++conda_disagrees;
+  }
+  BOOST_TEST(conda_disagrees > 0u);
+  for (const auto& [old_v, new_v] : upgrades) {
+    BOOST_TEST_CONTEXT(old_v << " -> " << new_v) {
+      BOOST_TEST((*pypi::Version::parse(old_v) < *pypi::Version::parse(new_v)));
+      DiffReport up = run(lock_of({wheel("six", old_v)}), lock_of({wheel("six", new_v)}));
+      BOOST_TEST(only_change(up).kind == ChangeKind::upgraded);
+      DiffReport down = run(lock_of({wheel("six", new_v)}), lock_of({wheel("six", old_v)}));
+      BOOST_TEST(only_change(down).kind == ChangeKind::downgraded);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(pip_versions_equal_by_pep_440_are_no_version_change) {
+  // Same wheel file and hash, the version spelt two ways: nothing changed.
+  for (const auto& [a, b] : std::vector<std::pair<std::string, std::string>>{
+           {"1.0", "1.0.0"}, {"2.0-rc1", "2.0rc1"}, {"1.0-1", "1.0.post1"}}) {
+    BOOST_TEST_CONTEXT(a << " vs " << b) {
+      LockedPackage old_p = wheel("six", a);
+      LockedPackage new_p = old_p;
+      new_p.version = b;
+      BOOST_TEST(run(lock_of({old_p}), lock_of({new_p})).same());
+      // A conda package spelt the same two ways is a change (conda compares as written).
+      LockedPackage conda_old = pkg("six", a, "py_0");
+      LockedPackage conda_new = conda_old;
+      conda_new.version = b;
+      BOOST_TEST(!run(lock_of({conda_old}), lock_of({conda_new})).same());
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(platforms_and_environments_on_one_side_are_reported) {

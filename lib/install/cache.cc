@@ -390,4 +390,44 @@ Result<CachedPackage> ensure_package(const lockfile::LockedPackage& p,
   return out;
 }
 
+Result<CachedWheel> ensure_wheel(const lockfile::LockedPackage& p, const CacheOptions& options) {
+  const std::string label = p.name + " " + p.version;
+  if (p.sha256.empty() || !hash::is_hex_digest(hash::Algorithm::sha256, p.sha256)) {
+    return Error{ErrorKind::input,
+                 label,
+                 "the lock records no sha256 for this wheel; refusing to install unverified bytes"};
+  }
+  const std::string file_name = lockfile::url_filename(p.url);
+  if (file_name.size() <= 4 || file_name.compare(file_name.size() - 4, 4, ".whl") != 0 ||
+      !package::is_safe_path_component(file_name)) {
+    return Error{ErrorKind::input, label, "URL does not name a .whl file: " + url_for_disk(p.url)};
+  }
+  const std::string dir = options.pkgs_dir + "/wheels";
+  ENVLOCK_TRY_VOID(fsu::make_dirs(dir));
+  CachedWheel out;
+  out.path = dir + "/" + file_name;
+  ENVLOCK_TRY(lock, fsu::FileLock::acquire(out.path + ".lock"));
+  const std::string want = hash::normalize_hex(p.sha256);
+  if (fsu::lexists(out.path)) {
+    auto d = hash::digest_file(out.path, {hash::Algorithm::sha256});
+    if (d.ok() && d->hex[0] == want && (!p.size || static_cast<uint64_t>(*p.size) == d->size)) {
+      out.hit = CacheHit::archive;
+      return out;
+    }
+    ::unlink(out.path.c_str());  // corrupt, partial or another artifact: fetch again
+  }
+  if (options.offline == Offline::yes && !is_file_url(p.url)) {
+    return Error{
+        ErrorKind::network,
+        label,
+        "not in the package cache " + options.pkgs_dir + " and --offline forbids downloading"};
+  }
+  channel::ExpectedFile expected{p.sha256, "", std::nullopt};
+  if (p.size) expected.size = static_cast<uint64_t>(*p.size);
+  auto fetched = channel::download_file(p.url, out.path, expected, options.download);
+  if (!fetched.ok()) return fetched.take_error().wrapped(label);
+  out.hit = CacheHit::downloaded;
+  return out;
+}
+
 }  // namespace envlock::install

@@ -79,4 +79,21 @@ std::string package_label(const lockfile::LockedPackage& package);
 Result<CachedPackage> ensure_package(const lockfile::LockedPackage& package,
                                      const CacheOptions& options);
 
+/// A wheel ready to install (wheels are used as archives, never extracted into the cache).
+struct CachedWheel {
+  std::string path;                     ///< `<pkgs>/wheels/<file name>`
+  CacheHit hit = CacheHit::downloaded;  ///< archive or downloaded
+};
+
+/// Makes the wheel of `package` (a `manager: pip` entry) available in the cache under
+/// `<pkgs>/wheels/`: a cached file is hashed and used when its sha256 (and size, when the lock
+/// has one) match the lock, else deleted and downloaded again, hash-checked while streaming.
+/// Fails with ErrorKind::input when the lock has no sha256, the URL does not name a `.whl`
+/// file that is one safe path component, or the downloaded bytes disagree with the lock
+/// (naming the entry, the expected and the actual digest); ErrorKind::network when the
+/// download fails or --offline forbids it; ErrorKind::io for local file failures. Safe from
+/// several threads and processes at once (a flock per wheel).
+Result<CachedWheel> ensure_wheel(const lockfile::LockedPackage& package,
+                                 const CacheOptions& options);
+
 }  // namespace envlock::install

@@ -16,9 +16,12 @@
 
 #include "lib/install/fs_util.h"
 #include "lib/install/link.h"
+#include "lib/install/wheel.h"
 #include "lib/lockfile/lockfile.h"
+#include "lib/prefix/dist_info.h"
 #include "lib/prefix/prefix.h"
 #include "lib/prefix/summary.h"
+#include "lib/pypi/name.h"
 #include "lib/spec/platform.h"
 #include "lib/util/file.h"
 #include "lib/util/text.h"
@@ -41,10 +44,10 @@ Result<std::string> absolute_prefix(const std::string& prefix) {
   return s;
 }
 
-// The conda packages the lock holds for `platform` (one per name); pip ones go to `skipped`.
-Result<std::vector<lockfile::LockedPackage>> locked_packages(const Options& o,
-                                                             const std::string& platform,
-                                                             Report& report) {
+// The conda packages the lock holds for `platform` (one per name); pip ones go to `pip` (one
+// per PEP 503 name).
+Result<std::vector<lockfile::LockedPackage>> locked_packages(
+    const Options& o, const std::string& platform, std::vector<lockfile::LockedPackage>& pip) {
   auto read = lockfile::read_lock(o.lock_path);
   if (!read.ok()) {
     Error e = read.take_error();
@@ -82,9 +85,22 @@ Result<std::vector<lockfile::LockedPackage>> locked_packages(const Options& o,
   }
   std::vector<lockfile::LockedPackage> out;
   std::map<std::string, const lockfile::LockedPackage*> seen;
+  std::map<std::string, const lockfile::LockedPackage*> seen_pip;
   for (const auto& p : it->second) {
     if (p.manager == lockfile::Manager::pip) {
-      report.skipped.push_back({p.name, "pip package: envlock installs conda packages only"});
+      if (p.url.empty()) {
+        return Error{ErrorKind::input, o.lock_path, p.name + " (pip) has no URL to install from"};
+      }
+      auto [at, fresh] = seen_pip.emplace(pypi::normalize_name(p.name), &p);
+      if (!fresh) {
+        if (at->second->url != p.url) {
+          return Error{ErrorKind::input,
+                       o.lock_path,
+                       p.name + " (pip) is locked twice with different wheels for " + platform};
+        }
+        continue;
+      }
+      pip.push_back(p);
       continue;
     }
     if (p.url.empty()) {
@@ -106,13 +122,40 @@ Result<std::vector<lockfile::LockedPackage>> locked_packages(const Options& o,
 
 std::string python_version_of(const std::vector<lockfile::LockedPackage>& locked) {
   for (const auto& p : locked) {
-    if (p.name != "python") continue;
-    size_t first = p.version.find('.');
-    if (first == std::string::npos) return p.version;
-    size_t second = p.version.find_first_of(".+-_", first + 1);
-    return p.version.substr(0, second);
+    if (p.name == "python") return prefix::python_xy(p.version);
   }
   return "";
+}
+
+// The pip names the environment file asked for: the lock's pip entries that no other pip entry
+// depends on (conda-lock records no "requested" flag).
+std::set<std::string> requested_pip_names(const std::vector<lockfile::LockedPackage>& pip) {
+  std::set<std::string> depended;
+  for (const auto& p : pip) {
+    for (const auto& d : p.depends) {
+      size_t end = d.find_first_of(" ;[<>=!~(");
+      std::string name = pypi::normalize_name(d.substr(0, end));
+      if (name != pypi::normalize_name(p.name)) depended.insert(name);
+    }
+  }
+  std::set<std::string> out;
+  for (const auto& p : pip) {
+    std::string n = pypi::normalize_name(p.name);
+    if (!depended.count(n)) out.insert(n);
+  }
+  return out;
+}
+
+// Where pip distributions live before the install: the installed python's site-packages when
+// it is the locked python's X.Y, else the locked python's default one.
+std::string pip_site_packages(const std::string& platform, const std::string& locked_xy,
+                              const std::vector<prefix::PrefixRecord>& installed) {
+  for (const auto& r : installed) {
+    if (r.name == "python" && prefix::python_xy(r.version) == locked_xy) {
+      return prefix::site_packages_dir(platform, locked_xy, r.python_site_packages_path);
+    }
+  }
+  return prefix::site_packages_dir(platform, locked_xy);
 }
 
 // CEP 17: the python record's python_site_packages_path, from the python this install links
@@ -295,14 +338,35 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
   report.environment = o.environment;
 
   // What the lock wants, before touching anything.
-  ENVLOCK_TRY(locked, locked_packages(o, report.platform, report));
+  std::vector<lockfile::LockedPackage> pip_locked;
+  ENVLOCK_TRY(locked, locked_packages(o, report.platform, pip_locked));
+  const std::string python_xy = python_version_of(locked);
+  if (!pip_locked.empty() && python_xy.empty()) {
+    return Error{ErrorKind::input,
+                 o.lock_path,
+                 "pip packages need a python among the conda packages of " + report.platform};
+  }
   // The no-op answer needs no lock: with no transaction in progress, conda-meta is read once
-  // and nothing is created, not even the lock file.
+  // (and site-packages' dist-info folders by name) and nothing is created, not even the lock
+  // file.
   if (fsu::is_dir(prefix_dir + "/conda-meta") && !fsu::lexists(txn_dir(prefix_dir))) {
     ENVLOCK_TRY(summaries, prefix::read_record_summaries(prefix_dir));
     if (plan_transaction(locked, summaries).empty()) {
-      report.up_to_date = true;
-      return report;
+      std::vector<prefix::InstalledDist> dists;
+      if (!python_xy.empty()) {
+        // RECORD too when pip packages are locked: their files are checked by stat for damage.
+        ENVLOCK_TRY(
+            found,
+            prefix::read_dist_infos(
+                prefix_dir,
+                pip_site_packages(report.platform, python_xy, summaries),
+                pip_locked.empty() ? prefix::DistDetail::identity : prefix::DistDetail::record));
+        dists = prefix::pip_managed(std::move(found), summaries);
+      }
+      if (plan_pip(pip_locked, dists, damaged_dists(prefix_dir, dists)).empty()) {
+        report.up_to_date = true;
+        return report;
+      }
     }
   }
   // One install per prefix at a time.
@@ -325,13 +389,54 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
   }
   Transaction t = plan_transaction(locked, installed);
   report.changes = t.changes;
-  if (t.empty() && !fresh) {
+  PipTransaction pip_t;
+  if (!fresh && !python_xy.empty()) {
+    ENVLOCK_TRY(found,
+                prefix::read_dist_infos(prefix_dir,
+                                        pip_site_packages(report.platform, python_xy, installed),
+                                        prefix::DistDetail::full));
+    auto dists = prefix::pip_managed(std::move(found), installed);
+    pip_t = plan_pip(pip_locked, dists, damaged_dists(prefix_dir, dists));
+  } else {
+    pip_t = plan_pip(pip_locked, {});
+  }
+  report.changes.insert(report.changes.end(), pip_t.changes.begin(), pip_t.changes.end());
+  if (t.empty() && pip_t.empty() && !fresh) {
     report.up_to_date = true;
     return report;
   }
 
-  // Every archive verified and extracted in the cache before the prefix is touched.
+  // Every archive verified and extracted in the cache before the prefix is touched; every
+  // wheel hash-checked.
   ENVLOCK_TRY(cached, fetch_all(t.link, o, progress, report));
+  std::vector<CachedWheel> wheels;
+  {
+    CacheOptions cache;
+    cache.pkgs_dir = o.pkgs_dir.empty() ? default_pkgs_dir() : o.pkgs_dir;
+    cache.offline = o.offline;
+    cache.download.http = o.http;
+    for (size_t i = 0; i < pip_t.link.size(); ++i) {
+      const auto& p = pip_t.link[i];
+      const std::string label = p.name + "-" + p.version;
+      if (progress) {
+        cache.download.progress = [&, i, label](const channel::ProgressEvent& e) {
+          progress(
+              {ProgressEvent::Stage::download, label, i + 1, pip_t.link.size(), e.bytes, e.total});
+        };
+      }
+      ENVLOCK_TRY(w, ensure_wheel(p, cache));
+      if (w.hit == CacheHit::downloaded) {
+        ++report.downloaded;
+      } else {
+        ++report.from_cache;
+      }
+      wheels.push_back(std::move(w));
+    }
+  }
+  const std::string site_packages = prefix::site_packages_dir(
+      report.platform, python_xy, site_packages_of(t.link, cached, installed));
+  const std::set<std::string> requested = requested_pip_names(pip_locked);
+  const bool conda_changes = fresh || !t.empty();
 
   // Stage the new files: a whole new tree for a fresh prefix, else only the new packages.
   // From here an interrupt no longer exits at once: staging stops at the next file and removes
@@ -353,6 +458,35 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
     return prepared.take_error();
   }
   auto stage = [&]() -> Result<void> {
+    ENVLOCK_TRY_VOID(fsu::make_dirs(root));
+    // Wheels after the conda packages: they land in the locked python's site-packages.
+    auto install_wheels = [&]() -> Result<void> {
+      for (size_t i = 0; i < pip_t.link.size(); ++i) {
+        const auto& p = pip_t.link[i];
+        if (progress) {
+          progress({ProgressEvent::Stage::link,
+                    p.name + "-" + p.version,
+                    i + 1,
+                    pip_t.link.size(),
+                    0,
+                    0});
+        }
+        WheelTarget wt{
+            root,
+            prefix_dir,
+            report.platform,
+            python_xy,
+            site_packages,
+            requested.count(pypi::normalize_name(p.name)) ? Requested::yes : Requested::no,
+            o.interrupt};
+        ENVLOCK_TRY(done, install_wheel(p, wheels[i].path, wt));
+        report.wheels_installed += 1;
+        report.files_written += done.files.size() - 1;  // RECORD itself
+      }
+      return Ok{};
+    };
+    // Only the pip side changes: conda-meta is left as it is (no history revision either).
+    if (!conda_changes) return install_wheels();
     ENVLOCK_TRY_VOID(fsu::make_dirs(root + "/conda-meta"));
     if (fresh) {
       // The lock file later installs take, there from the start: a no-op run creates nothing.
@@ -398,7 +532,9 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
       if (!history.empty() && history.back() != '\n') history += '\n';
     }
     history += prefix::format_revision(revision);
-    return write_file_atomic(root + "/conda-meta/history", history, Durability::no_fsync);
+    ENVLOCK_TRY_VOID(
+        write_file_atomic(root + "/conda-meta/history", history, Durability::no_fsync));
+    return install_wheels();
   };
   auto staged = stage();
   if (staged.ok() && o.interrupt && o.interrupt->requested) {
@@ -423,7 +559,13 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
   } else {
     std::vector<std::string> remove, add;
     for (const auto& r : t.unlink) owned_paths(r, remove);
-    remove.push_back("conda-meta/history");
+    if (conda_changes) remove.push_back("conda-meta/history");
+    for (const auto& d : pip_t.unlink) {
+      auto paths = dist_removals(prefix_dir, d);
+      remove.insert(remove.end(), paths.begin(), paths.end());
+    }
+    std::sort(remove.begin(), remove.end());
+    remove.erase(std::unique(remove.begin(), remove.end()), remove.end());
     list_tree(root, "", add);
     ENVLOCK_TRY_VOID(commit_update(prefix_dir, remove, add, o.interrupt));
   }
@@ -445,20 +587,24 @@ std::string render_text(const Report& r) {
            (r.recovered == Recovery::completed ? "completed" : "undone") + "\n";
   }
   size_t added = 0, removed = 0, replaced = 0;
+  auto label = [](const std::string& version, const std::string& build) {
+    return version + (build.empty() ? "" : " " + build);
+  };
   for (const auto& c : r.changes) {
+    const std::string name = (c.manager == lockfile::Manager::pip ? "(pip) " : "") + c.name;
     switch (c.kind) {
       case Change::Kind::add:
         ++added;
-        out += "  + " + c.name + " " + c.new_version + " " + c.new_build + "\n";
+        out += "  + " + name + " " + label(c.new_version, c.new_build) + "\n";
         break;
       case Change::Kind::remove:
         ++removed;
-        out += "  - " + c.name + " " + c.old_version + " " + c.old_build + "\n";
+        out += "  - " + name + " " + label(c.old_version, c.old_build) + "\n";
         break;
       case Change::Kind::replace:
         ++replaced;
-        out += "  ~ " + c.name + " " + c.old_version + " " + c.old_build + " -> " + c.new_version +
-               " " + c.new_build + "\n";
+        out += "  ~ " + name + " " + label(c.old_version, c.old_build) + " -> " +
+               label(c.new_version, c.new_build) + "\n";
         break;
     }
   }
@@ -486,7 +632,8 @@ std::string render_text(const Report& r) {
 std::string render_json(const Report& r) {
   json changes = json::array();
   for (const auto& c : r.changes) {
-    json j = {{"kind", to_string(c.kind)}, {"name", c.name}};
+    json j = {
+        {"kind", to_string(c.kind)}, {"name", c.name}, {"manager", lockfile::to_string(c.manager)}};
     if (c.kind != Change::Kind::add)
       j["old"] = {{"version", c.old_version}, {"build", c.old_build}};
     if (c.kind != Change::Kind::remove)
@@ -514,7 +661,9 @@ std::string render_json(const Report& r) {
         {"from_cache", r.from_cache},
         {"hardlinked", r.files_linked},
         {"copied", r.files_copied},
-        {"relocated", r.files_relocated}}},
+        {"relocated", r.files_relocated},
+        {"wheels", r.wheels_installed},
+        {"wheel_files", r.files_written}}},
   };
   return doc.dump(2) + "\n";
 }

@@ -74,22 +74,29 @@ struct Report {
   std::vector<std::string> link_scripts_not_run;
   /// Symlinks with an empty target in the linked packages, none of them created.
   std::vector<SkippedLink> empty_symlinks_skipped;
-  std::vector<Skipped> skipped;  ///< pip packages (not installed by envlock)
+  std::vector<Skipped> skipped;  ///< packages the lock holds that the install did not handle
   size_t downloaded = 0;         ///< archives fetched
   size_t from_cache = 0;         ///< packages served by the cache
   size_t files_linked = 0;       ///< hard links
   size_t files_copied = 0;
   size_t files_relocated = 0;
+  size_t wheels_installed = 0;  ///< pip wheels installed
+  size_t files_written = 0;     ///< files of installed wheels (RECORD lines but RECORD)
 };
 
 /// Runs the install:
 /// read_lock → select platform → lock the prefix → recover an interrupted install → read
-/// conda-meta → plan → (nothing to do: return) → fetch into the cache → stage → commit.
+/// conda-meta and site-packages' dist-infos → plan → (nothing to do: return) → fetch into the
+/// cache (wheels hash-checked) → stage (conda packages, then wheels: install_wheel) → commit.
+/// The lock's `manager: pip` entries are installed into the locked python's site-packages;
+/// a dist-info of a locked name that is not the locked wheel (prefix::InstalledDist,
+/// dist_matches) is replaced, one envlock installed whose name is no longer locked is removed.
 /// Fails with ErrorKind::usage for a platform or environment the lock lacks, a prefix that
 /// exists but is not a conda prefix, or a binary placeholder shorter than the prefix;
 /// ErrorKind::input for a malformed lock or package, or bytes that disagree with the lock
 /// (the message names the package, expected and actual digest), a package that is not what
-/// the lock names or whose files are not what its paths.json says; ErrorKind::network for
+/// the lock names or whose files are not what its paths.json says, pip entries without a
+/// locked python, a hostile or inconsistent wheel (see install_wheel); ErrorKind::network for
 /// download failures; ErrorKind::io for local failures and for an interrupt requested while
 /// staging (message "interrupted"; the staging folder is removed first). On failure the prefix
 /// is as before.

@@ -454,6 +454,7 @@ Result<Report> run_capture(const Options& options, const std::string& cwd) {
   Report report;
   report.lockfile = options.lockfile;
   report.written = captured.written;
+  report.warnings = captured.notes;
   PlatformChange change;
   change.platform = captured.platform;
   change.packages = captured.packages;

@@ -189,7 +189,10 @@ Result<LockedPackage> read_package(const Ctx& ctx, const YNode& entry,
   p.platform = std::move(platform);
   ENVLOCK_TRY(url_node, require(ctx, entry, "url", what_pkg));
   ENVLOCK_TRY(url, scalar(ctx, *url_node, "url"));
-  if (url.empty()) return ctx.at(*url_node, what_pkg + " has an empty url");
+  // A pip entry captured from a prefix may not know its wheel (lib/capture): url '' is
+  // "unknown" there; a conda entry always needs one.
+  if (url.empty() && p.manager != Manager::pip)
+    return ctx.at(*url_node, what_pkg + " has an empty url");
   p.url = std::move(url);
 
   ENVLOCK_TRY(hash_node, require(ctx, entry, "hash", what_pkg));

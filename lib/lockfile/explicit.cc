@@ -260,6 +260,11 @@ std::string write_explicit(const Lock& lock, const std::string& environment,
     return a->name < b->name;
   });
   for (const LockedPackage* p : pip) {
+    if (p->url.empty()) {
+      // Unknown wheel (captured from a prefix): a comment pip and the reader both skip.
+      out += "# pip " + p->name + "==" + p->version + " (url and sha256 unknown)\n";
+      continue;
+    }
     out += "# pip " + p->name + " @ " + p->url;
     if (!p->sha256.empty()) out += "#sha256=" + p->sha256;
     out += "\n";

@@ -33,6 +33,8 @@ std::string render_text(const Report& report) {
   if (report.clean()) {
     out += "ok: " + printable(report.prefix) + " matches " + printable(report.lock) + " (" + scope +
            ": " + plural(report.packages_locked, "package", "packages");
+    if (report.pip_locked > 0)
+      out += ", " + plural(report.pip_locked, "pip distribution", "pip distributions");
     if (report.level != Level::packages)
       out += ", " + plural(report.files_checked, "file", "files");
     if (report.level == Level::hashes)
@@ -52,21 +54,21 @@ std::string render_text(const Report& report) {
     for (const auto& f : report.findings) {
       if (f.severity != severity) continue;
       if (severity == Severity::info && shown == 0) out += "notes:\n";
-      if (f.package != current) {
-        current = f.package;
-        auto label = report.labels.find(f.package);
+      const bool pip = f.manager == lockfile::Manager::pip;
+      const std::string key = (pip ? "pip:" : "") + f.package;
+      if (key != current) {
+        current = key;
+        auto label = report.labels.find(key);
+        const std::string shown_name = (pip ? "(pip) " : "") + f.package;
         out += f.package.empty()              ? std::string("(no package)")
-               : label == report.labels.end() ? printable(f.package)
-                                              : printable(f.package + " " + label->second);
+               : label == report.labels.end() ? printable(shown_name)
+                                              : printable(shown_name + " " + label->second);
         out += "\n";
       }
       out += finding_line(f);
       ++shown;
     }
   }
-  if (report.pip_locked > 0)
-    out += "note: " + plural(report.pip_locked, "pip package", "pip packages") +
-           " of the lock not checked (conda-meta does not record them)\n";
   out += "host: " + host::summary(report.host) + "\n";
   return out;
 }
@@ -90,7 +92,8 @@ std::string render_json(const Report& report) {
       {"files_untracked", report.files_untracked()},
       {"files_hashed", report.files_hashed},
       {"bytes_hashed", report.bytes_hashed},
-      {"pip_not_checked", report.pip_locked},
+      {"pip_locked", report.pip_locked},
+      {"pip_present", report.pip_present},
   };
   auto& findings = j["findings"] = nlohmann::ordered_json::array();
   for (const auto& f : report.findings) {
@@ -98,6 +101,7 @@ std::string render_json(const Report& report) {
     x["severity"] = f.severity == Severity::drift ? "drift" : "info";
     x["code"] = f.code;
     x["package"] = f.package;
+    x["manager"] = lockfile::to_string(f.manager);
     x["path"] = f.path;
     x["expected"] = f.expected;
     x["actual"] = f.actual;

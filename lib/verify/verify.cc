@@ -19,6 +19,8 @@
 #include "lib/hash/hash.h"
 #include "lib/lockfile/lockfile.h"
 #include "lib/prefix/summary.h"
+#include "lib/pypi/name.h"
+#include "lib/pypi/version.h"
 #include "lib/spec/platform.h"
 #include "lib/util/file.h"
 #include "lib/util/parallel.h"
@@ -59,10 +61,15 @@ Finding package_finding(std::string code, const std::string& package, std::strin
 
 void sort_findings(std::vector<Finding>& findings) {
   std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
-    return std::make_tuple(
-               a.package.empty(), std::cref(a.package), std::cref(a.path), std::cref(a.code)) <
-           std::make_tuple(
-               b.package.empty(), std::cref(b.package), std::cref(b.path), std::cref(b.code));
+    return std::make_tuple(a.package.empty(),
+                           std::cref(a.package),
+                           a.manager,
+                           std::cref(a.path),
+                           std::cref(a.code)) < std::make_tuple(b.package.empty(),
+                                                                std::cref(b.package),
+                                                                b.manager,
+                                                                std::cref(b.path),
+                                                                std::cref(b.code));
   });
 }
 
@@ -233,6 +240,107 @@ bool Report::clean() const {
   return std::none_of(findings.begin(), findings.end(), [](const Finding& f) {
     return f.severity == Severity::drift;
   });
+}
+
+std::vector<Finding> compare_pip(const std::vector<prefix::InstalledDist>& dists,
+                                 const std::vector<lockfile::LockedPackage>& locked) {
+  std::vector<Finding> out;
+  auto pip_finding = [&](std::string code,
+                         const std::string& name,
+                         std::string expected,
+                         std::string actual,
+                         std::string message) {
+    Finding f = package_finding(
+        std::move(code), name, std::move(expected), std::move(actual), std::move(message));
+    f.manager = lockfile::Manager::pip;
+    out.push_back(std::move(f));
+  };
+  std::map<std::string, const prefix::InstalledDist*> present;
+  for (const auto& d : dists) {
+    auto [it, inserted] = present.emplace(pypi::normalize_name(d.name), &d);
+    if (!inserted) {
+      pip_finding("duplicate-record",
+                  it->first,
+                  it->second->version,
+                  d.version,
+                  "two dist-info folders for one distribution: " + it->second->dist_info + " and " +
+                      d.dist_info);
+    }
+  }
+  std::map<std::string, const lockfile::LockedPackage*> wanted;
+  for (const auto& p : locked) {
+    if (p.manager == lockfile::Manager::pip) wanted.emplace(pypi::normalize_name(p.name), &p);
+  }
+  std::set<std::string> names;
+  for (const auto& [n, _] : present) names.insert(n);
+  for (const auto& [n, _] : wanted) names.insert(n);
+  for (const auto& name : names) {
+    auto d_it = present.find(name);
+    auto l_it = wanted.find(name);
+    if (d_it == present.end()) {
+      pip_finding("package-missing",
+                  name,
+                  l_it->second->version,
+                  "",
+                  "in the lock (" + l_it->second->version + "), no dist-info in site-packages");
+      continue;
+    }
+    const auto& d = *d_it->second;
+    if (l_it == wanted.end()) {
+      pip_finding("package-extra",
+                  name,
+                  "",
+                  d.version,
+                  "installed (" + d.version + (d.installer.empty() ? "" : ", by " + d.installer) +
+                      "), not in the lock");
+      continue;
+    }
+    const auto& l = *l_it->second;
+    auto vl = pypi::Version::parse(l.version);
+    auto vd = pypi::Version::parse(d.version);
+    bool same = vl.ok() && vd.ok() ? *vl == *vd : l.version == d.version;
+    if (!same) {
+      pip_finding("version-differs",
+                  name,
+                  l.version,
+                  d.version,
+                  "lock has " + l.version + ", prefix has " + d.version);
+      continue;
+    }
+    if (!d.archive_sha256.empty() && !l.sha256.empty() &&
+        d.archive_sha256 != hash::normalize_hex(l.sha256)) {
+      pip_finding("sha256-differs",
+                  name,
+                  hash::normalize_hex(l.sha256),
+                  d.archive_sha256,
+                  "same version, but installed from another wheel (direct_url.json's sha256)");
+    }
+  }
+  sort_findings(out);
+  return out;
+}
+
+std::vector<prefix::PrefixRecord> records_of_dists(
+    const std::vector<prefix::InstalledDist>& dists) {
+  std::vector<prefix::PrefixRecord> out;
+  for (const auto& d : dists) {
+    prefix::PrefixRecord r;
+    r.name = "pip:" + pypi::normalize_name(d.name);
+    r.version = d.version;
+    r.has_paths_data = true;
+    for (const auto& f : d.files) {
+      prefix::PathData p;
+      p.path = f.path;
+      p.path_type = package::PathType::hardlink;
+      p.sha256 = f.sha256;
+      p.sha256_in_prefix = f.sha256;
+      p.size_in_bytes = f.size;
+      r.files.push_back(f.path);
+      r.paths.push_back(std::move(p));
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 std::vector<Finding> compare_packages(const std::vector<prefix::PrefixRecord>& records,
@@ -644,7 +752,13 @@ Result<Report> run(const Options& options) {
     }
   }
   report.packages_present = state.records.size();
-  for (const auto& p : packages->second) report.labels[p.name] = label(p.version, p.build);
+  for (const auto& p : packages->second) {
+    if (p.manager == lockfile::Manager::pip) {
+      report.labels["pip:" + pypi::normalize_name(p.name)] = p.version;
+    } else {
+      report.labels[p.name] = label(p.version, p.build);
+    }
+  }
   for (const auto& r : state.records) report.labels[r.name] = label(r.version, r.build);
   report.findings = compare_packages(state.records, packages->second);
   report.host_check = options.host;
@@ -657,7 +771,60 @@ Result<Report> run(const Options& options) {
                                  return value ? std::optional<std::string>(value) : std::nullopt;
                                }),
                   report.platform);
-  check_files(report.prefix, state.records, options.level, options.untracked, options.jobs, report);
+
+  // pip distributions: the dist-infos of the prefix python's site-packages that conda does not
+  // own. Their RECORD is read only for the file tiers.
+  std::vector<prefix::InstalledDist> dists;
+  const std::string site_packages = prefix::site_packages_of(state.records, report.platform);
+  if (!site_packages.empty()) {
+    ENVLOCK_TRY(
+        found,
+        prefix::read_dist_infos(report.prefix,
+                                site_packages,
+                                options.level == Level::packages ? prefix::DistDetail::identity
+                                                                 : prefix::DistDetail::full));
+    // Summaries list no files: a dist-info without INSTALLER (conda packages' usually say
+    // "conda") is checked against the full records' files before it counts as pip's.
+    const bool unsure =
+        options.level == Level::packages &&
+        std::any_of(found.begin(), found.end(), [](const auto& d) { return d.installer.empty(); });
+    if (unsure) {
+      ENVLOCK_TRY(full, prefix::read_conda_meta(report.prefix));
+      dists = prefix::pip_managed(std::move(found), full.records);
+    } else {
+      dists = prefix::pip_managed(std::move(found), state.records);
+    }
+  }
+  report.pip_present = dists.size();
+  for (const auto& d : dists) report.labels["pip:" + pypi::normalize_name(d.name)] = d.version;
+  auto pip_findings = compare_pip(dists, packages->second);
+  report.findings.insert(report.findings.end(), pip_findings.begin(), pip_findings.end());
+  std::vector<prefix::PrefixRecord> checked = std::move(state.records);
+  auto pip_records = records_of_dists(dists);
+  checked.insert(checked.end(),
+                 std::make_move_iterator(pip_records.begin()),
+                 std::make_move_iterator(pip_records.end()));
+  const size_t before = report.findings.size();
+  check_files(report.prefix, checked, options.level, options.untracked, options.jobs, report);
+  for (size_t i = before; i < report.findings.size(); ++i) {
+    Finding& f = report.findings[i];
+    if (f.package.rfind("pip:", 0) == 0) {
+      f.package = f.package.substr(4);
+      f.manager = lockfile::Manager::pip;
+    }
+  }
+  for (const auto& d : dists) {
+    for (const auto& path : d.outside) {
+      Finding f;
+      f.severity = Severity::info;
+      f.code = "unverifiable";
+      f.package = pypi::normalize_name(d.name);
+      f.manager = lockfile::Manager::pip;
+      f.path = path;
+      f.message = "RECORD names a path outside the prefix; not checked";
+      report.findings.push_back(std::move(f));
+    }
+  }
   sort_findings(report.findings);
   return report;
 }

@@ -13,6 +13,7 @@
 
 #include "lib/host/host.h"
 #include "lib/lockfile/lock.h"
+#include "lib/prefix/dist_info.h"
 #include "lib/prefix/prefix.h"
 #include "lib/util/result.h"
 
@@ -55,11 +56,17 @@ enum class Severity { drift, info };
 ///  Tier 3: file-size-differs, content-differs;
 ///          unverifiable (info: prefix-replaced, no sha256_in_prefix recorded),
 ///          unreadable (drift: the file exists but cannot be read)
+///
+/// pip distributions (the lock's `manager: pip` entries against site-packages' dist-infos)
+/// get the tier-1 codes package-missing, package-extra, version-differs (PEP 440 order),
+/// sha256-differs (direct_url.json's archive hash) and duplicate-record, and tiers 2 and 3
+/// over their RECORD (sha256 and size); their `manager` is pip.
 struct Finding {
   Severity severity = Severity::drift;
   std::string code;
   std::string package;  ///< the package name; "" for prefix-wide findings (untracked)
-  std::string path;     ///< relative to the prefix; "" for package findings
+  lockfile::Manager manager = lockfile::Manager::conda;  ///< pip: a Python distribution
+  std::string path;  ///< relative to the prefix; "" for package findings
   std::string expected;
   std::string actual;
   std::string message;  ///< one line for people
@@ -74,12 +81,14 @@ struct Report {
   Level level = Level::hashes;
   size_t packages_locked = 0;   ///< conda packages of the lock's platform
   size_t packages_present = 0;  ///< conda-meta records
-  size_t pip_locked = 0;        ///< pip packages of the lock (not checked; see docs/verify.md)
+  size_t pip_locked = 0;        ///< pip packages of the lock's platform
+  size_t pip_present = 0;       ///< pip-managed dist-infos in site-packages
   size_t files_checked = 0;     ///< paths checked for presence (tier 2+)
   size_t files_hashed = 0;      ///< distinct files whose bytes were read (tier 3)
   uint64_t bytes_hashed = 0;
   std::vector<Finding> findings;  ///< in a stable order: by package, then path, then code
-  /// Package name -> "version build" as installed (else as locked), for headings.
+  /// Package name -> "version build" as installed (else as locked), for headings; pip
+  /// distributions under "pip:<name>".
   std::map<std::string, std::string> labels;
   /// This machine's virtual packages against the `__*` dependencies of the locked packages.
   host::Check host;
@@ -98,6 +107,16 @@ struct Report {
 /// are ignored). Findings come back sorted.
 std::vector<Finding> compare_packages(const std::vector<prefix::PrefixRecord>& records,
                                       const std::vector<lockfile::LockedPackage>& locked);
+
+/// Tier 1 for pip: `dists` (pip-managed dist-infos, prefix::pip_managed) against `locked`
+/// (the pip entries are used, others ignored); names compared after PEP 503 normalisation,
+/// versions by PEP 440 equality. Findings come back sorted.
+std::vector<Finding> compare_pip(const std::vector<prefix::InstalledDist>& dists,
+                                 const std::vector<lockfile::LockedPackage>& locked);
+
+/// The dist-infos as records for tiers 2 and 3: one per dist, named "pip:<normalised name>",
+/// a hard-link path per RECORD line inside the prefix with its sha256 and size.
+std::vector<prefix::PrefixRecord> records_of_dists(const std::vector<prefix::InstalledDist>& dists);
 
 /// Tiers 2 and 3 over the files of `records` in `prefix_dir` (level `files` or `hashes`;
 /// `packages` does nothing). Fills the counters of `report` and appends findings.
