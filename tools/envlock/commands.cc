@@ -1,5 +1,6 @@
 #include "tools/envlock/commands.h"
 
+#include "tools/archive/command.h"
 #include "tools/diff/command.h"
 #include "tools/install/command.h"
 #include "tools/lock/command.h"
@@ -14,6 +15,7 @@ std::map<std::string, cli::Command> all_commands() {
   commands["install"] = install_command;
   commands["verify"] = verify_command;
   commands["diff"] = diff_command;
+  commands["archive"] = archive_command;
   return commands;
 }
 
