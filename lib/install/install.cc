@@ -11,9 +11,12 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <thread>
 
+#include "lib/archive/layout.h"
+#include "lib/channel/channel.h"
 #include "lib/install/fs_util.h"
 #include "lib/install/link.h"
 #include "lib/lockfile/lockfile.h"
@@ -152,10 +155,20 @@ bool is_empty_dir(const std::string& path) {
 
 // Fetches and extracts every package, `jobs` at a time. Returns the first error (by lock order)
 // after all workers stopped.
-Result<std::vector<CachedPackage>> fetch_all(const std::vector<lockfile::LockedPackage>& link,
-                                             const Options& o, const ProgressSink& progress,
-                                             Report& report) {
+Result<std::vector<CachedPackage>> fetch_all(
+    const std::vector<lockfile::LockedPackage>& link, const Options& o,
+    const ProgressSink& progress, Report& report,
+    const std::map<std::string, std::string>* archive_files) {
   CacheOptions cache;
+  cache.archive_files = archive_files;
+  if (!archive_files) {
+    ENVLOCK_TRY(config, channel::load_channel_config(fs::current_path().string()));
+    for (const auto& m : o.mirrors) {
+      ENVLOCK_TRY(mirror, channel::parse_mirror(m, config));
+      config.mirrors.insert(config.mirrors.begin(), mirror);  // the command line wins
+    }
+    cache.download.mirrors = config.mirrors;
+  }
   cache.pkgs_dir = o.pkgs_dir.empty() ? default_pkgs_dir() : o.pkgs_dir;
   cache.offline = o.offline;
   cache.download.http = o.http;
@@ -296,6 +309,21 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
 
   // What the lock wants, before touching anything.
   ENVLOCK_TRY(locked, locked_packages(o, report.platform, report));
+  // An archive is checked whole against the lock before anything else: a tampered or
+  // incomplete one is refused even when the prefix already matches.
+  archive::OpenedArchive opened;
+  std::optional<std::map<std::string, std::string>> archive_files;
+  if (!o.archive.empty()) {
+    auto a = archive::OpenedArchive::open(o.archive);
+    if (!a.ok()) {
+      Error e = a.take_error();
+      if (e.kind == ErrorKind::io) e.kind = ErrorKind::input;  // an unreadable input: exit 2
+      return e.wrapped("--archive");
+    }
+    opened = std::move(a).value();
+    ENVLOCK_TRY(files, archive::locate_packages(opened, locked));
+    archive_files = std::move(files);
+  }
   // The no-op answer needs no lock: with no transaction in progress, conda-meta is read once
   // and nothing is created, not even the lock file.
   if (fsu::is_dir(prefix_dir + "/conda-meta") && !fsu::lexists(txn_dir(prefix_dir))) {
@@ -331,7 +359,8 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
   }
 
   // Every archive verified and extracted in the cache before the prefix is touched.
-  ENVLOCK_TRY(cached, fetch_all(t.link, o, progress, report));
+  ENVLOCK_TRY(cached,
+              fetch_all(t.link, o, progress, report, archive_files ? &*archive_files : nullptr));
 
   // Stage the new files: a whole new tree for a fresh prefix, else only the new packages.
   // From here an interrupt no longer exits at once: staging stops at the next file and removes
