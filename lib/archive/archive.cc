@@ -17,6 +17,7 @@
 #include "lib/archive/tar.h"
 #include "lib/channel/url.h"
 #include "lib/hash/hash.h"
+#include "lib/index/index.h"
 #include "lib/lockfile/lockfile.h"
 #include "lib/package/package.h"
 #include "lib/util/file.h"
@@ -309,9 +310,22 @@ Result<void> fetch_one(Artifact& a, const std::string& stage, const Options& o) 
   return copy_file(cached, stage + "/" + a.path);
 }
 
-// repodata.json for every <channel>/<subdir> folder under `channels`.
-Result<void> write_channel_indexes(const std::string& channels) {
-  (void)channels;  // lib/index (h/index) writes them once merged
+// repodata.json (and .zst) for every <channel>/<subdir> folder under `channels`: each
+// package's info/index.json plus md5, sha256 and size, exactly the packages beside it.
+Result<void> write_channel_indexes(const std::string& channels, int jobs) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(channels, ec)) {
+    names.push_back(entry.path().filename().string());
+  }
+  if (ec) return io_error(channels, "read", ec.value());
+  std::sort(names.begin(), names.end());
+  index::Options options;
+  options.jobs = static_cast<unsigned>(std::max(1, jobs));
+  for (const auto& n : names) {
+    auto r = index::index_channel(channels + "/" + n, options);
+    if (!r.ok()) return r.take_error();
+  }
   return Ok{};
 }
 
@@ -390,7 +404,7 @@ Result<Report> create(const Options& o) {
     if (e) return std::move(*e);
   }
 
-  ENVLOCK_TRY_VOID(write_channel_indexes(stage.path + "/" + k_channels));
+  ENVLOCK_TRY_VOID(write_channel_indexes(stage.path + "/" + k_channels, o.jobs));
   ENVLOCK_TRY_VOID(
       write_file_atomic(stage.path + "/" + lock_name, *lock_bytes, Durability::no_fsync));
 
