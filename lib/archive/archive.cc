@@ -15,6 +15,7 @@
 #include <set>
 
 #include "lib/archive/tar.h"
+#include "lib/channel/identity.h"
 #include "lib/channel/url.h"
 #include "lib/hash/hash.h"
 #include "lib/index/index.h"
@@ -71,6 +72,7 @@ Result<std::vector<Artifact>> collect(const lockfile::Lock& lock, const Options&
   std::set<std::string> found_platforms;
   std::vector<Artifact> out;
   std::map<std::string, size_t> by_path;
+  std::map<std::string, std::string> folders;  // channels/<folder> → channel identity
   bool env_found = o.environment.empty();
   for (const auto& [env_name, env] : lock.environments) {
     if (!o.environment.empty() && env_name != o.environment) continue;
@@ -86,6 +88,19 @@ Result<std::vector<Artifact>> collect(const lockfile::Lock& lock, const Options&
         }
         auto path = member_path(p);
         if (!path.ok()) return path.take_error().wrapped(o.lock_path);
+        if (p.manager == lockfile::Manager::conda) {
+          auto split = channel::split_package_url(channel::without_credentials(p.url));
+          const std::string id = split ? channel::channel_identity(split->channel) : "";
+          const std::string folder = path->substr(0, path->find('/', sizeof("channels")));
+          auto [seen, first_time] = folders.emplace(folder, id);
+          if (!first_time && seen->second != id) {
+            return Error{ErrorKind::input,
+                         o.lock_path,
+                         "channels " + printable(channel::redact_url(seen->second)) + " and " +
+                             printable(channel::redact_url(id)) + " would share the folder " +
+                             printable(folder)};
+          }
+        }
         auto [at, fresh] = by_path.emplace(*path, out.size());
         if (!fresh) {
           const auto& first = out[at->second].package;

@@ -26,17 +26,13 @@ using nlohmann::json;
 std::string channel_folder(std::string_view channel_url) {
   std::string id = channel::channel_identity(channel_url);
   if (id.rfind("file://", 0) == 0) id = "file" + id.substr(7);
-  static constexpr char k_hex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : id) {
     if (std::isalnum(c) || c == '.' || c == '_' || c == '-') {
       out += static_cast<char>(c);
-    } else if (c == '/') {
-      out += '+';
     } else {
-      out += '%';
-      out += k_hex[c >> 4];
-      out += k_hex[c & 15];
+      // No '%': the folder is also written into file:// URLs, which are percent-decoded.
+      out += c == '/' ? '+' : '_';
     }
   }
   while (!out.empty() && out.front() == '.') out.erase(0, 1);  // never "." or ".."

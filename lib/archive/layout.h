@@ -29,8 +29,9 @@ inline constexpr int k_manifest_version = 1;
 
 /// The folder name of a channel inside an archive: the channel's identity
 /// (channel::channel_identity, so http/https and a `label/main` spelling share one folder) with
-/// "file://" dropped, '/' written as '+' and every byte outside [A-Za-z0-9._-] as %XX, e.g.
-/// "conda.anaconda.org+conda-forge". Names over 200 bytes are cut and end in a digest.
+/// "file://" dropped, '/' written as '+' and every other byte outside [A-Za-z0-9._-] as '_',
+/// e.g. "conda.anaconda.org+conda-forge", "127.0.0.1_8080+chan". Names over 200 bytes are cut
+/// and end in a digest. Two channels that meet in one folder are refused by create().
 std::string channel_folder(std::string_view channel_url);
 
 /// The archive-relative path of a locked artifact: channels/<channel_folder>/<subdir>/<file>
