@@ -517,10 +517,7 @@ Result<VerifyReport> verify(const VerifyOptions& o) {
   report.archive = o.archive;
   ENVLOCK_TRY(opened, OpenedArchive::open(o.archive));
   const std::string& root = opened.root();
-  auto manifest_path = regular_member(root, k_manifest);
-  if (!manifest_path.ok()) return manifest_path.take_error().wrapped(o.archive);
-  ENVLOCK_TRY(text, read_file(*manifest_path, k_max_manifest_bytes));
-  ENVLOCK_TRY(manifest, parse_manifest(text, o.archive + ": " + k_manifest));
+  const Manifest& manifest = opened.manifest();
 
   std::vector<std::string> files, odd;
   ENVLOCK_TRY_VOID(walk(root, "", files, &odd));

@@ -157,7 +157,10 @@ Result<Manifest> parse_manifest(std::string_view text, const std::string& where)
 }
 
 OpenedArchive::OpenedArchive(OpenedArchive&& other) noexcept
-    : m_root(std::move(other.m_root)), m_name(std::move(other.m_name)), m_owned(other.m_owned) {
+    : m_root(std::move(other.m_root)),
+      m_name(std::move(other.m_name)),
+      m_manifest(std::move(other.m_manifest)),
+      m_owned(other.m_owned) {
   other.m_owned = false;
 }
 
@@ -166,6 +169,7 @@ OpenedArchive& OpenedArchive::operator=(OpenedArchive&& other) noexcept {
     this->~OpenedArchive();
     m_root = std::move(other.m_root);
     m_name = std::move(other.m_name);
+    m_manifest = std::move(other.m_manifest);
     m_owned = other.m_owned;
     other.m_owned = false;
   }
@@ -189,6 +193,7 @@ Result<OpenedArchive> OpenedArchive::open(const std::string& path, const UnpackL
   if (S_ISDIR(st.st_mode)) {
     out.m_root = fs::absolute(path).lexically_normal().string();
     while (out.m_root.size() > 1 && out.m_root.back() == '/') out.m_root.pop_back();
+    ENVLOCK_TRY_VOID(out.read_manifest());
     return out;
   }
   if (!S_ISREG(st.st_mode)) {
@@ -205,7 +210,21 @@ Result<OpenedArchive> OpenedArchive::open(const std::string& path, const UnpackL
   out.m_owned = true;  // removed on every return below unless moved out
   if (::mkdir(out.m_root.c_str(), 0755) != 0) return io_error(out.m_root, "create", errno);
   ENVLOCK_TRY_VOID(unpack_tar(path, out.m_root, limits));
+  ENVLOCK_TRY_VOID(out.read_manifest());
   return out;
+}
+
+Result<void> OpenedArchive::read_manifest() {
+  auto at = regular_member(m_root, k_manifest);
+  if (!at.ok()) {
+    Error e = at.take_error();
+    if (e.kind == ErrorKind::input) e.message += "; not an envlock archive";
+    return e.wrapped(m_name);
+  }
+  ENVLOCK_TRY(text, read_file(*at, k_max_manifest_bytes));
+  ENVLOCK_TRY(manifest, parse_manifest(text, m_name + ": " + k_manifest));
+  m_manifest = std::move(manifest);
+  return Ok{};
 }
 
 Result<std::string> regular_member(const std::string& root, const std::string& relative) {

@@ -93,6 +93,8 @@ class OpenedArchive {
   const std::string& root() const { return m_root; }
   /// The path the user named (for messages).
   const std::string& name() const { return m_name; }
+  /// Its MANIFEST.json, read when it was opened.
+  const Manifest& manifest() const { return m_manifest; }
 
   /// Opens `path`: a folder is read in place; a regular file is read as a tar (plain or
   /// zstd/gzip/xz/bzip2-compressed) and unpacked into a new folder under `temp_parent` ("" =
@@ -102,13 +104,18 @@ class OpenedArchive {
   /// `limits.max_member_bytes` (checked against the header before reading and while reading),
   /// more than `limits.max_total_bytes` or `limits.max_members`. A file that is no tar is
   /// ErrorKind::input; a missing path or a failing read/write is ErrorKind::io (a missing path
-  /// names it). On failure nothing is left behind.
+  /// names it). Then MANIFEST.json is read (a regular file, see regular_member) and parsed
+  /// (parse_manifest): an archive without one, or with a hostile one, is ErrorKind::input.
+  /// On failure nothing is left behind.
   static Result<OpenedArchive> open(const std::string& path, const UnpackLimits& limits = {},
                                     const std::string& temp_parent = "");
 
  private:
+  Result<void> read_manifest();
+
   std::string m_root;
   std::string m_name;
+  Manifest m_manifest;
   bool m_owned = false;  ///< m_root is our temporary folder
 };
 
