@@ -65,6 +65,13 @@ Result<Digests> digest(const std::string& path) {
   return Digests{d.hex[0], d.hex[1], d.size};
 }
 
+// The digest matches() needs for `p` (sha256 when the lock has one, else md5) and the size.
+Result<Digests> digest_for(const lockfile::LockedPackage& p, const std::string& path) {
+  if (p.sha256.empty()) return digest(path);
+  ENVLOCK_TRY(d, hash::digest_file(path, {hash::Algorithm::sha256}));
+  return Digests{d.hex[0], "", d.size};
+}
+
 // The lock entries to archive, one per archive path, in lock order.
 Result<std::vector<Artifact>> collect(const lockfile::Lock& lock, const Options& o,
                                       std::vector<std::string>& platforms_out) {
@@ -295,7 +302,7 @@ Result<void> fetch_one(Artifact& a, const std::string& stage, const Options& o) 
   const std::string cached = o.pkgs_dir + "/" + file;
   std::optional<Digests> have;
   if (struct stat st{}; ::lstat(cached.c_str(), &st) == 0) {
-    auto d = S_ISREG(st.st_mode) ? digest(cached) : Result<Digests>(Error{});
+    auto d = S_ISREG(st.st_mode) ? digest_for(p, cached) : Result<Digests>(Error{});
     if (d.ok() && matches(p, *d)) {
       have = *d;
     } else {
@@ -312,7 +319,7 @@ Result<void> fetch_one(Artifact& a, const std::string& stage, const Options& o) 
     if (p.size) expected.size = static_cast<uint64_t>(*p.size);
     auto fetched = channel::download_file(p.url, cached, expected, o.download);
     if (!fetched.ok()) return fetched.take_error().wrapped(label);
-    ENVLOCK_TRY(d, digest(cached));
+    ENVLOCK_TRY(d, digest_for(p, cached));
     if (!matches(p, d)) {  // replaced under us by another process: never archive unchecked bytes
       return Error{ErrorKind::input, label, "the cached file changed while it was archived"};
     }
@@ -321,13 +328,18 @@ Result<void> fetch_one(Artifact& a, const std::string& stage, const Options& o) 
   }
   a.sha256 = have->sha256;
   a.size = have->size;
-  ENVLOCK_TRY_VOID(make_parents(stage, a.path));
+  // A hard link costs no data written; across file systems (or where links are not allowed),
+  // a copy. The cache never changes a file in place (a new download is a new file renamed over
+  // the old one), so a linked archive file keeps the checked bytes.
+  if (::link(cached.c_str(), (stage + "/" + a.path).c_str()) == 0) return Ok{};
   return copy_file(cached, stage + "/" + a.path);
 }
 
-// repodata.json (and .zst) for every <channel>/<subdir> folder under `channels`: each
+// repodata.json (and .zst) for every channels/<channel>/<subdir> folder of the stage: each
 // package's info/index.json plus md5, sha256 and size, exactly the packages beside it.
-Result<void> write_channel_indexes(const std::string& channels, int jobs) {
+// Returns the stage-relative paths of the files written.
+Result<std::vector<std::string>> write_channel_indexes(const std::string& stage, int jobs) {
+  const std::string channels = stage + "/" + k_channels;
   std::vector<std::string> names;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(channels, ec)) {
@@ -337,11 +349,16 @@ Result<void> write_channel_indexes(const std::string& channels, int jobs) {
   std::sort(names.begin(), names.end());
   index::Options options;
   options.jobs = static_cast<unsigned>(std::max(1, jobs));
+  std::vector<std::string> written;
   for (const auto& n : names) {
-    auto r = index::index_channel(channels + "/" + n, options);
-    if (!r.ok()) return r.take_error();
+    ENVLOCK_TRY(report, index::index_channel(channels + "/" + n, options));
+    for (const auto& sub : report.subdirs) {
+      for (const char* f : {index::k_repodata_json, index::k_repodata_zst}) {
+        written.push_back(std::string(k_channels) + "/" + n + "/" + sub.subdir + "/" + f);
+      }
+    }
   }
-  return Ok{};
+  return written;
 }
 
 }  // namespace
@@ -405,6 +422,12 @@ Result<Report> create(const Options& o) {
   fs::create_directories(o.pkgs_dir, ec);
   if (ec) return io_error(o.pkgs_dir, "create", ec.value());
 
+  // Every folder once, before the workers start (not a mkdir per file).
+  {
+    std::set<std::string> folders;
+    for (const auto& a : artifacts) folders.insert(a.path.substr(0, a.path.rfind('/') + 1));
+    for (const auto& f : folders) ENVLOCK_TRY_VOID(make_parents(stage.path, f));
+  }
   std::vector<std::optional<Error>> errors(artifacts.size());
   std::atomic<bool> failed{false};
   parallel_for(artifacts.size(), static_cast<unsigned>(std::max(1, o.jobs)), [&](size_t i) {
@@ -419,15 +442,19 @@ Result<Report> create(const Options& o) {
     if (e) return std::move(*e);
   }
 
-  ENVLOCK_TRY_VOID(write_channel_indexes(stage.path + "/" + k_channels, o.jobs));
+  ENVLOCK_TRY(index_files, write_channel_indexes(stage.path, o.jobs));
   ENVLOCK_TRY_VOID(
       write_file_atomic(stage.path + "/" + lock_name, *lock_bytes, Durability::no_fsync));
 
   // The manifest: every file; the artifacts' digests are the ones just checked.
   std::map<std::string, const Artifact*> known;
   for (const auto& a : artifacts) known.emplace(a.path, &a);
+  // What the stage holds is known: the artifacts, each subdir's repodata, the lock.
   std::vector<std::string> files;
-  ENVLOCK_TRY_VOID(walk(stage.path, "", files, nullptr));
+  for (const auto& a : artifacts) files.push_back(a.path);
+  for (const auto& f : index_files) files.push_back(f);
+  files.push_back(lock_name);
+  std::sort(files.begin(), files.end());
   manifest.envlock_version = o.envlock_version;
   manifest.created = rfc3339(epoch);
   manifest.lock = lock_name;

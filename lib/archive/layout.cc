@@ -166,7 +166,7 @@ OpenedArchive::OpenedArchive(OpenedArchive&& other) noexcept
 
 OpenedArchive& OpenedArchive::operator=(OpenedArchive&& other) noexcept {
   if (this != &other) {
-    this->~OpenedArchive();
+    remove_owned();
     m_root = std::move(other.m_root);
     m_name = std::move(other.m_name);
     m_manifest = std::move(other.m_manifest);
@@ -177,6 +177,10 @@ OpenedArchive& OpenedArchive::operator=(OpenedArchive&& other) noexcept {
 }
 
 OpenedArchive::~OpenedArchive() {
+  remove_owned();
+}
+
+void OpenedArchive::remove_owned() noexcept {
   if (m_owned && !m_root.empty()) {
     std::error_code ec;
     fs::remove_all(fs::path(m_root).parent_path(), ec);  // the mkdtemp folder around it

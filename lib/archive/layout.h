@@ -112,6 +112,7 @@ class OpenedArchive {
 
  private:
   Result<void> read_manifest();
+  void remove_owned() noexcept;
 
   std::string m_root;
   std::string m_name;
