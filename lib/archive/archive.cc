@@ -12,6 +12,7 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "lib/archive/tar.h"
@@ -45,8 +46,10 @@ struct Artifact {
   lockfile::LockedPackage package;
   std::string path;  // archive-relative
   std::string sha256;
+  std::string md5;
   uint64_t size = 0;
   bool downloaded = false;
+  std::string index_json;  // a conda package's info/index.json text
 };
 
 struct Digests {
@@ -63,13 +66,6 @@ bool matches(const lockfile::LockedPackage& p, const Digests& d) {
 Result<Digests> digest(const std::string& path) {
   ENVLOCK_TRY(d, hash::digest_file(path, {hash::Algorithm::sha256, hash::Algorithm::md5}));
   return Digests{d.hex[0], d.hex[1], d.size};
-}
-
-// The digest matches() needs for `p` (sha256 when the lock has one, else md5) and the size.
-Result<Digests> digest_for(const lockfile::LockedPackage& p, const std::string& path) {
-  if (p.sha256.empty()) return digest(path);
-  ENVLOCK_TRY(d, hash::digest_file(path, {hash::Algorithm::sha256}));
-  return Digests{d.hex[0], "", d.size};
 }
 
 // The lock entries to archive, one per archive path, in lock order.
@@ -122,7 +118,10 @@ Result<std::vector<Artifact>> collect(const lockfile::Lock& lock, const Options&
           }
           continue;
         }
-        out.push_back(Artifact{p, *path, "", 0, false});
+        Artifact artifact;
+        artifact.package = p;
+        artifact.path = *path;
+        out.push_back(std::move(artifact));
       }
     }
   }
@@ -295,18 +294,62 @@ struct StageGuard {
   }
 };
 
+// The record kept beside a cached file, `<pkgs>/<file>.envlock.json`: its digests, the size,
+// mtime and inode they were computed for, and a conda package's info/index.json. A file whose
+// size, mtime and inode still match is not hashed again (as install trusts the stamps of its
+// extractions); the cache only ever replaces files by renaming new ones over them.
+struct CacheRecord {
+  Digests digests;
+  int64_t mtime_ns = 0;
+  uint64_t inode = 0;
+  std::string index_json;
+};
+
+int64_t mtime_ns(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+
+std::optional<CacheRecord> read_cache_record(const std::string& path, const struct stat& st) {
+  auto text = read_file(path, 4 << 20);
+  if (!text.ok()) return std::nullopt;
+  nlohmann::json doc = nlohmann::json::parse(*text, nullptr, false);
+  if (!doc.is_object()) return std::nullopt;
+  CacheRecord r;
+  r.digests.sha256 = doc.value("sha256", "");
+  r.digests.md5 = doc.value("md5", "");
+  r.digests.size = doc.value("size", uint64_t{0});
+  r.mtime_ns = doc.value("mtime_ns", int64_t{0});
+  r.inode = doc.value("inode", uint64_t{0});
+  r.index_json = doc.value("index_json", "");
+  if (r.digests.size != static_cast<uint64_t>(st.st_size) || r.mtime_ns != mtime_ns(st) ||
+      r.inode != static_cast<uint64_t>(st.st_ino) || r.digests.sha256.empty() ||
+      r.digests.md5.empty()) {
+    return std::nullopt;
+  }
+  return r;
+}
+
 Result<void> fetch_one(Artifact& a, const std::string& stage, const Options& o) {
   const auto& p = a.package;
   const std::string label = printable(label_of(p));
   const std::string file = a.path.substr(a.path.rfind('/') + 1);
   const std::string cached = o.pkgs_dir + "/" + file;
+  const std::string record_path = cached + ".envlock.json";
+  const bool conda = p.manager == lockfile::Manager::conda;
   std::optional<Digests> have;
+  std::optional<CacheRecord> record;
   if (struct stat st{}; ::lstat(cached.c_str(), &st) == 0) {
-    auto d = S_ISREG(st.st_mode) ? digest_for(p, cached) : Result<Digests>(Error{});
-    if (d.ok() && matches(p, *d)) {
-      have = *d;
+    if (S_ISREG(st.st_mode)) record = read_cache_record(record_path, st);
+    if (record && matches(p, record->digests)) {
+      have = record->digests;
     } else {
-      ::unlink(cached.c_str());  // partial, corrupt or another artifact: fetch again
+      record.reset();
+      auto d = S_ISREG(st.st_mode) ? digest(cached) : Result<Digests>(Error{});
+      if (d.ok() && matches(p, *d)) {
+        have = *d;
+      } else {
+        ::unlink(cached.c_str());  // partial, corrupt or another artifact: fetch again
+      }
     }
   }
   if (!have) {
@@ -319,15 +362,39 @@ Result<void> fetch_one(Artifact& a, const std::string& stage, const Options& o) 
     if (p.size) expected.size = static_cast<uint64_t>(*p.size);
     auto fetched = channel::download_file(p.url, cached, expected, o.download);
     if (!fetched.ok()) return fetched.take_error().wrapped(label);
-    ENVLOCK_TRY(d, digest_for(p, cached));
+    ENVLOCK_TRY(d, digest(cached));
     if (!matches(p, d)) {  // replaced under us by another process: never archive unchecked bytes
       return Error{ErrorKind::input, label, "the cached file changed while it was archived"};
     }
     have = d;
     a.downloaded = true;
   }
+  if (!record || (conda && record->index_json.empty())) {
+    CacheRecord fresh;
+    fresh.digests = *have;
+    if (conda) {
+      auto info = package::read_package_info(cached);
+      if (!info.ok()) return info.take_error().wrapped(label);
+      fresh.index_json = std::move(info->index_json_text);
+    }
+    struct stat st {};
+    if (::stat(cached.c_str(), &st) != 0) return io_error(cached, "stat", errno);
+    fresh.mtime_ns = mtime_ns(st);
+    fresh.inode = static_cast<uint64_t>(st.st_ino);
+    nlohmann::json doc{{"sha256", fresh.digests.sha256},
+                       {"md5", fresh.digests.md5},
+                       {"size", fresh.digests.size},
+                       {"mtime_ns", fresh.mtime_ns},
+                       {"inode", fresh.inode},
+                       {"index_json", fresh.index_json}};
+    // Best effort: without the record the next archive hashes the file again.
+    (void)write_file_atomic(record_path, doc.dump(), Durability::no_fsync);
+    record = std::move(fresh);
+  }
   a.sha256 = have->sha256;
+  a.md5 = have->md5;
   a.size = have->size;
+  a.index_json = std::move(record->index_json);
   // A hard link costs no data written; across file systems (or where links are not allowed),
   // a copy. The cache never changes a file in place (a new download is a new file renamed over
   // the old one), so a linked archive file keeps the checked bytes.
@@ -335,26 +402,54 @@ Result<void> fetch_one(Artifact& a, const std::string& stage, const Options& o) 
   return copy_file(cached, stage + "/" + a.path);
 }
 
-// repodata.json (and .zst) for every channels/<channel>/<subdir> folder of the stage: each
-// package's info/index.json plus md5, sha256 and size, exactly the packages beside it.
-// Returns the stage-relative paths of the files written.
-Result<std::vector<std::string>> write_channel_indexes(const std::string& stage, int jobs) {
-  const std::string channels = stage + "/" + k_channels;
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(channels, ec)) {
-    names.push_back(entry.path().filename().string());
+// repodata.json (and .zst) for every channels/<channel>/<subdir> folder of the stage, noarch
+// always: each package's info/index.json (every key) plus md5, sha256 and size, exactly the
+// packages beside it. The records are the ones kept in the cache, so no package is read again;
+// lib/index writes them. Returns the stage-relative paths of the files written.
+Result<std::vector<std::string>> write_channel_indexes(const std::string& stage,
+                                                       const std::vector<Artifact>& artifacts,
+                                                       int jobs) {
+  using nlohmann::json;
+  std::map<std::string, std::map<std::string, json>> repodata;  // channel folder → subdir → doc
+  for (const auto& a : artifacts) {
+    if (a.package.manager != lockfile::Manager::conda) continue;
+    const size_t file_slash = a.path.rfind('/');
+    const size_t subdir_slash = a.path.rfind('/', file_slash - 1);
+    const std::string folder = a.path.substr(0, subdir_slash);
+    const std::string subdir = a.path.substr(subdir_slash + 1, file_slash - subdir_slash - 1);
+    const std::string file = a.path.substr(file_slash + 1);
+    json record = json::parse(a.index_json, nullptr, false);
+    if (!record.is_object()) {
+      return Error{ErrorKind::input, a.path, "info/index.json is not a JSON object"};
+    }
+    record["md5"] = a.md5;
+    record["sha256"] = a.sha256;
+    record["size"] = a.size;
+    auto& docs = repodata[folder];
+    for (const auto& sub : {subdir, std::string("noarch")}) {
+      if (!docs.count(sub)) {
+        docs[sub] = json{{"info", {{"subdir", sub}}},
+                         {"packages", json::object()},
+                         {"packages.conda", json::object()},
+                         {"repodata_version", 1}};
+      }
+    }
+    const bool is_conda = file.size() > 6 && file.compare(file.size() - 6, 6, ".conda") == 0;
+    docs[subdir][is_conda ? "packages.conda" : "packages"][file] = std::move(record);
   }
-  if (ec) return io_error(channels, "read", ec.value());
-  std::sort(names.begin(), names.end());
   index::Options options;
   options.jobs = static_cast<unsigned>(std::max(1, jobs));
   std::vector<std::string> written;
-  for (const auto& n : names) {
-    ENVLOCK_TRY(report, index::index_channel(channels + "/" + n, options));
-    for (const auto& sub : report.subdirs) {
+  const std::string scratch = stage + "/.repodata.json";
+  for (const auto& [folder, docs] : repodata) {
+    for (const auto& [subdir, doc] : docs) {
+      ENVLOCK_TRY_VOID(write_file_atomic(scratch, doc.dump(), Durability::no_fsync));
+      options.subdir = subdir;
+      auto r = index::index_repodata_file(scratch, stage + "/" + folder, options);
+      ::unlink(scratch.c_str());
+      if (!r.ok()) return r.take_error();
       for (const char* f : {index::k_repodata_json, index::k_repodata_zst}) {
-        written.push_back(std::string(k_channels) + "/" + n + "/" + sub.subdir + "/" + f);
+        written.push_back(folder + "/" + subdir + "/" + f);
       }
     }
   }
@@ -442,7 +537,7 @@ Result<Report> create(const Options& o) {
     if (e) return std::move(*e);
   }
 
-  ENVLOCK_TRY(index_files, write_channel_indexes(stage.path, o.jobs));
+  ENVLOCK_TRY(index_files, write_channel_indexes(stage.path, artifacts, o.jobs));
   ENVLOCK_TRY_VOID(
       write_file_atomic(stage.path + "/" + lock_name, *lock_bytes, Durability::no_fsync));
 

@@ -10,6 +10,7 @@
 
 #include "lib/archive/layout.h"
 #include "lib/hash/hash.h"
+#include "lib/index/index.h"
 #include "lib/lockfile/lockfile.h"
 #include "lib/testing/testing.h"
 
@@ -156,6 +157,28 @@ BOOST_FIXTURE_TEST_CASE(a_folder_archive_holds_the_lock_packages_repodata_and_ma
       "channels/" + channel_folder("file://" + envlock::testing::demo_channel_dir());
   BOOST_TEST(fs::is_regular_file(tmp / "out/" + chan + "/linux-64/zlib-1.3.1-h4d5e6f7_0.conda"));
   BOOST_TEST(fs::is_regular_file(tmp / "out/" + chan + "/noarch/repodata.json"));
+  // The repodata is what lib/index writes for the same folder of packages, byte for byte.
+  fs::copy(tmp / "out/" + chan, tmp / "reindexed", fs::copy_options::recursive);
+  for (const char* sub : {"linux-64", "noarch"}) {
+    fs::remove(tmp / "reindexed/" + sub + "/repodata.json");
+    fs::remove(tmp / "reindexed/" + sub + "/repodata.json.zst");
+  }
+  BOOST_REQUIRE(index::index_channel(tmp / "reindexed", {}).ok());
+  for (const char* sub : {"linux-64", "noarch"}) {
+    for (const char* f : {"/repodata.json", "/repodata.json.zst"}) {
+      BOOST_TEST(read_text(tmp / "reindexed/" + sub + f) ==
+                 read_text(tmp / "out/" + chan + "/" + sub + f));
+    }
+  }
+  // The second archive takes the digests and index.json from the cache's records: same bytes.
+  options.out = tmp / "out2";
+  auto again = create(options);
+  BOOST_REQUIRE(again.ok());
+  BOOST_TEST(fs::exists(tmp / "pkgs/zlib-1.3.1-h4d5e6f7_0.conda.envlock.json"));
+  BOOST_TEST(read_text(tmp / "out2/MANIFEST.json") == read_text(tmp / "out/MANIFEST.json"));
+  BOOST_TEST(read_text(tmp / "out2/" + chan + "/linux-64/repodata.json") ==
+             read_text(tmp / "out/" + chan + "/linux-64/repodata.json"));
+
   auto manifest = parse_manifest(read_text(tmp / "out/MANIFEST.json"), "M");
   BOOST_REQUIRE(manifest.ok());
   BOOST_TEST(manifest->files.size() == 8u);  // 3 packages, 2 × repodata.json(.zst), the lock
