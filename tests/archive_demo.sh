@@ -108,6 +108,19 @@ a, b = names(sys.argv[1]), names(sys.argv[2])
 assert a == b and len(a) == 6, (a, b)
 PY
 
+# archive with the channel gone: --offline and an empty cache is exit 4 naming the package;
+# --mirror ORIGINAL=file://... (the archive's own channel) makes the same archive again.
+run "$ENVLOCK" archive --lock "$scratch/conda-lock.yml" -o "$scratch/c" --offline \
+  --pkgs-dir "$short_tmp/empty-pkgs"
+expect_rc 4
+expect_in err "and --offline forbids downloading"
+[ ! -e "$scratch/c" ]
+run "$ENVLOCK" archive --lock "$scratch/conda-lock.yml" -o "$scratch/c" \
+  --mirror "$server_url=file://$scratch/a/$chan_dir" --pkgs-dir "$short_tmp/mirror-pkgs"
+expect_rc 0
+expect_in out "archived 6 packages (6 downloaded)"
+diff -r "$scratch/a" "$scratch/c"
+
 # --mirror ORIGINAL=file://... (the archive's channel folder) works without --archive.
 run "$ENVLOCK" install --lock "$scratch/conda-lock.yml" --prefix "$short_tmp/env-mirror" \
   --platform linux-64 --mirror "$server_url=file://$scratch/a/$chan_dir" \
