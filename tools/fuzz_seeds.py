@@ -120,6 +120,7 @@ TARGETS = {
     "package_archive": copy_files("packages", [".conda", ".tar.bz2"]),
     "package_json": package_json,
     "http_headers": None,
+    "archive": None,  # its saved inputs in fuzz/archive/ only
 }
 
 
