@@ -125,6 +125,7 @@ TARGETS = {
     "export": copy_files("lockfiles"),
     "run_state": None,
     "simple_page": None,
+    "archive": None,  # its saved inputs in fuzz/archive/ only
 }
 
 

@@ -337,7 +337,14 @@ Result<CachedPackage> ensure_package(const lockfile::LockedPackage& p,
 
   // 3. Download, hash-checked while streaming.
   if (!digests) {
-    if (options.offline == Offline::yes && !is_file_url(p.url)) {
+    std::string source = p.url;
+    if (options.archive_files) {
+      auto it = options.archive_files->find(p.url);
+      if (it == options.archive_files->end()) {
+        return Error{ErrorKind::input, label, "not in the archive"};
+      }
+      source = channel::path_to_file_url(it->second);
+    } else if (options.offline == Offline::yes && !is_file_url(p.url)) {
       return Error{
           ErrorKind::network,
           label,
@@ -345,7 +352,7 @@ Result<CachedPackage> ensure_package(const lockfile::LockedPackage& p,
     }
     channel::ExpectedFile expected{p.sha256, p.md5, std::nullopt};
     if (p.size) expected.size = static_cast<uint64_t>(*p.size);
-    auto fetched = channel::download_file(p.url, out.archive_path, expected, options.download);
+    auto fetched = channel::download_file(source, out.archive_path, expected, options.download);
     if (!fetched.ok()) return fetched.take_error().wrapped(label);
     if (!p.sha256.empty() && !p.md5.empty()) {
       // download_file checked both while streaming: no second pass over the bytes.
@@ -416,7 +423,14 @@ Result<CachedWheel> ensure_wheel(const lockfile::LockedPackage& p, const CacheOp
     }
     ::unlink(out.path.c_str());  // corrupt, partial or another artifact: fetch again
   }
-  if (options.offline == Offline::yes && !is_file_url(p.url)) {
+  std::string source = p.url;
+  if (options.archive_files) {
+    auto it = options.archive_files->find(p.url);
+    if (it == options.archive_files->end()) {
+      return Error{ErrorKind::input, label, "not in the archive"};
+    }
+    source = channel::path_to_file_url(it->second);
+  } else if (options.offline == Offline::yes && !is_file_url(p.url)) {
     return Error{
         ErrorKind::network,
         label,
@@ -424,7 +438,7 @@ Result<CachedWheel> ensure_wheel(const lockfile::LockedPackage& p, const CacheOp
   }
   channel::ExpectedFile expected{p.sha256, "", std::nullopt};
   if (p.size) expected.size = static_cast<uint64_t>(*p.size);
-  auto fetched = channel::download_file(p.url, out.path, expected, options.download);
+  auto fetched = channel::download_file(source, out.path, expected, options.download);
   if (!fetched.ok()) return fetched.take_error().wrapped(label);
   out.hit = CacheHit::downloaded;
   return out;

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 
@@ -32,6 +33,10 @@ struct CacheOptions {
   Offline offline = Offline::no;
   channel::DownloadOptions download;
   package::ExtractOptions extract;  ///< the size cap of one extracted package
+  /// Package URL → a local file holding it (install --archive). When set, a package missing
+  /// from the cache is copied from its file (hash-checked as a download), never downloaded; a
+  /// URL it does not list is an ErrorKind::input error.
+  const std::map<std::string, std::string>* archive_files = nullptr;
 };
 
 /// Where a package came from this time.

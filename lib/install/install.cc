@@ -11,9 +11,12 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <thread>
 
+#include "lib/archive/layout.h"
+#include "lib/channel/channel.h"
 #include "lib/install/fs_util.h"
 #include "lib/install/link.h"
 #include "lib/install/wheel.h"
@@ -195,10 +198,20 @@ bool is_empty_dir(const std::string& path) {
 
 // Fetches and extracts every package, `jobs` at a time. Returns the first error (by lock order)
 // after all workers stopped.
-Result<std::vector<CachedPackage>> fetch_all(const std::vector<lockfile::LockedPackage>& link,
-                                             const Options& o, const ProgressSink& progress,
-                                             Report& report) {
+Result<std::vector<CachedPackage>> fetch_all(
+    const std::vector<lockfile::LockedPackage>& link, const Options& o,
+    const ProgressSink& progress, Report& report,
+    const std::map<std::string, std::string>* archive_files) {
   CacheOptions cache;
+  cache.archive_files = archive_files;
+  if (!archive_files) {
+    ENVLOCK_TRY(config, channel::load_channel_config(fs::current_path().string()));
+    for (const auto& m : o.mirrors) {
+      ENVLOCK_TRY(mirror, channel::parse_mirror(m, config));
+      config.mirrors.insert(config.mirrors.begin(), mirror);  // the command line wins
+    }
+    cache.download.mirrors = config.mirrors;
+  }
   cache.pkgs_dir = o.pkgs_dir.empty() ? default_pkgs_dir() : o.pkgs_dir;
   cache.offline = o.offline;
   cache.download.http = o.http;
@@ -346,6 +359,23 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
                  o.lock_path,
                  "pip packages need a python among the conda packages of " + report.platform};
   }
+  // An archive is checked whole against the lock before anything else: a tampered or
+  // incomplete one is refused even when the prefix already matches.
+  archive::OpenedArchive opened;
+  std::optional<std::map<std::string, std::string>> archive_files;
+  if (!o.archive.empty()) {
+    auto a = archive::OpenedArchive::open(o.archive);
+    if (!a.ok()) {
+      Error e = a.take_error();
+      if (e.kind == ErrorKind::io) e.kind = ErrorKind::input;  // an unreadable input: exit 2
+      return e.wrapped("--archive");
+    }
+    opened = std::move(a).value();
+    std::vector<lockfile::LockedPackage> all = locked;
+    all.insert(all.end(), pip_locked.begin(), pip_locked.end());
+    ENVLOCK_TRY(files, archive::locate_packages(opened, all));
+    archive_files = std::move(files);
+  }
   // The no-op answer needs no lock: with no transaction in progress, conda-meta is read once
   // (and site-packages' dist-info folders by name) and nothing is created, not even the lock
   // file.
@@ -408,13 +438,15 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
 
   // Every archive verified and extracted in the cache before the prefix is touched; every
   // wheel hash-checked.
-  ENVLOCK_TRY(cached, fetch_all(t.link, o, progress, report));
+  ENVLOCK_TRY(cached,
+              fetch_all(t.link, o, progress, report, archive_files ? &*archive_files : nullptr));
   std::vector<CachedWheel> wheels;
   {
     CacheOptions cache;
     cache.pkgs_dir = o.pkgs_dir.empty() ? default_pkgs_dir() : o.pkgs_dir;
     cache.offline = o.offline;
     cache.download.http = o.http;
+    cache.archive_files = archive_files ? &*archive_files : nullptr;
     for (size_t i = 0; i < pip_t.link.size(); ++i) {
       const auto& p = pip_t.link[i];
       const std::string label = p.name + "-" + p.version;

@@ -28,6 +28,11 @@ struct Options {
   uint64_t max_package_bytes = package::k_default_max_extracted_bytes;
   /// Network settings for downloads (tests shorten the timeouts).
   channel::HttpOptions http;
+  /// `--mirror ORIGINAL=MIRROR` pairs (before .envlockrc's mirrors); the lock keeps its URLs.
+  std::vector<std::string> mirrors;
+  /// `--archive`: an envlock archive (folder, .tar, .tar.zst) every package is taken from
+  /// instead of its URL: checked against the lock before anything else, never downloaded.
+  std::string archive;
   /// Written as the history entry's `# cmd:` line.
   std::string command_line = "envlock install";
   /// Set by the caller's signal handler; may be null.
@@ -97,7 +102,9 @@ struct Report {
 /// (the message names the package, expected and actual digest), a package that is not what
 /// the lock names or whose files are not what its paths.json says, pip entries without a
 /// locked python, a hostile or inconsistent wheel (see install_wheel); ErrorKind::network for
-/// download failures; ErrorKind::io for local failures and for an interrupt requested while
+/// download failures; with `archive`, ErrorKind::input for an archive that is hostile or lacks
+/// a package of the platform or holds other bytes than the lock's (checked first, even when
+/// the prefix is up to date); ErrorKind::io for local failures and for an interrupt requested while
 /// staging (message "interrupted"; the staging folder is removed first). On failure the prefix
 /// is as before.
 Result<Report> run(const Options& options, const ProgressSink& progress = {});

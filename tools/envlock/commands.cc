@@ -1,5 +1,6 @@
 #include "tools/envlock/commands.h"
 
+#include "tools/archive/command.h"
 #include "tools/diff/command.h"
 #include "tools/export/command.h"
 #include "tools/index/command.h"
@@ -20,6 +21,7 @@ std::map<std::string, cli::Command> all_commands() {
   commands["index"] = index_command;
   commands["export"] = export_command;
   commands["run"] = run_command;
+  commands["archive"] = archive_command;
   return commands;
 }
 

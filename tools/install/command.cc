@@ -64,6 +64,12 @@ int install_command(const std::string& tool, std::vector<std::string> args) {
     app.add_option("--pkgs-dir",
                    o.pkgs_dir,
                    "package cache (default: $ENVLOCK_CACHE_DIR/pkgs or ~/.cache/envlock/pkgs)");
+    app.add_option("--archive",
+                   o.archive,
+                   "take every package from this envlock archive (folder, .tar, .tar.zst): "
+                   "checked against the lock, nothing downloaded");
+    app.add_option(
+        "--mirror", o.mirrors, "fetch ORIGINAL from MIRROR: ORIGINAL=MIRROR (repeatable)");
     app.add_option("--jobs,-j", o.jobs, "parallel downloads and extractions")
         ->capture_default_str()
         ->check(CLI::Range(1, 64));
