@@ -2,8 +2,9 @@
 # envlock archive of a multi-platform lock of real corpus packages (zlib for linux-64, osx-64
 # and win-64 as .conda and .tar.bz2, noarch:python moto and andes) from two channels, and a pip
 # wheel (one file for two platforms): each channel its own folder, every subdir its repodata.json, the wheel under pypi/.
-# With the server gone: install linux-64 and osx-64 from the archive (.tar.zst) with the lock
-# unchanged, verify --level hashes clean; verify --archive clean, per platform too.
+# With the server gone: install linux-64 (conda packages and the wheel) from the archive
+# (.tar.zst) with the lock unchanged, verify --level hashes clean; osx-64, which locks the wheel
+# without a python, is refused; verify --archive clean, per platform too.
 source "$(dirname "$0")/common.sh"
 source "$(dirname "$0")/install_lib.sh"
 source "$(dirname "$0")/archive_lib.sh"
@@ -104,14 +105,20 @@ PY
 kill "$server_pid"
 wait "$server_pid" 2>/dev/null || true
 export ENVLOCK_CACHE_DIR="$short_tmp/fresh-cache"
-for platform in linux-64 osx-64; do
-  run "$ENVLOCK" install --lock "$scratch/conda-lock.yml" --archive "$scratch/all.tar.zst" \
-    --prefix "$short_tmp/$platform" --platform "$platform"
-  expect_rc 0
-  expect_in out "+ zlib 1.2.11 h"
-  verify_hashes "$short_tmp/$platform" "$scratch/conda-lock.yml" --platform "$platform"
-done
+run "$ENVLOCK" install --lock "$scratch/conda-lock.yml" --archive "$scratch/all.tar.zst" \
+  --prefix "$short_tmp/linux-64" --platform linux-64
+expect_rc 0
+expect_in out "+ zlib 1.2.11 h"
+verify_hashes "$short_tmp/linux-64" "$scratch/conda-lock.yml" --platform linux-64
 [ -f "$short_tmp/linux-64/lib/python3.12/site-packages/moto/__init__.py" ]
+# The wheel came out of the archive too, installed as pip does.
+[ "$(cat "$short_tmp/linux-64/lib/python3.12/site-packages/wheel-0.38.4.dist-info/INSTALLER")" = envlock ]
+# osx-64 locks a wheel but no python to install it into: refused, nothing made.
+run "$ENVLOCK" install --lock "$scratch/conda-lock.yml" --archive "$scratch/all.tar.zst" \
+  --prefix "$short_tmp/osx-64" --platform osx-64
+expect_rc 2
+expect_in err "pip packages need a python among the conda packages of osx-64"
+[ ! -e "$short_tmp/osx-64" ]
 [ "$(sha256sum <"$scratch/conda-lock.yml")" = "$lock_sum" ]
 for archive in all all.tar.zst; do
   run "$ENVLOCK" verify --archive "$scratch/$archive"
