@@ -30,10 +30,10 @@ Result<std::string> unzstd(std::string_view data, const std::string& where, uint
     if (ZSTD_isError(r))
       return Error{ErrorKind::input, where, std::string("bad zstd data: ") + ZSTD_getErrorName(r)};
     if (out.size() + o.pos > limit)
-      return Error{
-          ErrorKind::input,
-          where,
-          std::string(what) + " decompresses to more than " + std::to_string(limit) + " bytes"};
+      return Error{ErrorKind::input,
+                   where,
+                   std::string(what) + " is larger than the limit of " + std::to_string(limit) +
+                       " bytes for repodata (decompressed)"};
     out.append(buf.data(), o.pos);
     last = r;
     if (in.pos == in.size && o.pos < o.size) break;

@@ -175,8 +175,10 @@ Result<SubdirRepodata> fetch_subdir(const Channel& channel, std::string_view pla
 
   EnvLookup env = options.env ? options.env : process_env();
   ENVLOCK_TRY(fetch_dir, expand_env(location.url, env, location.redacted_url));
+  ShardLimits limits;
+  limits.max_index_bytes = std::min(limits.max_index_bytes, options.http.max_body_bytes);
   auto finish = [&](const std::string& bytes, RepodataSource source) -> Result<SubdirRepodata> {
-    auto index = parse_shard_index(bytes, redacted);
+    auto index = parse_shard_index(bytes, redacted, limits);
     if (!index) {
       Error e = index.take_error();
       e.kind = ErrorKind::network;  // the channel served it: exit 4, as for bad repodata
@@ -215,19 +217,23 @@ Result<SubdirRepodata> fetch_subdir(const Channel& channel, std::string_view pla
   if (cached && !info->last_modified.empty())
     request.headers.emplace_back("If-Modified-Since", info->last_modified);
   std::string body;
-  const uint64_t limit = ShardLimits{}.max_index_bytes;
+  const uint64_t limit = limits.max_index_bytes;
   detail::BodySink sink;
   sink.begin = [&] { body.clear(); };
   sink.chunk = [&](std::string_view chunk) -> Result<void> {
     if (body.size() + chunk.size() > limit)
-      return Error{
-          ErrorKind::network,
-          redacted,
-          "larger than the limit of " + std::to_string(limit) + " bytes for a shard index"};
+      return Error{ErrorKind::network,
+                   redacted,
+                   "larger than the limit of " + std::to_string(limit) +
+                       " bytes for repodata (ENVLOCK_MAX_REPODATA_SIZE)"};
     body.append(chunk);
     return Ok{};
   };
-  ENVLOCK_TRY(response, detail::http_get(request, options.http, sink, options.progress));
+  auto answer = detail::http_get(request, options.http, sink, options.progress);
+  // The index is only a faster way to the same records: a transport failure or an HTTP error is
+  // reported by the repodata.json request that follows (which names the file users know).
+  if (!answer) return monolithic();
+  detail::HttpResponse response = std::move(answer).value();
   sub->http_requests = response.attempts;
   IndexInfo next = info.value_or(IndexInfo{});
   next.url = sub->index_url;
@@ -238,7 +244,7 @@ Result<SubdirRepodata> fetch_subdir(const Channel& channel, std::string_view pla
     ENVLOCK_TRY_VOID(store_index_info(root, next));
     return finish(*cached, RepodataSource::revalidated);
   }
-  if (response.status == 404 || response.status == 403 || response.status == 410) {
+  if (response.status == 404 || response.status == 410) {
     // No shards here: remembered, so that the monolithic path pays the probe once per period.
     next = IndexInfo{};
     next.url = sub->index_url;
@@ -249,11 +255,7 @@ Result<SubdirRepodata> fetch_subdir(const Channel& channel, std::string_view pla
     ENVLOCK_TRY(fetched, monolithic());
     return fetched;
   }
-  if (response.status != 200) {
-    std::string why = detail::status_text(response.status);
-    if (response.status == 401) why += " (check the channel's credentials)";
-    return Error{ErrorKind::network, redacted, why};
-  }
+  if (response.status != 200) return monolithic();
   // Parsed before it is cached: a bad answer never replaces a good entry.
   ENVLOCK_TRY(out, finish(body, RepodataSource::network));
   std::error_code ec;
