@@ -51,20 +51,20 @@ Result<msgpack::object_handle> unpack(const std::string& bytes, const std::strin
                               limits.max_string,
                               0,
                               limits.max_depth);
+  auto invalid = [&](const std::string& why) {
+    return Error{ErrorKind::input, where, std::string("not a valid msgpack ") + what + ": " + why};
+  };
   try {
     std::size_t offset = 0;
     msgpack::object_handle handle =
         msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limit);
-    if (offset != bytes.size())
-      return Error{ErrorKind::input, where, std::string(what) + ": bytes after the msgpack map"};
-    if (handle.get().type != msgpack::type::MAP)
-      return Error{ErrorKind::input, where, std::string(what) + " must be a msgpack map"};
+    if (handle.get().type != msgpack::type::MAP) return invalid("not a map");
+    if (offset != bytes.size()) return invalid("bytes after the map");
     return handle;
   } catch (const msgpack::insufficient_bytes&) {
-    return Error{ErrorKind::input, where, std::string("not msgpack (cut short): ") + what};
+    return invalid("cut short");
   } catch (const std::exception& e) {
-    return Error{
-        ErrorKind::input, where, std::string("not a valid msgpack ") + what + ": " + e.what()};
+    return invalid(e.what());
   }
 }
 

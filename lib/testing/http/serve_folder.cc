@@ -7,6 +7,7 @@
 //   --stall=MS           accept, then say nothing for MS milliseconds
 //   --drip=MS            send the file one byte every MS milliseconds
 //   --truncate           announce the full length, send half, close
+//   --cut                send the first half with a Content-Length that matches it
 //   --wrong-length=MS    announce twice the length, send the file, then hold MS milliseconds
 //   --redirect=LOCATION  302 to LOCATION ("self" = the request's own path: a loop)
 //   --gzip-bomb=BYTES    BYTES zeros, gzip Content-Encoding
@@ -41,6 +42,8 @@ void arm(HttpServer& server, const std::string& flag, const std::string& value, 
     server.drip_next(count, ms(), suffix);
   } else if (flag == "--truncate") {
     server.truncate_next(count, suffix);
+  } else if (flag == "--cut") {
+    server.cut_next(count, suffix);
   } else if (flag == "--wrong-length") {
     server.wrong_length_next(count, ms(), suffix);
   } else if (flag == "--redirect") {
