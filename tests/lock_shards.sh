@@ -42,6 +42,17 @@ for f in "$scratch"/cache_s/shards/by-hash/*.msgpack.zst; do
 done
 [ -z "$(find "$scratch/cache_s" -name '*.part.*')" ]
 
+# Progress (shards read and downloaded, bytes) on a terminal's stderr only; none without one.
+expect_not_in err "shards:"
+mkdir -p "$scratch/tty"
+# stderr is the terminal (script's output); stdout goes to a file.
+script -qec "$(printf '%q ' "$LOCK" "${common[@]}" --mirror "$url_m=$url_s" \
+  -o "$scratch/tty/conda-lock.yml" --cache-dir "$scratch/cache_tty") >$(printf '%q' "$scratch/tty/out")" \
+  /dev/null >"$scratch/tty/terminal"
+grep -qE '^shards: [0-9]+ read, [0-9]+ downloaded \([0-9]+ KB\)' "$scratch/tty/terminal"
+if grep -q "shards:" "$scratch/tty/out"; then echo "FAIL: progress on stdout" >&2; exit 1; fi
+cmp "$scratch/m/conda-lock.yml" "$scratch/tty/conda-lock.yml"
+
 # Warm: the index is revalidated (304), the shards come from the cache; the same bytes.
 mkdir -p "$scratch/warm"
 run "$LOCK" "${common[@]}" --mirror "$url_m=$url_s" -o "$scratch/warm/conda-lock.yml" \
