@@ -13,6 +13,8 @@
 //   --gzip-bomb=BYTES    BYTES zeros, gzip Content-Encoding
 //   --zst-bomb=BYTES     a zstd frame of BYTES zeros
 // Access control (every request): --basic-auth=USER:PASSWORD, --token=TOKEN (paths /t/TOKEN/...).
+// A simulated link (every request): --rate=100Mbit (also Kbit, Gbit, or bytes/s as a plain
+// number, K/M/G suffixes in bytes) shared by all connections, --latency=20ms before each answer.
 
 #include <signal.h>
 
@@ -29,6 +31,27 @@
 namespace {
 
 using envlock::testing::HttpServer;
+
+uint64_t link_rate = 0;
+std::chrono::milliseconds link_latency{0};
+
+// "100Mbit" → 12,500,000 bytes/s; "10M" → 10 MiB/s; "5000" → 5000 bytes/s.
+uint64_t parse_rate(const std::string& text) {
+  size_t used = 0;
+  double number = std::stod(text, &used);
+  std::string unit = text.substr(used);
+  const std::pair<const char*, double> units[] = {{"", 1},
+                                                  {"K", 1024},
+                                                  {"M", 1024 * 1024},
+                                                  {"G", 1024.0 * 1024 * 1024},
+                                                  {"bit", 1 / 8.0},
+                                                  {"Kbit", 1e3 / 8},
+                                                  {"Mbit", 1e6 / 8},
+                                                  {"Gbit", 1e9 / 8}};
+  for (const auto& [name, factor] : units)
+    if (unit == name && number > 0) return static_cast<uint64_t>(number * factor);
+  throw std::invalid_argument("--rate=" + text + ": expected e.g. 100Mbit, 10M or 5000");
+}
 
 // Arms one fault flag; throws std::invalid_argument for an unknown one.
 void arm(HttpServer& server, const std::string& flag, const std::string& value, int count,
@@ -56,6 +79,12 @@ void arm(HttpServer& server, const std::string& flag, const std::string& value, 
     server.require_basic_auth(value.substr(0, colon), value.substr(colon + 1));
   } else if (flag == "--token") {
     server.require_token(value);
+  } else if (flag == "--rate") {
+    link_rate = parse_rate(value);
+  } else if (flag == "--latency") {
+    std::string v = value;
+    if (v.size() > 2 && v.substr(v.size() - 2) == "ms") v.resize(v.size() - 2);
+    link_latency = std::chrono::milliseconds(std::stoll(v));
   } else if (flag == "--zst-bomb") {
     server.zst_bomb_next(count, std::stoull(value), suffix);
   } else {
@@ -86,10 +115,15 @@ int main(int argc, char** argv) {
     HttpServer server(argv[1], port);
     std::string suffix;
     int count = HttpServer::k_always;
-    for (const auto& arg : args) {
+    for (size_t i = 0; i < args.size(); ++i) {
+      const std::string& arg = args[i];
       size_t eq = arg.find('=');
       std::string flag = arg.substr(0, eq);
       std::string value = eq == std::string::npos ? "" : arg.substr(eq + 1);
+      // The link flags also take their value as the next argument: --rate 100Mbit.
+      if (eq == std::string::npos && (flag == "--rate" || flag == "--latency") &&
+          i + 1 < args.size())
+        value = args[++i];
       if (flag == "--only") {
         suffix = value;
       } else if (flag == "--count") {
@@ -98,6 +132,7 @@ int main(int argc, char** argv) {
         arm(server, flag, value, count, suffix);
       }
     }
+    if (link_rate > 0 || link_latency.count() > 0) server.set_link(link_rate, link_latency);
     std::printf("%s\n", server.url().c_str());
     std::fflush(stdout);
     int signal_number = 0;
