@@ -105,6 +105,7 @@ struct HttpServer::Impl {
   // and a delay before each answer.
   std::atomic<uint64_t> rate{0};  // bytes per second; 0 = unlimited
   std::atomic<int64_t> latency_ms{0};
+  std::atomic<uint64_t> sent{0};  // body bytes of files answered 200
   std::mutex link_mutex;
   std::chrono::steady_clock::time_point link_free{};  // when the link has sent what it was given
 
@@ -257,10 +258,12 @@ struct HttpServer::Impl {
           shared->size(), type, [this, shared](size_t offset, size_t, httplib::DataSink& sink) {
             size_t n = std::min<size_t>(shared->size() - offset, 16 * 1024);
             if (!through_link(n)) return false;
+            sent += n;
             return sink.write(shared->data() + offset, n);
           });
       return answer(200);
     }
+    sent += body.size();
     res.set_content(std::move(body), type);
     answer(200);
   }
@@ -308,6 +311,10 @@ HttpServer::~HttpServer() {
 void HttpServer::set_link(uint64_t bytes_per_second, std::chrono::milliseconds latency) {
   m_impl->rate = bytes_per_second;
   m_impl->latency_ms = latency.count();
+}
+
+uint64_t HttpServer::bytes_sent() const {
+  return m_impl->sent.load();
 }
 
 const std::string& HttpServer::url() const {

@@ -77,6 +77,8 @@ class HttpServer {
   int request_count(const std::string& path) const;
   /// How many requests for `path` were answered with `status`.
   int status_count(const std::string& path, int status) const;
+  /// Body bytes of the files answered 200 so far (fault answers not counted).
+  uint64_t bytes_sent() const;
   /// All requests so far, in arrival order, as "<path> <status>".
   std::vector<std::string> request_log() const;
 

@@ -15,6 +15,7 @@
 // Access control (every request): --basic-auth=USER:PASSWORD, --token=TOKEN (paths /t/TOKEN/...).
 // A simulated link (every request): --rate=100Mbit (also Kbit, Gbit, or bytes/s as a plain
 // number, K/M/G suffixes in bytes) shared by all connections, --latency=20ms before each answer.
+// --stats=FILE: on exit, writes "requests N" and "bytes N" (bodies of files answered 200).
 
 #include <signal.h>
 
@@ -33,6 +34,7 @@ namespace {
 using envlock::testing::HttpServer;
 
 uint64_t link_rate = 0;
+std::string stats_file;
 std::chrono::milliseconds link_latency{0};
 
 // "100Mbit" → 12,500,000 bytes/s; "10M" → 10 MiB/s; "5000" → 5000 bytes/s.
@@ -81,6 +83,8 @@ void arm(HttpServer& server, const std::string& flag, const std::string& value, 
     server.require_token(value);
   } else if (flag == "--rate") {
     link_rate = parse_rate(value);
+  } else if (flag == "--stats") {
+    stats_file = value;
   } else if (flag == "--latency") {
     std::string v = value;
     if (v.size() > 2 && v.substr(v.size() - 2) == "ms") v.resize(v.size() - 2);
@@ -137,6 +141,15 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     int signal_number = 0;
     sigwait(&stop_signals, &signal_number);
+    if (!stats_file.empty()) {
+      if (FILE* f = std::fopen(stats_file.c_str(), "w")) {
+        std::fprintf(f,
+                     "requests %zu\nbytes %llu\n",
+                     server.request_log().size(),
+                     static_cast<unsigned long long>(server.bytes_sent()));
+        std::fclose(f);
+      }
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "serve_folder: error: %s\n", e.what());
     return 4;
