@@ -130,9 +130,9 @@ class ShardFetcher {
   /// gives no records. A cached shard is used when its bytes still hash to the index's sha256;
   /// otherwise it is downloaded, checked and cached (a shard with the wrong hash is refetched
   /// once, and never cached). Fails with ErrorKind::network naming the package and the redacted
-  /// URL for a shard that is missing (404), keeps the wrong hash, or cannot be fetched;
-  /// ErrorKind::network with --offline for a shard not in the cache; ErrorKind::input for a
-  /// shard that matches its hash but cannot be read.
+  /// URL for a shard that is missing (404), keeps the wrong hash, cannot be fetched, or matches
+  /// its hash but cannot be read (the channel served it: exit 4, as for bad repodata); with
+  /// --offline for a shard not in the cache; ErrorKind::io when the cache cannot be written.
   Result<std::vector<std::vector<spec::PackageRecord>>> fetch(const std::vector<ShardWant>& wants);
 
   /// Totals since construction.
