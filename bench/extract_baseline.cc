@@ -1,15 +1,21 @@
 // The baseline of the `install` cold row of bench/run: plain libarchive extraction of conda
 // archives, nothing else (no download, no hash, no safety checks, no linking, no conda-meta).
-//   extract_baseline DEST ARCHIVE...
+//   extract_baseline [--jobs N] DEST ARCHIVE...
 // Each ARCHIVE is extracted into DEST/<index>/: a .tar.bz2 directly, a .conda by reading its
-// inner pkg-*.tar.zst and info-*.tar.zst members from the zip. Exit 0, or 1 with a message.
+// inner pkg-*.tar.zst and info-*.tar.zst members from the zip. With --jobs N, N threads take
+// the archives in turn (as install extracts with --jobs N). Exit 0, or 1 with a message.
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 namespace {
 
@@ -89,13 +95,28 @@ bool extract(const std::string& path, const std::string& dest) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 3) {
-    std::fprintf(stderr, "usage: extract_baseline DEST ARCHIVE...\n");
+  int first = 1;
+  unsigned jobs = 1;
+  if (argc > 2 && std::string_view(argv[1]) == "--jobs") {
+    jobs = static_cast<unsigned>(std::max(1, std::atoi(argv[2])));
+    first = 3;
+  }
+  if (argc < first + 2) {
+    std::fprintf(stderr, "usage: extract_baseline [--jobs N] DEST ARCHIVE...\n");
     return 2;
   }
-  std::string dest = argv[1];
-  for (int i = 2; i < argc; ++i) {
-    if (!extract(argv[i], dest + "/" + std::to_string(i - 2))) return 1;
-  }
-  return 0;
+  std::string dest = argv[first];
+  const int count = argc - first - 1;
+  std::atomic<int> next{0};
+  std::atomic<bool> failed{false};
+  auto worker = [&] {
+    for (int i; !failed && (i = next++) < count;) {
+      if (!extract(argv[first + 1 + i], dest + "/" + std::to_string(i))) failed = true;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < jobs; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  return failed ? 1 : 0;
 }

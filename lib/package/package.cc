@@ -621,6 +621,7 @@ Result<PackageInfo> build_info(const std::string& where, ArchiveFormat format,
   }
   ENVLOCK_TRY(parsed_index, parse_index(where + ": info/index.json", index->second));
   out.index = std::move(parsed_index);
+  out.index_json_text = index->second;
   if (auto paths = info.text.find("info/paths.json"); paths != info.text.end()) {
     ENVLOCK_TRY(entries, parse_paths_json(where + ": info/paths.json", paths->second));
     out.paths = std::move(entries);

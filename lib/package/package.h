@@ -89,6 +89,9 @@ enum class PathsSource {
 struct PackageInfo {
   ArchiveFormat format = ArchiveFormat::conda;
   IndexJson index;
+  /// `info/index.json` exactly as stored (checked to be a JSON object with the fields above),
+  /// for indexers that keep every key.
+  std::string index_json_text;
   std::vector<PathEntry> paths;
   PathsSource paths_source = PathsSource::paths_json;
   std::optional<LinkJson> link;

@@ -1,6 +1,7 @@
 #include "tools/envlock/commands.h"
 
 #include "tools/diff/command.h"
+#include "tools/index/command.h"
 #include "tools/install/command.h"
 #include "tools/lock/command.h"
 #include "tools/verify/command.h"
@@ -14,6 +15,7 @@ std::map<std::string, cli::Command> all_commands() {
   commands["install"] = install_command;
   commands["verify"] = verify_command;
   commands["diff"] = diff_command;
+  commands["index"] = index_command;
   return commands;
 }
 
