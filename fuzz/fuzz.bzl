@@ -2,7 +2,7 @@
 
 load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library", "cc_test")
 
-def fuzz_target(name, srcs, deps):
+def fuzz_target(name, srcs, deps, linkopts = []):
     """Declares `<name>_entry`, `<name>_fuzzer` and `<name>_replay`.
 
     `<name>_fuzzer` links libFuzzer's main and builds only with --config=fuzz (tools/fuzz.sh);
@@ -13,6 +13,7 @@ def fuzz_target(name, srcs, deps):
         name = name + "_entry",
         srcs = srcs,
         deps = deps,
+        linkopts = linkopts,
         alwayslink = True,
     )
     cc_binary(

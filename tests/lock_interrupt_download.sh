@@ -3,7 +3,8 @@
 # is gone from the cache (it was left behind, one per interrupted run).
 source "$(dirname "$0")/lock_common.sh"
 
-start_server "$DEMO_CHANNEL" --stall=600000
+# Only repodata stalls: the shard index probe before it is answered (404, no shards here).
+start_server "$DEMO_CHANNEL" --only=repodata.json.zst --stall=600000
 env="$scratch/environment.yml"
 printf 'channels:\n  - %s\ndependencies:\n  - libfoo\n' "$server_url" >"$env"
 for sig in TERM INT; do

@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 targets=(spec_strings environment lock repodata repodata_index conda_meta package_archive
-         package_json http_headers export run_state simple_page archive)
+         package_json http_headers export run_state simple_page archive shard)
 usage() { echo "usage: tools/fuzz.sh TARGET SECONDS [libFuzzer flags]; targets: ${targets[*]}" >&2; exit 2; }
 targets+=(pypi_requirement pypi_wheel)
 [ "${1:-}" = "--list" ] && { printf '%s\n' "${targets[@]}"; exit 0; }

@@ -85,6 +85,34 @@ def repodata(corpus, out):
         write(out, small_repodata(path))
 
 
+def shard(corpus, out):
+    """Corpus repodata records as CEP 16 shards (uncompressed msgpack, one per name)."""
+    try:
+        import msgpack  # python3-msgpack
+    except ImportError:
+        return
+    for path in files(os.path.join(corpus, "repodata"), [".json"], max_size=1 << 30):
+        try:
+            doc = json.loads(small_repodata(path))
+        except ValueError:
+            continue
+        if not isinstance(doc, dict) or not isinstance(doc.get("packages"), dict):
+            continue
+        by_name = {}
+        for fn, rec in doc["packages"].items():
+            if isinstance(rec, dict) and isinstance(rec.get("name"), str):
+                rec = dict(rec)
+                for key in ("sha256", "md5"):
+                    try:
+                        rec[key] = bytes.fromhex(rec[key])
+                    except (KeyError, TypeError, ValueError):
+                        pass
+                by_name.setdefault(rec["name"], {})[fn] = rec
+        for name, records in list(by_name.items())[:4]:
+            write(out, msgpack.packb({"packages": records, "packages.conda": {}, "removed": []},
+                                     use_bin_type=True))
+
+
 def package_json(corpus, out):
     for path in files(os.path.join(corpus, "packages"), [".tar.bz2"]):
         try:
@@ -126,6 +154,7 @@ TARGETS = {
     "run_state": None,
     "simple_page": None,
     "archive": None,  # its saved inputs in fuzz/archive/ only
+    "shard": shard,
 }
 
 

@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "lib/capture/capture.h"
 #include "lib/channel/channel.h"
 #include "lib/channel/repodata.h"
+#include "lib/channel/shards.h"
 #include "lib/lock/check.h"
 #include "lib/lock/pip.h"
 #include "lib/lock/virtual.h"
@@ -276,16 +278,62 @@ Result<Inputs> read_inputs(const Options& options, const std::string& cwd,
 struct Fetched {
   std::vector<Bytes> json;  // owns the bytes the sources view (Bytes storage never moves)
   std::vector<solve::RepodataSource> sources;
+  // Per source: its shard index when the channel serves shards (CEP 16), else null.
+  std::vector<std::shared_ptr<const channel::ShardedSubdir>> sharded;
 };
 
-Result<void> fetch_platform(const Inputs& in, const Options& options, const std::string& platform,
-                            const std::string& cache_root, const ProgressSink& progress,
-                            Fetched& out) {
+std::string kilobytes(uint64_t bytes) {
+  return std::to_string((bytes + 512) / 1024) + " KB";
+}
+
+// The shards of a platform's sharded sources, through the run's one fetcher (whose connections
+// stay open from level to level and platform to platform).
+class LockShards final : public solve::ShardedRecords {
+ public:
+  LockShards(const Fetched& fetched, channel::ShardFetcher& fetcher, const ProgressSink& progress)
+      : m_fetched(fetched), m_fetcher(fetcher), m_progress(progress) {}
+
+  std::vector<std::string> names(size_t source) const override {
+    std::vector<std::string> out;
+    for (const auto& [name, hash] : m_fetched.sharded[source]->index.shards) out.push_back(name);
+    return out;
+  }
+
+  Result<std::vector<std::vector<spec::PackageRecord>>> load(
+      const std::vector<std::pair<size_t, std::string>>& wanted) override {
+    std::vector<channel::ShardWant> wants;
+    wants.reserve(wanted.size());
+    for (const auto& [source, name] : wanted)
+      wants.push_back({m_fetched.sharded[source].get(), name});
+    auto got = m_fetcher.fetch(wants);
+    if (m_progress) {
+      auto st = m_fetcher.stats();
+      m_progress("shards: " + std::to_string(st.shards) + " read, " +
+                 std::to_string(st.downloaded) + " downloaded (" + kilobytes(st.bytes) + ")");
+    }
+    return got;
+  }
+
+ private:
+  const Fetched& m_fetched;
+  channel::ShardFetcher& m_fetcher;
+  const ProgressSink& m_progress;
+};
+
+channel::FetchOptions fetch_options(const Inputs& in, const Options& options,
+                                    const std::string& cache_root) {
   channel::FetchOptions fetch;
   fetch.offline = options.offline == Offline::yes ? channel::Offline::yes : channel::Offline::no;
   fetch.cache_dir = cache_root;
   fetch.mirrors = in.channel_config.mirrors;
   fetch.http = options.http;
+  return fetch;
+}
+
+Result<void> fetch_platform(const Inputs& in, const Options& options, const std::string& platform,
+                            const std::string& cache_root, const ProgressSink& progress,
+                            Fetched& out) {
+  channel::FetchOptions fetch = fetch_options(in, options, cache_root);
   std::vector<std::string> urls = in.fetch_channels;
   urls.insert(urls.end(), in.spec_channels.begin(), in.spec_channels.end());
   for (size_t i = 0; i < urls.size(); ++i) {
@@ -295,7 +343,11 @@ Result<void> fetch_platform(const Inputs& in, const Options& options, const std:
       if (!ch.serves(platform)) continue;
       for (const std::string subdir : {platform, std::string("noarch")}) {
         if (progress) progress("fetching " + ch.redacted_url() + "/" + subdir);
-        auto got = channel::fetch_repodata(ch, subdir, fetch);
+        auto got = channel::fetch_subdir(
+            ch,
+            subdir,
+            fetch,
+            options.shards == Shards::no ? channel::UseShards::no : channel::UseShards::yes);
         if (!got.ok() && i >= in.fetch_channels.size()) {
           // The user never listed this channel: the warning would be lost with the lock, so the
           // error says which spec brought it in.
@@ -304,7 +356,18 @@ Result<void> fetch_platform(const Inputs& in, const Options& options, const std:
           return e;
         }
         if (!got.ok()) return got.take_error();
-        auto& repodata = *got;
+        if (got->sharded) {
+          solve::RepodataSource source;
+          source.channel = ch.canonical_name();
+          source.channel_url = ch.base_url();
+          source.subdir = subdir;
+          source.origin = got->sharded->index_url;
+          source.form = solve::RepodataSource::Form::shards;
+          out.sources.push_back(std::move(source));
+          out.sharded.push_back(got->sharded);
+          continue;
+        }
+        auto& repodata = *got->monolithic;
         if (repodata.source == channel::RepodataSource::absent) continue;
         out.json.push_back(std::move(repodata.json));
         const Bytes& bytes = out.json.back();
@@ -315,6 +378,7 @@ Result<void> fetch_platform(const Inputs& in, const Options& options, const std:
                                repodata.url,
                                bytes.readable_past_end(),
                                repodata.xxh3});
+        out.sharded.push_back(nullptr);
       }
     }
   }
@@ -546,7 +610,9 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
   auto& environment = lock.environments[lockfile::k_default_environment];
   environment.channels = in.hash_input.channels;
   std::unique_ptr<pypi::Provider> pip_provider;  // made at the first pip resolution, shared
+  std::unique_ptr<channel::ShardFetcher> shard_fetcher;  // made when a platform is solved
   for (const auto& platform : in.platforms) {
+    solve::ShardedRecords* request_shards = nullptr;
     lock.metadata.content_hash[platform] = hashes[platform];
     const auto* before = packages_of(existing, platform);
     if (before && options.update.empty() && !options.exclude_newer) {
@@ -576,6 +642,11 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
     }
     Fetched fetched;
     ENVLOCK_TRY_VOID(fetch_platform(in, options, platform, cache_root, progress, fetched));
+    if (!shard_fetcher)
+      shard_fetcher =
+          std::make_unique<channel::ShardFetcher>(fetch_options(in, options, cache_root));
+    LockShards shards(fetched, *shard_fetcher, progress);
+    request_shards = &shards;
     solve::Request request;
     request.specs = in.specs[platform];
     for (const auto& vp : virtual_packages_for(in.virtual_packages, platform))
@@ -587,6 +658,7 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
                                    : solve::ChannelPriority::disabled;
     request.exclude_newer_ms = exclude_newer;
     request.cache_dir = index_cache;
+    request.shards = request_shards;
     // A pip name in --update is the pip resolution's business, not the conda solve's.
     for (const auto& name : options.update)
       if (!before || std::any_of(before->begin(), before->end(), [&](const auto& p) {

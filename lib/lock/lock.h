@@ -20,6 +20,8 @@ enum class Kind { lock, explicit_files };
 enum class Offline { no, yes };
 /// Whether warnings about the inputs (unknown keys) are errors.
 enum class Strict { no, yes };
+/// Whether sharded repodata (CEP 16) is used where a channel serves it.
+enum class Shards { yes, no };
 /// conda's channel_priority: strict, flexible (conda's default), disabled.
 enum class Priority { strict, flexible, disabled };
 
@@ -41,6 +43,8 @@ struct Options {
   std::vector<std::string> mirrors;           ///< --mirror ORIGINAL=MIRROR
   Offline offline = Offline::no;
   Priority priority = Priority::strict;
+  /// --no-shards: read repodata.json(.zst) even where the channel serves shards.
+  Shards shards = Shards::yes;
   Strict strict = Strict::no;  ///< --strict: an input warning is an error (exit 2)
   std::string cache_dir;       ///< "" = $ENVLOCK_CACHE_DIR or the XDG default
   std::string working_dir;     ///< where relative paths are resolved; "" = cwd

@@ -95,7 +95,12 @@ std::vector<Result<spec::RepodataIndex>> index_all(const std::vector<RepodataSou
                                                    const std::string& cache_dir) {
   std::vector<std::optional<Result<spec::RepodataIndex>>> built(sources.size());
   parallel_for(sources.size(), 0, [&](size_t i) {
-    built[i].emplace(index_repodata(sources[i], cache_dir));
+    if (sources[i].form == RepodataSource::Form::shards) {
+      static constexpr std::string_view k_empty = R"({"packages":{},"packages.conda":{}})";
+      built[i].emplace(spec::RepodataIndex::build(k_empty, 0, sources[i].origin));
+    } else {
+      built[i].emplace(index_repodata(sources[i], cache_dir));
+    }
   });
   std::vector<Result<spec::RepodataIndex>> out;
   out.reserve(sources.size());
@@ -123,6 +128,19 @@ std::string lowercase(std::string_view text) {
   return out;
 }
 
+// Whether `name` is one of the names the pattern stands for (as names_matching decides).
+bool name_matches_pattern(const std::string& pattern, std::string_view name) {
+  if (pattern.front() == '^') {
+    try {
+      std::regex re(pattern, std::regex::ECMAScript | std::regex::icase);
+      return std::regex_match(name.begin(), name.end(), re);
+    } catch (const std::regex_error&) {
+      return false;
+    }
+  }
+  return spec::glob_match(pattern, lowercase(name));
+}
+
 // The package names of `indexes` that the pattern `name` stands for.
 std::vector<std::string> names_matching(const std::string& pattern,
                                         const std::vector<spec::RepodataIndex>& indexes) {
@@ -144,45 +162,94 @@ std::vector<std::string> names_matching(const std::string& pattern,
 }
 
 // Loads the records of every name the request can reach: the `seeds`, then transitively every
-// name a loaded record depends on (in any source). Per source, in file order. A record that
-// cannot be read is passed over, as libsolv's reader passes over fields it cannot read;
+// name a loaded record depends on (in any source), breadth-first, so that sharded sources are
+// asked for a whole level of names at once. Per source, in file order (sharded sources: the
+// order of a repodata.json whose keys are sorted, "packages" before "packages.conda"). A record
+// that cannot be read is passed over, as libsolv's reader passes over fields it cannot read;
 // `malformed` counts them by name, for messages.
-std::vector<std::vector<Loaded>> load_reachable(
+Result<std::vector<std::vector<Loaded>>> load_reachable(
     const std::vector<RepodataSource>& sources, const std::vector<spec::RepodataIndex>& indexes,
-    const std::vector<std::string>& seeds, std::unordered_map<std::string, size_t>& malformed) {
+    ShardedRecords* shards, const std::vector<std::string>& seeds,
+    std::unordered_map<std::string, size_t>& malformed) {
   std::vector<std::vector<Loaded>> loaded(sources.size());
-  std::unordered_set<std::string> seen(seeds.begin(), seeds.end());
-  std::vector<std::string> work(seen.begin(), seen.end());
-  auto reach = [&](std::string name) {
-    if (!name.empty() && seen.insert(name).second) work.push_back(std::move(name));
+  std::vector<std::vector<std::string>> shard_names(sources.size());
+  for (size_t s = 0; s < sources.size(); ++s)
+    if (sources[s].form == RepodataSource::Form::shards) shard_names[s] = shards->names(s);
+  std::unordered_set<std::string> seen;
+  std::vector<std::string> level;
+  auto reach = [&](std::string name, std::vector<std::string>& into) {
+    if (!name.empty() && seen.insert(name).second) into.push_back(std::move(name));
   };
-  while (!work.empty()) {
-    std::string name = std::move(work.back());
-    work.pop_back();
-    if (is_name_pattern(name)) {
-      for (auto& match : names_matching(name, indexes)) reach(std::move(match));
-      continue;
+  for (const auto& seed : seeds) reach(seed, level);
+  auto keep =
+      [&](size_t s, uint32_t ordinal, spec::PackageRecord record, std::vector<std::string>& next) {
+        for (const auto& dep : record.depends) reach(spec::dependency_name(dep), next);
+        const auto& src = sources[s];
+        if (record.subdir.empty()) record.subdir = src.subdir;
+        record.channel = src.channel;
+        record.url = src.channel_url + "/" + src.subdir + "/" + record.fn;
+        loaded[s].push_back({ordinal, std::move(record)});
+      };
+  while (!level.empty()) {
+    std::vector<std::string> next;
+    std::vector<std::string> names;
+    for (auto& name : level) {
+      if (!is_name_pattern(name)) {
+        names.push_back(std::move(name));
+        continue;
+      }
+      for (auto& match : names_matching(name, indexes)) reach(std::move(match), next);
+      for (const auto& list : shard_names)
+        for (const auto& candidate : list)
+          if (name_matches_pattern(name, candidate)) reach(candidate, next);
     }
-    for (size_t s = 0; s < sources.size(); ++s) {
-      for (uint32_t ordinal : indexes[s].records_named(name)) {
-        auto record = indexes[s].record(ordinal);
-        if (!record.ok()) {
-          ++malformed[name];
+    std::vector<std::pair<size_t, std::string>> wanted;
+    for (const auto& name : names)
+      for (size_t s = 0; s < sources.size(); ++s)
+        if (sources[s].form == RepodataSource::Form::shards) wanted.emplace_back(s, name);
+    std::vector<std::vector<spec::PackageRecord>> fetched;
+    if (!wanted.empty()) {
+      ENVLOCK_TRY(got, shards->load(wanted));
+      fetched = std::move(got);
+    }
+    size_t w = 0;
+    for (const auto& name : names) {
+      for (size_t s = 0; s < sources.size(); ++s) {
+        if (sources[s].form == RepodataSource::Form::shards) {
+          for (auto& record : fetched[w]) keep(s, 0, std::move(record), next);
+          ++w;
           continue;
         }
-        for (const auto& dep : record->depends) reach(spec::dependency_name(dep));
-        const auto& src = sources[s];
-        if (record->subdir.empty()) record->subdir = src.subdir;
-        record->channel = src.channel;
-        record->url = src.channel_url + "/" + src.subdir + "/" + record->fn;
-        loaded[s].push_back({ordinal, std::move(record).value()});
+        for (uint32_t ordinal : indexes[s].records_named(name)) {
+          auto record = indexes[s].record(ordinal);
+          if (!record.ok()) {
+            ++malformed[name];
+            continue;
+          }
+          keep(s, ordinal, std::move(record).value(), next);
+        }
       }
     }
+    level = std::move(next);
   }
-  for (auto& records : loaded)
-    std::sort(records.begin(), records.end(), [](const Loaded& a, const Loaded& b) {
-      return a.ordinal < b.ordinal;
-    });
+  for (size_t s = 0; s < sources.size(); ++s) {
+    auto& records = loaded[s];
+    if (sources[s].form == RepodataSource::Form::shards) {
+      // conda-index and rattler-index write repodata.json with sorted keys: the same order
+      // here makes a sharded solve see its records exactly as a monolithic one does.
+      auto key = [](const Loaded& l) {
+        return std::pair(l.record.fn.ends_with(".conda"), std::string_view(l.record.fn));
+      };
+      std::stable_sort(records.begin(), records.end(), [&](const Loaded& a, const Loaded& b) {
+        return key(a) < key(b);
+      });
+      for (size_t i = 0; i < records.size(); ++i) records[i].ordinal = static_cast<uint32_t>(i);
+    } else {
+      std::sort(records.begin(), records.end(), [](const Loaded& a, const Loaded& b) {
+        return a.ordinal < b.ordinal;
+      });
+    }
+  }
   return loaded;
 }
 
@@ -839,7 +906,11 @@ Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request&
   for (const auto& held : request.held) seeds.push_back(held.name);
   for (const auto& name : request.update) seeds.push_back(name);
   std::unordered_map<std::string, size_t> malformed;  // name -> records that could not be read
-  auto loaded = load_reachable(sources, indexes, seeds, malformed);
+  if (request.shards == nullptr)
+    for (const auto& src : sources)
+      if (src.form == RepodataSource::Form::shards)
+        return Error{ErrorKind::internal, src.origin, "a sharded source without a shard loader"};
+  ENVLOCK_TRY(loaded, load_reachable(sources, indexes, request.shards, seeds, malformed));
 
   // 2. Exclusions: records newer than the cut-off, and (strict priority) names shadowed by a
   //    higher-priority channel never enter the pool.

@@ -39,6 +39,24 @@ struct RepodataSource {
   std::size_t readable_past_end = 0;
   /// xxh3_64 of `json` when the caller has it already (0: computed when a cache needs it).
   std::uint64_t xxh3 = 0;
+  /// Sharded repodata (CEP 16): `json` is unused and the records of a name come from
+  /// Request::shards when the request reaches the name.
+  enum class Form { json, shards } form = Form::json;
+};
+
+/// Records fetched by name (sharded repodata). The solve walks the names its request reaches
+/// breadth-first and asks for each level's new names at once, so that they can be fetched in
+/// parallel.
+class ShardedRecords {
+ public:
+  virtual ~ShardedRecords() = default;
+  /// Every package name source `source` has (for dependency name globs).
+  virtual std::vector<std::string> names(std::size_t source) const = 0;
+  /// For each (source, name) pair, in order: the records of that name in that source (empty when
+  /// it has none). Records need name, version, build, fn and the fields a lock keeps; channel,
+  /// url and (when empty) subdir are set by the solve. Fails as the fetch fails.
+  virtual Result<std::vector<std::vector<spec::PackageRecord>>> load(
+      const std::vector<std::pair<std::size_t, std::string>>& wanted) = 0;
 };
 
 /// A virtual package (__glibc, __unix, ...) the target system provides.
@@ -68,6 +86,9 @@ struct Request {
   /// Folder for cached repodata indexes (one file per repodata, named by its hash); empty
   /// disables the cache.
   std::string cache_dir;
+  /// Where the records of RepodataSource::Form::shards sources come from (must be set when
+  /// there is such a source).
+  ShardedRecords* shards = nullptr;
 };
 
 /// A successful solve: every package to install, sorted by name.
@@ -89,8 +110,9 @@ using Outcome = std::variant<Solution, Unsatisfiable>;
 
 /// Solves `request` against `sources` (the channels in priority order, first = highest).
 /// Fails with ErrorKind::input (naming the repodata, and the line or record) when repodata
-/// that the request reaches is malformed, or when a spec names a package name glob; an
-/// unsatisfiable request is an Outcome, not an Error.
+/// that the request reaches is malformed, or when a spec names a package name glob; with the
+/// error of Request::shards when a shard cannot be loaded; an unsatisfiable request is an
+/// Outcome, not an Error.
 Result<Outcome> solve(const std::vector<RepodataSource>& sources, const Request& request);
 
 }  // namespace envlock::solve

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
+#include <map>
+#include <set>
 
 #include "lib/testing/testing.h"
 #include "lib/util/file.h"
@@ -547,4 +549,85 @@ BOOST_AUTO_TEST_CASE(builds_for_other_pythons_are_left_out_without_changing_the_
 
 BOOST_AUTO_TEST_SUITE_END()
 
+}  // namespace envlock::solve
+
+namespace envlock::solve {
+namespace {
+
+// Serves the records of in-memory repodata by name (the unit test's stand-in for lib/channel's
+// shard fetcher) and records which names each level asked for.
+class RecordsByName final : public ShardedRecords {
+ public:
+  explicit RecordsByName(std::vector<std::string> jsons) {
+    for (const auto& j : jsons) {
+      auto repo = spec::parse_repodata(j, "test");
+      BOOST_REQUIRE(repo.ok());
+      auto& names = m_records.emplace_back();
+      for (auto& r : repo->records) names[r.name].push_back(r);
+    }
+  }
+  std::vector<std::string> names(size_t source) const override {
+    std::vector<std::string> out;
+    for (const auto& [name, _] : m_records[source]) out.push_back(name);
+    return out;
+  }
+  Result<std::vector<std::vector<spec::PackageRecord>>> load(
+      const std::vector<std::pair<size_t, std::string>>& wanted) override {
+    std::vector<std::vector<spec::PackageRecord>> out;
+    std::set<std::string> level;
+    for (const auto& [source, name] : wanted) {
+      level.insert(name);
+      auto it = m_records[source].find(name);
+      out.push_back(it == m_records[source].end() ? std::vector<spec::PackageRecord>{}
+                                                  : it->second);
+    }
+    levels.push_back(level);
+    return out;
+  }
+  std::vector<std::set<std::string>> levels;
+
+ private:
+  std::vector<std::map<std::string, std::vector<spec::PackageRecord>>> m_records;
+};
+
+BOOST_AUTO_TEST_CASE(sharded_sources_are_walked_breadth_first_and_solve_alike) {
+  RecordsByName shards({k_forge, k_main});
+  std::vector<RepodataSource> sources = forge_then_main();
+  for (auto& s : sources) s.form = RepodataSource::Form::shards;
+  Request request = request_for({"requests"});
+  request.shards = &shards;
+  auto sharded = solve(sources, request);
+  BOOST_REQUIRE(sharded.ok());
+  // Level by level: the request, its dependency, then python's (zlib's depend on nothing).
+  BOOST_REQUIRE(shards.levels.size() == 3u);
+  BOOST_TEST((shards.levels[0] == std::set<std::string>{"requests"}));
+  BOOST_TEST((shards.levels[1] == std::set<std::string>{"python"}));
+  BOOST_TEST((shards.levels[2] == std::set<std::string>{"__glibc", "zlib"}));
+  // The same records as JSON give the same solution, field for field.
+  auto json = solve(forge_then_main(), request_for({"requests"}));
+  BOOST_REQUIRE(json.ok());
+  auto a = by_name(*sharded), b = by_name(*json);
+  BOOST_REQUIRE(a.size() == b.size());
+  for (const auto& [name, r] : b) {
+    BOOST_TEST(a[name].url == r.url);
+    BOOST_TEST(a[name].channel == r.channel);
+    BOOST_TEST(a[name].sha256 == r.sha256);
+    BOOST_TEST(a[name].depends == r.depends);
+  }
+  // A loader that fails fails the solve with its error.
+  class Failing final : public ShardedRecords {
+   public:
+    std::vector<std::string> names(size_t) const override { return {}; }
+    Result<std::vector<std::vector<spec::PackageRecord>>> load(
+        const std::vector<std::pair<size_t, std::string>>&) override {
+      return Error{ErrorKind::network, "shard", "gone"};
+    }
+  } failing;
+  request.shards = &failing;
+  auto failed = solve(sources, request);
+  BOOST_REQUIRE(!failed.ok());
+  BOOST_TEST(failed.error().to_string() == "shard: gone");
+}
+
+}  // namespace
 }  // namespace envlock::solve

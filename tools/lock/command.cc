@@ -21,7 +21,7 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
     lock::Options o;
     std::vector<std::string> kinds;
     std::string priority = "strict";
-    bool offline = false, json = false, verbose = false;
+    bool offline = false, json = false, verbose = false, no_shards = false;
     double timeout = 30;
     app.add_option("-f,--file",
                    o.files,
@@ -68,6 +68,9 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
                  strict,
                  "treat input warnings (an unknown environment.yml key) as errors (exit 2)");
     app.add_flag("--offline", offline, "use cached repodata only");
+    app.add_flag("--no-shards",
+                 no_shards,
+                 "read repodata.json(.zst) even where a channel serves sharded repodata (CEP 16)");
     app.add_option("--timeout",
                    timeout,
                    "seconds to wait for a connection and for each answer (default 30)")
@@ -86,6 +89,7 @@ int lock_command(const std::string& tool, std::vector<std::string> args) {
         o.kinds.push_back(k == "lock" ? lock::Kind::lock : lock::Kind::explicit_files);
     }
     o.offline = offline ? lock::Offline::yes : lock::Offline::no;
+    o.shards = no_shards ? lock::Shards::no : lock::Shards::yes;
     o.strict = strict ? lock::Strict::yes : lock::Strict::no;
     o.priority = priority == "strict"     ? lock::Priority::strict
                  : priority == "flexible" ? lock::Priority::flexible

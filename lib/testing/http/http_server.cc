@@ -6,6 +6,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <ctime>
@@ -105,6 +106,30 @@ struct HttpServer::Impl {
 
   std::map<std::pair<bool, uint64_t>, std::string> bombs;  // (gzip?, size) → bytes on the wire
 
+  // The simulated link (set_link): one bandwidth shared by every connection, as on a real link,
+  // and a delay before each answer.
+  std::atomic<uint64_t> rate{0};  // bytes per second; 0 = unlimited
+  std::atomic<int64_t> latency_ms{0};
+  std::atomic<uint64_t> sent{0};  // body bytes of files answered 200
+  std::mutex link_mutex;
+  std::chrono::steady_clock::time_point link_free{};  // when the link has sent what it was given
+
+  // Waits until `bytes` more have gone through the link; false when the server stops.
+  bool through_link(size_t bytes) {
+    const uint64_t r = rate.load();
+    if (r == 0) return true;
+    std::chrono::steady_clock::time_point done;
+    {
+      std::lock_guard lock(link_mutex);
+      auto now = std::chrono::steady_clock::now();
+      if (link_free < now) link_free = now;
+      link_free += std::chrono::nanoseconds(static_cast<int64_t>(bytes * 1'000'000'000.0 / r));
+      done = link_free;
+    }
+    std::unique_lock lock(mutex);
+    return !stop_cv.wait_until(lock, done, [&] { return stopping; });
+  }
+
   void add(Fault fault) {
     std::lock_guard lock(mutex);
     faults.push_back(std::move(fault));
@@ -130,6 +155,7 @@ struct HttpServer::Impl {
 
   void handle(const httplib::Request& req, httplib::Response& res) {
     const std::string raw_path = req.path;
+    if (int64_t ms = latency_ms.load(); ms > 0) wait_or_stop(std::chrono::milliseconds(ms));
     std::unique_lock lock(mutex);
     // Logged on arrival (status 0 until answered) so stalled requests are counted too.
     const size_t entry = log.size();
@@ -243,6 +269,18 @@ struct HttpServer::Impl {
       return answer(200);
     }
     if (faulty && fault.kind == FaultKind::cut) body.resize(body.size() / 2);
+    if (rate.load() > 0) {
+      auto shared = std::make_shared<std::string>(std::move(body));
+      res.set_content_provider(
+          shared->size(), type, [this, shared](size_t offset, size_t, httplib::DataSink& sink) {
+            size_t n = std::min<size_t>(shared->size() - offset, 16 * 1024);
+            if (!through_link(n)) return false;
+            sent += n;
+            return sink.write(shared->data() + offset, n);
+          });
+      return answer(200);
+    }
+    sent += body.size();
     res.set_content(std::move(body), type);
     answer(200);
   }
@@ -254,6 +292,9 @@ HttpServer::HttpServer(std::string root, int port) : m_impl(std::make_unique<Imp
   while (!impl.root.empty() && impl.root.back() == '/') impl.root.pop_back();
   impl.server.set_keep_alive_max_count(100);
   impl.server.set_tcp_nodelay(true);
+  // A keep-alive connection holds a worker until it closes: enough workers for clients that
+  // keep a pool of connections open (the shard fetcher's 16), plus the tests' one-shot ones.
+  impl.server.new_task_queue = [] { return new httplib::ThreadPool(48); };
   impl.server.Get(R"(/.*)", [&impl](const httplib::Request& req, httplib::Response& res) {
     impl.handle(req, res);
   });
@@ -283,6 +324,15 @@ HttpServer::~HttpServer() {
   m_impl->stop_cv.notify_all();
   m_impl->server.stop();
   if (m_impl->thread.joinable()) m_impl->thread.join();
+}
+
+void HttpServer::set_link(uint64_t bytes_per_second, std::chrono::milliseconds latency) {
+  m_impl->rate = bytes_per_second;
+  m_impl->latency_ms = latency.count();
+}
+
+uint64_t HttpServer::bytes_sent() const {
+  return m_impl->sent.load();
 }
 
 const std::string& HttpServer::url() const {

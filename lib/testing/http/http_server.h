@@ -69,6 +69,10 @@ class HttpServer {
   /// Every request path must start with "/t/<token>/" (else 403); the prefix is removed before
   /// the file is looked up.
   void require_token(std::string token);
+  /// Simulates a network link: every answer waits `latency` before it starts (one round trip),
+  /// and the bodies of every connection share `bytes_per_second` (0 = unlimited). For the
+  /// cold-path benchmark; fault modes are not slowed.
+  void set_link(uint64_t bytes_per_second, std::chrono::milliseconds latency);
   /// Sends this Cache-Control header with every 200 and 304 answer ("" = none).
   void set_cache_control(std::string value);
 
@@ -78,6 +82,8 @@ class HttpServer {
   int status_count(const std::string& path, int status) const;
   /// How many TCP connections requests arrived on so far (kept-alive connections count once).
   int connection_count() const;
+  /// Body bytes of the files answered 200 so far (fault answers not counted).
+  uint64_t bytes_sent() const;
   /// All requests so far, in arrival order, as "<path> <status>".
   std::vector<std::string> request_log() const;
 

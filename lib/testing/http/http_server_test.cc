@@ -5,7 +5,10 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <atomic>
 #include <boost/test/unit_test.hpp>
+#include <thread>
+#include <vector>
 
 #include "lib/testing/testing.h"
 
@@ -40,6 +43,29 @@ BOOST_AUTO_TEST_CASE(serves_files_with_etag_and_304) {
   auto missing = client.Get("/chan/linux-64/repodata.json");
   BOOST_REQUIRE(missing);
   BOOST_TEST(missing->status == 404);
+}
+
+BOOST_AUTO_TEST_CASE(a_limited_link_still_serves_every_byte_to_parallel_keep_alive_clients) {
+  TempDir dir;
+  std::string big;
+  for (int i = 0; big.size() < 200'000; ++i) big += std::to_string(i) + ",";
+  write_text(dir / "big.txt", big);
+  HttpServer server(dir.path());
+  server.set_link(8 << 20, std::chrono::milliseconds(1));
+  // More keep-alive clients than httplib's default worker count: none may starve.
+  std::vector<std::thread> threads;
+  std::atomic<int> good{0};
+  for (int t = 0; t < 12; ++t)
+    threads.emplace_back([&] {
+      httplib::Client client(server.url());
+      client.set_keep_alive(true);
+      for (int i = 0; i < 2; ++i) {
+        auto r = client.Get("/big.txt");
+        if (r && r->status == 200 && r->body == big) ++good;
+      }
+    });
+  for (auto& t : threads) t.join();
+  BOOST_TEST(good.load() == 24);
 }
 
 BOOST_AUTO_TEST_CASE(faults_fire_the_given_number_of_times) {
