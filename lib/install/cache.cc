@@ -278,6 +278,30 @@ std::string package_label(const lockfile::LockedPackage& p) {
   return p.name + "-" + p.version + "-" + p.build;
 }
 
+namespace {
+
+// Where a missing artifact is fetched from: its file in the archive when installing from one
+// (never the network), else its URL, which --offline allows only for file:// URLs.
+Result<std::string> download_source(const lockfile::LockedPackage& p, const std::string& label,
+                                    const CacheOptions& options) {
+  if (options.archive_files) {
+    auto it = options.archive_files->find(p.url);
+    if (it == options.archive_files->end()) {
+      return Error{ErrorKind::input, label, "not in the archive"};
+    }
+    return channel::path_to_file_url(it->second);
+  }
+  if (options.offline == Offline::yes && !is_file_url(p.url)) {
+    return Error{
+        ErrorKind::network,
+        label,
+        "not in the package cache " + options.pkgs_dir + " and --offline forbids downloading"};
+  }
+  return p.url;
+}
+
+}  // namespace
+
 Result<CachedPackage> ensure_package(const lockfile::LockedPackage& p,
                                      const CacheOptions& options) {
   const std::string label = package_label(p);
@@ -337,19 +361,7 @@ Result<CachedPackage> ensure_package(const lockfile::LockedPackage& p,
 
   // 3. Download, hash-checked while streaming.
   if (!digests) {
-    std::string source = p.url;
-    if (options.archive_files) {
-      auto it = options.archive_files->find(p.url);
-      if (it == options.archive_files->end()) {
-        return Error{ErrorKind::input, label, "not in the archive"};
-      }
-      source = channel::path_to_file_url(it->second);
-    } else if (options.offline == Offline::yes && !is_file_url(p.url)) {
-      return Error{
-          ErrorKind::network,
-          label,
-          "not in the package cache " + options.pkgs_dir + " and --offline forbids downloading"};
-    }
+    ENVLOCK_TRY(source, download_source(p, label, options));
     channel::ExpectedFile expected{p.sha256, p.md5, std::nullopt};
     if (p.size) expected.size = static_cast<uint64_t>(*p.size);
     auto fetched = channel::download_file(source, out.archive_path, expected, options.download);
@@ -423,19 +435,7 @@ Result<CachedWheel> ensure_wheel(const lockfile::LockedPackage& p, const CacheOp
     }
     ::unlink(out.path.c_str());  // corrupt, partial or another artifact: fetch again
   }
-  std::string source = p.url;
-  if (options.archive_files) {
-    auto it = options.archive_files->find(p.url);
-    if (it == options.archive_files->end()) {
-      return Error{ErrorKind::input, label, "not in the archive"};
-    }
-    source = channel::path_to_file_url(it->second);
-  } else if (options.offline == Offline::yes && !is_file_url(p.url)) {
-    return Error{
-        ErrorKind::network,
-        label,
-        "not in the package cache " + options.pkgs_dir + " and --offline forbids downloading"};
-  }
+  ENVLOCK_TRY(source, download_source(p, label, options));
   channel::ExpectedFile expected{p.sha256, "", std::nullopt};
   if (p.size) expected.size = static_cast<uint64_t>(*p.size);
   auto fetched = channel::download_file(source, out.path, expected, options.download);

@@ -28,6 +28,7 @@
 #include "lib/pypi/tags.h"
 #include "lib/pypi/version.h"
 #include "lib/testing/testing.h"
+#include "lib/util/text.h"
 
 namespace envlock::pypi {
 namespace {
@@ -54,26 +55,6 @@ struct Py {
   }
   bool is_seq() const { return k == K::list || k == K::tuple || k == K::set; }
 };
-
-std::string utf8(std::uint32_t cp) {
-  std::string out;
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-  return out;
-}
 
 class Module;
 
@@ -360,11 +341,13 @@ Py PyParser::string_atom() {
           i += 2;
           break;
         case 'u':
-          out += utf8(static_cast<std::uint32_t>(std::stoul(src.substr(i, 4), nullptr, 16)));
+          envlock::append_utf8(
+              out, static_cast<std::uint32_t>(std::stoul(src.substr(i, 4), nullptr, 16)));
           i += 4;
           break;
         case 'U':
-          out += utf8(static_cast<std::uint32_t>(std::stoul(src.substr(i, 8), nullptr, 16)));
+          envlock::append_utf8(
+              out, static_cast<std::uint32_t>(std::stoul(src.substr(i, 8), nullptr, 16)));
           i += 8;
           break;
         default:

@@ -22,6 +22,11 @@ std::pair<int, int> line_column(std::string_view text, size_t byte);
 /// bidirectional overrides become `\u{XXXX}`. Valid printable UTF-8 is kept as it is.
 std::string printable(std::string_view text);
 
+/// Appends code point `cp` to `out` as UTF-8. NUL, surrogates and values past U+10FFFF become
+/// U+FFFD (the replacement character): decoded escapes from untrusted text never make invalid
+/// UTF-8 or an embedded NUL.
+void append_utf8(std::string& out, uint32_t cp);
+
 /// `value` as an int64, saturated at the type's limits (NaN gives 0). Casting a double out of
 /// range is undefined behaviour; JSON numbers like 1e300 reach us in timestamps and sizes.
 int64_t clamp_to_int64(double value);
