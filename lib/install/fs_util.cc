@@ -100,4 +100,23 @@ Result<void> move(const std::string& from, const std::string& to) {
   return Ok{};
 }
 
+Result<void> write_new_file(const std::string& path, std::string_view data, mode_t mode) {
+  if (lexists(path)) ::unlink(path.c_str());
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode & 07777);
+  if (fd < 0) return io_error(path, "create", errno);
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return io_error(path, "write", err);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  ::fchmod(fd, mode & 07777);
+  if (::close(fd) != 0) return io_error(path, "close", errno);
+  return Ok{};
+}
+
 }  // namespace envlock::install::fsu

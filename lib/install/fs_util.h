@@ -2,7 +2,9 @@
 // File system helpers private to lib/install: an flock holder and small POSIX wrappers that
 // return Results.
 
+#include <sys/types.h>
 #include <string>
+#include <string_view>
 
 #include "lib/util/result.h"
 
@@ -42,5 +44,9 @@ Result<void> remove_tree(const std::string& path);
 Result<void> move(const std::string& from, const std::string& to);
 /// The parent folder of a '/'-separated path ("" for a bare name).
 std::string parent_of(const std::string& path);
+/// Writes `data` to a new file at `path` with exactly `mode` (the umask does not strip a
+/// package's mode bits); an existing file or symlink there is unlinked first, never written
+/// through. Fails with ErrorKind::io.
+Result<void> write_new_file(const std::string& path, std::string_view data, mode_t mode);
 
 }  // namespace envlock::install::fsu

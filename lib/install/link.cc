@@ -28,24 +28,6 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
-Result<void> write_new_file(const std::string& path, std::string_view data, mode_t mode) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode & 07777);
-  if (fd < 0) return io_error(path, "create", errno);
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return io_error(path, "write", err);
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  ::fchmod(fd, mode & 07777);  // the umask must not strip the package's mode bits
-  if (::close(fd) != 0) return io_error(path, "close", errno);
-  return Ok{};
-}
-
 Result<void> copy_file(const std::string& from, const std::string& to, mode_t mode) {
   std::error_code ec;
   fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
@@ -231,7 +213,7 @@ Result<LinkedPackage> link_package(const lockfile::LockedPackage& package,
         } else {
           rewritten = replace_prefix_text(data, e.prefix_placeholder, target.prefix, max_shebang);
         }
-        ENVLOCK_TRY_VOID(write_new_file(dst, rewritten, st.st_mode));
+        ENVLOCK_TRY_VOID(fsu::write_new_file(dst, rewritten, st.st_mode));
         if (pd.sha256.empty() || e.path_type != PathType::hardlink) {
           // As below: a file where paths.json names a link is recorded by its own bytes.
           pd.sha256 = hash::hex_digest(hash::Algorithm::sha256, data);
@@ -296,7 +278,7 @@ Result<LinkedPackage> link_package(const lockfile::LockedPackage& package,
       ENVLOCK_TRY_VOID(folders.parent_of(rel));
       const std::string dst = target.root + "/" + rel;
       if (fsu::lexists(dst)) ::unlink(dst.c_str());
-      ENVLOCK_TRY_VOID(write_new_file(dst, *script, 0755));
+      ENVLOCK_TRY_VOID(fsu::write_new_file(dst, *script, 0755));
       prefix::PathData pd;
       pd.path = rel;
       pd.path_type = PathType::unix_python_entry_point;

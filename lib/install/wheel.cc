@@ -43,25 +43,6 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
-Result<void> write_new_file(const std::string& path, std::string_view data, mode_t mode) {
-  if (fsu::lexists(path)) ::unlink(path.c_str());
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode & 07777);
-  if (fd < 0) return io_error(path, "create", errno);
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return io_error(path, "write", err);
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  ::fchmod(fd, mode & 07777);
-  if (::close(fd) != 0) return io_error(path, "close", errno);
-  return Ok{};
-}
-
 // entry_points.txt (an INI file): the console_scripts and gui_scripts lines, "name = obj".
 Result<std::vector<std::string>> script_entry_points(std::string_view text,
                                                      const std::string& where) {
@@ -262,7 +243,7 @@ Result<InstalledWheel> install_wheel(const lockfile::LockedPackage& package,
     if (!parent.empty() && made_dirs.insert(parent).second) {
       ENVLOCK_TRY_VOID(fsu::make_dirs(target.root + "/" + parent));
     }
-    ENVLOCK_TRY_VOID(write_new_file(target.root + "/" + rel, bytes, mode));
+    ENVLOCK_TRY_VOID(fsu::write_new_file(target.root + "/" + rel, bytes, mode));
     installed[rel] = RecordLine{hash::hex_digest(hash::Algorithm::sha256, bytes), bytes.size()};
     return Ok{};
   };
@@ -342,7 +323,8 @@ Result<InstalledWheel> install_wheel(const lockfile::LockedPackage& package,
   rows.push_back(self);
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
   const std::string record_rel = out.dist_info + "/RECORD";
-  ENVLOCK_TRY_VOID(write_new_file(target.root + "/" + record_rel, pypi::write_record(rows), 0644));
+  ENVLOCK_TRY_VOID(
+      fsu::write_new_file(target.root + "/" + record_rel, pypi::write_record(rows), 0644));
   out.files.push_back(record_rel);
   std::sort(out.files.begin(), out.files.end());
   return out;
