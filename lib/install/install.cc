@@ -489,6 +489,19 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
     if (o.interrupt) o.interrupt->cleanup = false;
     return prepared.take_error();
   }
+  // What the commit takes out of an existing prefix: the only files a wheel may write over.
+  std::vector<std::string> remove;
+  if (!fresh) {
+    for (const auto& r : t.unlink) owned_paths(r, remove);
+    if (conda_changes) remove.push_back("conda-meta/history");
+    for (const auto& d : pip_t.unlink) {
+      auto paths = dist_removals(prefix_dir, d);
+      remove.insert(remove.end(), paths.begin(), paths.end());
+    }
+    std::sort(remove.begin(), remove.end());
+    remove.erase(std::unique(remove.begin(), remove.end()), remove.end());
+  }
+  const std::set<std::string> replaced(remove.begin(), remove.end());
   auto stage = [&]() -> Result<void> {
     ENVLOCK_TRY_VOID(fsu::make_dirs(root));
     // Wheels after the conda packages: they land in the locked python's site-packages.
@@ -510,7 +523,8 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
             python_xy,
             site_packages,
             requested.count(pypi::normalize_name(p.name)) ? Requested::yes : Requested::no,
-            o.interrupt};
+            o.interrupt,
+            &replaced};
         ENVLOCK_TRY(done, install_wheel(p, wheels[i].path, wt));
         report.wheels_installed += 1;
         report.files_written += done.files.size() - 1;  // RECORD itself
@@ -589,15 +603,7 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
     if (o.interrupt) o.interrupt->critical = false;
     ENVLOCK_TRY_VOID(std::move(committed));
   } else {
-    std::vector<std::string> remove, add;
-    for (const auto& r : t.unlink) owned_paths(r, remove);
-    if (conda_changes) remove.push_back("conda-meta/history");
-    for (const auto& d : pip_t.unlink) {
-      auto paths = dist_removals(prefix_dir, d);
-      remove.insert(remove.end(), paths.begin(), paths.end());
-    }
-    std::sort(remove.begin(), remove.end());
-    remove.erase(std::unique(remove.begin(), remove.end()), remove.end());
+    std::vector<std::string> add;
     list_tree(root, "", add);
     ENVLOCK_TRY_VOID(commit_update(prefix_dir, remove, add, o.interrupt));
   }
