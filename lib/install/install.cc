@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -45,6 +46,21 @@ Result<std::string> absolute_prefix(const std::string& prefix) {
   while (s.size() > 1 && s.back() == '/') s.pop_back();
   if (s == "/") return Error{ErrorKind::usage, "--prefix", "refusing to install into /"};
   return s;
+}
+
+// An artifact URL's scheme is the lock's word, so one envlock cannot fetch (ftp://, data:) is
+// bad input (exit 2), found before anything is fetched, not a network failure.
+Result<void> fetchable_scheme(const Options& o, const lockfile::LockedPackage& p) {
+  const size_t colon = p.url.find("://");
+  if (colon == std::string::npos) return Ok{};
+  std::string scheme = p.url.substr(0, colon);
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme == "http" || scheme == "https" || scheme == "file") return Ok{};
+  if (scheme.size() > 16) scheme = scheme.substr(0, 16) + "...";
+  return Error{ErrorKind::input,
+               o.lock_path,
+               p.name + (p.manager == lockfile::Manager::pip ? " (pip)" : "") +
+                   ": unsupported URL scheme '" + scheme + "' (use http, https or file)"};
 }
 
 // The conda packages the lock holds for `platform` (one per name); pip ones go to `pip` (one
@@ -94,6 +110,7 @@ Result<std::vector<lockfile::LockedPackage>> locked_packages(
       if (p.url.empty()) {
         return Error{ErrorKind::input, o.lock_path, p.name + " (pip) has no URL to install from"};
       }
+      ENVLOCK_TRY_VOID(fetchable_scheme(o, p));
       auto [at, fresh] = seen_pip.emplace(pypi::normalize_name(p.name), &p);
       if (!fresh) {
         if (at->second->url != p.url) {
@@ -109,6 +126,7 @@ Result<std::vector<lockfile::LockedPackage>> locked_packages(
     if (p.url.empty()) {
       return Error{ErrorKind::input, o.lock_path, p.name + " has no URL to install from"};
     }
+    ENVLOCK_TRY_VOID(fetchable_scheme(o, p));
     auto [at, fresh] = seen.emplace(p.name, &p);
     if (!fresh) {
       if (at->second->url != p.url) {
