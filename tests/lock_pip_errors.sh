@@ -64,6 +64,7 @@ check_line "pkg @ https://example.org/pkg-1.0-py3-none-any.whl" "direct URL requ
 check_line "https://example.org/pkg-1.0.tar.gz" "URL requirements are not supported"
 check_line "./dist/pkg-1.0-py3-none-any.whl" "local paths and archives are not supported"
 check_line "--prefer-binary" "pip option not supported in a lock"
+check_line "--extra-index-url http://127.0.0.1:9/simple/ --pre" "a URL holds no space (one option per pip: line)"
 check_line "requests >>= 2" "not a PEP 508 requirement"
 # A credential in a refused line is not echoed.
 write_env "git+https://bob:hunter2@example.org/r.git"

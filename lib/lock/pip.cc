@@ -144,12 +144,18 @@ Result<PipSection> parse_pip_section(const spec::EnvironmentSpec& env) {
     if (line[0] == '-') {
       if (auto v = option_value(line, "--index-url"); v) {
         if (v->empty()) return fail("names no URL");
+        if (v->find_first_of(" \t") != std::string::npos)
+          return fail("a URL holds no space (one option per pip: line)");
         out.index_url = *v;
       } else if (auto v = option_value(line, "-i"); v) {
         if (v->empty()) return fail("names no URL");
+        if (v->find_first_of(" \t") != std::string::npos)
+          return fail("a URL holds no space (one option per pip: line)");
         out.index_url = *v;
       } else if (auto v = option_value(line, "--extra-index-url"); v) {
         if (v->empty()) return fail("names no URL");
+        if (v->find_first_of(" \t") != std::string::npos)
+          return fail("a URL holds no space (one option per pip: line)");
         out.extra_index_urls.push_back(*v);
       } else if (line == "--pre") {
         out.prereleases = pypi::Prereleases::allow;
