@@ -2,8 +2,9 @@
 # `envlock install` into an existing prefix never writes or removes through a folder that was
 # replaced by a symlink leading out of the prefix: with site-packages/demo_cli -> a folder
 # outside, the repair of demo-cli is refused (exit 2, one line naming the symlink) before
-# anything changes, and the outside folder stays empty. A symlink that stays inside the
-# prefix is followed as before.
+# anything changes, and the outside folder stays empty; verify reports the files found through
+# it as type-differs even when their bytes match. A symlink that stays inside the prefix is
+# followed as before.
 source "$(dirname "$0")/common.sh"
 source "$(dirname "$0")/install_lib.sh"
 source "$(dirname "$0")/install_pip_lib.sh"
@@ -32,6 +33,15 @@ expect_in err "refusing to write through it"
 [ -z "$(ls -A "$outside")" ]
 snapshot "$env" >"$scratch/after"
 diff "$scratch/before" "$scratch/after"
+
+# verify does not take files found through that symlink for the prefix's, even when they match.
+python3 -c "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])" \
+  "$(ls "$srv"/pypi/files/demo_cli-1.0-*.whl)" "$scratch/unzipped"
+cp -r "$scratch/unzipped/demo_cli/." "$outside/"
+run "$ENVLOCK" verify --prefix "$env" --lock "$lock" --level hashes
+expect_rc 1
+expect_in out "type-differs  $site/demo_cli/__init__.py: reached through $site/demo_cli, a symlink out of the prefix (to $outside)"
+rm -rf "${outside:?}"/*
 
 # Inside the prefix: followed (the files land in the folder it names).
 rm "$env/$site/demo_cli"
