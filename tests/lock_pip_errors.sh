@@ -71,4 +71,10 @@ write_env "git+https://bob:hunter2@example.org/r.git"
 lock_it
 expect_rc 2
 expect_not_in err "hunter2"
+# Nor in the parser's own words about a line that is not PEP 508.
+write_env "six[x @ http://bob:hunter2@example.org/six-1.0-py3-none-any.whl"
+lock_it
+expect_rc 2
+expect_in err "not a PEP 508 requirement"
+expect_not_in err "hunter2"
 echo PASS

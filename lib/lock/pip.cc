@@ -138,7 +138,9 @@ Result<PipSection> parse_pip_section(const spec::EnvironmentSpec& env) {
     const std::string line = trim(env.pip[i]);
     const std::string where = i < env.pip_sources.size() ? env.pip_sources[i] : env.pip_source;
     auto fail = [&](const std::string& why) -> Error {
-      return Error{ErrorKind::input, where, "pip line '" + channel::redact_url(line) + "': " + why};
+      return Error{ErrorKind::input,
+                   where,
+                   "pip line '" + channel::redact_url(line) + "': " + channel::redact_url(why)};
     };
     if (line.empty()) continue;
     if (line[0] == '-') {
