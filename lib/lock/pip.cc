@@ -142,7 +142,7 @@ Result<PipSection> parse_pip_section(const spec::EnvironmentSpec& env) {
                    where,
                    "pip line '" + channel::redact_url(line) + "': " + channel::redact_url(why)};
     };
-    if (line.empty()) continue;
+    if (line.empty()) return fail("an empty requirement");
     if (line[0] == '-') {
       if (auto v = option_value(line, "--index-url"); v) {
         if (v->empty()) return fail("names no URL");
