@@ -60,7 +60,10 @@ PY
 # hostile_wheel KIND OUT_DIR: writes a wheel `hostile-1.0-py3-none-any.whl` into OUT_DIR, valid
 # but for one thing: dotdot (a ../ member), absolute (a /etc member), record-outside (RECORD
 # lists ../../../../etc/evil), record-hash (a member whose bytes differ from RECORD),
-# unlisted (a member RECORD does not list), metadata (METADATA without Version). Prints the path.
+# unlisted (a member RECORD does not list), metadata (METADATA without Version), clobber-script
+# (a .data/scripts/python3.11), clobber-data (a .data/data/lib/python3.11/os.py), clobber-entry
+# (a console script named python3.11): the last three land on files of the conda python.
+# Prints the path.
 hostile_wheel() {
   python3 - "$1" "$2" <<'PY'
 import base64, hashlib, os, sys, zipfile
@@ -80,6 +83,12 @@ elif kind == "record-outside":
     extra_record.append("../../../../etc/evil,%s,4" % h(b"bad\n"))
 elif kind == "metadata":
     members[1] = (di + "/METADATA", b"Metadata-Version: 2.1\nName: hostile\n")
+elif kind == "clobber-script":
+    members.append(("hostile-1.0.data/scripts/python3.11", b"#!/bin/sh\necho pwned\n"))
+elif kind == "clobber-data":
+    members.append(("hostile-1.0.data/data/lib/python3.11/os.py", b"pwned = 1\n"))
+elif kind == "clobber-entry":
+    members.append((di + "/entry_points.txt", b"[console_scripts]\npython3.11 = hostile:x\n"))
 record = [("%s,%s,%d" % (p, h(d), len(d))) for p, d in members]
 if kind == "record-hash":
     members[0] = ("hostile/__init__.py", b"x = 2\n")

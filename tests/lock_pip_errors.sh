@@ -64,10 +64,22 @@ check_line "pkg @ https://example.org/pkg-1.0-py3-none-any.whl" "direct URL requ
 check_line "https://example.org/pkg-1.0.tar.gz" "URL requirements are not supported"
 check_line "./dist/pkg-1.0-py3-none-any.whl" "local paths and archives are not supported"
 check_line "--prefer-binary" "pip option not supported in a lock"
+check_line "--extra-index-url http://127.0.0.1:9/simple/ --pre" "a URL holds no space (one option per pip: line)"
 check_line "requests >>= 2" "not a PEP 508 requirement"
+write_env "requests" '""'
+lock_it
+expect_rc 2
+expect_in err "envlock lock: error: $env:9:7: pip line '': an empty requirement"
+[ ! -e "$lock" ]
 # A credential in a refused line is not echoed.
 write_env "git+https://bob:hunter2@example.org/r.git"
 lock_it
 expect_rc 2
+expect_not_in err "hunter2"
+# Nor in the parser's own words about a line that is not PEP 508.
+write_env "six[x @ http://bob:hunter2@example.org/six-1.0-py3-none-any.whl"
+lock_it
+expect_rc 2
+expect_in err "not a PEP 508 requirement"
 expect_not_in err "hunter2"
 echo PASS

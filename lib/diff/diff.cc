@@ -11,6 +11,7 @@
 
 #include "lib/channel/channel.h"
 #include "lib/channel/identity.h"
+#include "lib/channel/url.h"
 #include "lib/lockfile/lockfile.h"
 #include "lib/pypi/version.h"
 #include "lib/spec/version.h"
@@ -185,8 +186,16 @@ std::string channel_of(const LockedPackage& p) {
 // Whether two entries come from one channel: pip compares hosts, conda asks lib/channel (one
 // channel under two names is no move). An unknown channel matches.
 bool same_channel(const LockedPackage& a, const LockedPackage& b) {
+  if (a.manager == Manager::pip) {
+    // The index host without credentials: a password added or rotated is no move.
+    auto host = [](const LockedPackage& p) {
+      return p.url.empty() ? redact_url(p.channel)
+                           : channel_of_url(channel::without_credentials(p.url), p.manager);
+    };
+    std::string ha = host(a), hb = host(b);
+    return ha.empty() || hb.empty() || ha == hb;
+  }
   std::string ca = written_channel(a), cb = written_channel(b);
-  if (a.manager == Manager::pip) return ca.empty() || cb.empty() || ca == cb;
   return channel::same_channel(ca, cb);
 }
 

@@ -356,6 +356,18 @@ BOOST_AUTO_TEST_CASE(pip_versions_equal_by_pep_440_are_no_version_change) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(pip_index_credentials_are_no_move) {
+  // One wheel, its URL with and without an index password: the same host, nothing changed.
+  LockedPackage old_p = wheel("six", "1.16.0");
+  LockedPackage new_p = old_p;
+  new_p.url = "https://bob:hunter2@files.pythonhosted.org/packages/aa/six-1.16.0-py3-none-any.whl";
+  BOOST_TEST(run(lock_of({old_p}), lock_of({new_p})).same());
+  // Another host is a move.
+  new_p.url = "https://bob:hunter2@pypi.example.org/packages/aa/six-1.16.0-py3-none-any.whl";
+  DiffReport moved = run(lock_of({old_p}), lock_of({new_p}));
+  BOOST_TEST(only_change(moved).has(Aspect::channel));
+}
+
 BOOST_AUTO_TEST_CASE(platforms_and_environments_on_one_side_are_reported) {
   Lock a = lock_of({pkg("a", "1", "h_0"), pkg("a", "1", "h_0", "osx-64")});
   a.environments["docs"] = a.environments["default"];

@@ -450,8 +450,15 @@ Result<std::string> render(const lockfile::Lock& lock, const std::string& lock_b
       return render_spdx(lock, lock_bytes, options, chosen, licenses, env);
     case Format::environment_yml:
       return render_environment_yml(options, chosen);
-    case Format::explicit_file:
-      return lockfile::write_explicit(lock, chosen.environment, chosen.platforms.front());
+    case Format::explicit_file: {
+      // A lock may carry a channel token or an index password in its URLs; the export is a
+      // file to share and never repeats them (conda and pip lines alike).
+      lockfile::Lock clean = lock;
+      for (auto& [name, environment] : clean.environments)
+        for (auto& [platform, packages] : environment.packages)
+          for (auto& p : packages) p.url = channel::without_credentials(p.url);
+      return lockfile::write_explicit(clean, chosen.environment, chosen.platforms.front());
+    }
   }
   return Error{ErrorKind::internal, "export", "unknown format"};
 }

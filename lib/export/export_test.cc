@@ -97,6 +97,53 @@ BOOST_AUTO_TEST_CASE(conda_lock_and_its_explicit_render_give_the_same_components
   BOOST_TEST(a == purls_of_cyclonedx(*exp));
 }
 
+BOOST_AUTO_TEST_CASE(explicit_export_never_repeats_url_credentials) {
+  testing::TempDir tmp;
+  const std::string lock = tmp.path() + "/conda-lock.yml";
+  const std::string text =
+      "version: 1\n"
+      "metadata:\n"
+      "  content_hash: {linux-64: abc}\n"
+      "  channels: [{url: conda-forge, used_env_vars: []}]\n"
+      "  platforms: [linux-64]\n"
+      "  sources: [environment.yml]\n"
+      "package:\n"
+      "- name: python\n"
+      "  version: 3.11.8\n"
+      "  manager: conda\n"
+      "  platform: linux-64\n"
+      "  dependencies: {}\n"
+      "  url: https://conda.example.org/t/tk-0123456789abcdef/private/linux-64/"
+      "python-3.11.8-h0_0.conda\n"
+      "  hash: {md5: 0123456789abcdef0123456789abcdef, sha256: " +
+      std::string(64, 'a') +
+      "}\n"
+      "  category: main\n"
+      "  optional: false\n"
+      "- name: six\n"
+      "  version: 1.16.0\n"
+      "  manager: pip\n"
+      "  platform: linux-64\n"
+      "  dependencies: {}\n"
+      "  url: https://bob:hunter2@pypi.example.org/files/six-1.16.0-py3-none-any.whl\n"
+      "  hash: {sha256: " +
+      std::string(64, 'b') +
+      "}\n"
+      "  category: main\n"
+      "  optional: false\n";
+  BOOST_REQUIRE(write_file_atomic(lock, text).ok());
+  auto out = export_file(lock, Format::explicit_file, "linux-64");
+  BOOST_REQUIRE(out.ok());
+  BOOST_TEST(out->find("hunter2") == std::string::npos);
+  BOOST_TEST(out->find("tk-0123456789abcdef") == std::string::npos);
+  BOOST_TEST(
+      out->find("https://conda.example.org/private/linux-64/python-3.11.8-h0_0.conda#sha256:" +
+                std::string(64, 'a')) != std::string::npos);
+  BOOST_TEST(out->find("# pip six @ https://pypi.example.org/files/six-1.16.0-py3-none-any.whl"
+                       "#sha256=" +
+                       std::string(64, 'b')) != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(conda_lock_pixi_lock_and_explicit_of_one_environment_agree) {
   const std::string dir = testing::corpus_dir() +
                           "/lockfiles/conda-lockfiles/environments/"

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -224,8 +225,51 @@ Result<void> commit_fresh(const std::string& staging, const std::string& prefix)
   return Ok{};
 }
 
+namespace {
+
+// A folder of the prefix replaced by a symlink out of it (`site-packages/attrs -> /etc`) would
+// make every rename and removal below it land outside the prefix. Symlinks that stay inside
+// (conda packages ship some, `lib64 -> lib`) are fine.
+Result<void> no_symlink_out(const std::string& prefix, const std::vector<std::string>& remove,
+                            const std::vector<std::string>& add) {
+  char* real = ::realpath(prefix.c_str(), nullptr);
+  if (!real) return Ok{};  // nothing there to write through
+  const std::string root(real);
+  ::free(real);
+  std::set<std::string> checked;
+  for (const auto* list : {&remove, &add}) {
+    for (const auto& path : *list) {
+      for (size_t slash = path.find('/'); slash != std::string::npos;
+           slash = path.find('/', slash + 1)) {
+        const std::string folder = path.substr(0, slash);
+        if (!checked.insert(folder).second) continue;
+        const std::string full = prefix + "/" + folder;
+        struct stat st {};
+        if (::lstat(full.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) continue;
+        char* target = ::realpath(full.c_str(), nullptr);
+        std::string resolved = target ? target : "";
+        ::free(target);
+        if (resolved.empty() || (resolved != root && resolved.rfind(root + "/", 0) != 0)) {
+          return Error{ErrorKind::input,
+                       full,
+                       "a symlink out of the prefix" +
+                           (resolved.empty() ? std::string() : " (to " + resolved + ")") +
+                           "; refusing to write through it"};
+        }
+      }
+    }
+  }
+  return Ok{};
+}
+
+}  // namespace
+
 Result<void> commit_update(const std::string& prefix, const std::vector<std::string>& remove,
                            const std::vector<std::string>& add, InterruptState* interrupt) {
+  if (auto safe = no_symlink_out(prefix, remove, add); !safe.ok()) {
+    (void)fsu::remove_tree(txn_dir(prefix));  // the staged files: nothing was applied
+    return safe.take_error();
+  }
   Journal j{remove, add};
   // A new file that lands on a path nobody removes (a clobber or an untracked file) is backed up
   // too, so that undoing restores it.

@@ -78,7 +78,9 @@ Result<void> commit_fresh(const std::string& staging, const std::string& prefix)
 /// skipped), `add` prefix-relative paths staged under `txn_dir(prefix)/new`. Writes the journal,
 /// applies it, removes folders that became empty, deletes the journal and the staging folder.
 /// On a failure midway the applied steps are undone; if undoing fails too the journal stays
-/// for recover_prefix(). `interrupt` (may be null) is marked critical throughout.
+/// for recover_prefix(). `interrupt` (may be null) is marked critical throughout. Fails with
+/// ErrorKind::input, before anything changes, when a folder on the way to a path is a symlink
+/// that leads out of the prefix (or nowhere).
 Result<void> commit_update(const std::string& prefix, const std::vector<std::string>& remove,
                            const std::vector<std::string>& add, InterruptState* interrupt);
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -45,6 +46,21 @@ Result<std::string> absolute_prefix(const std::string& prefix) {
   while (s.size() > 1 && s.back() == '/') s.pop_back();
   if (s == "/") return Error{ErrorKind::usage, "--prefix", "refusing to install into /"};
   return s;
+}
+
+// An artifact URL's scheme is the lock's word, so one envlock cannot fetch (ftp://, data:) is
+// bad input (exit 2), found before anything is fetched, not a network failure.
+Result<void> fetchable_scheme(const Options& o, const lockfile::LockedPackage& p) {
+  const size_t colon = p.url.find("://");
+  if (colon == std::string::npos) return Ok{};
+  std::string scheme = p.url.substr(0, colon);
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme == "http" || scheme == "https" || scheme == "file") return Ok{};
+  if (scheme.size() > 16) scheme = scheme.substr(0, 16) + "...";
+  return Error{ErrorKind::input,
+               o.lock_path,
+               p.name + (p.manager == lockfile::Manager::pip ? " (pip)" : "") +
+                   ": unsupported URL scheme '" + scheme + "' (use http, https or file)"};
 }
 
 // The conda packages the lock holds for `platform` (one per name); pip ones go to `pip` (one
@@ -94,6 +110,7 @@ Result<std::vector<lockfile::LockedPackage>> locked_packages(
       if (p.url.empty()) {
         return Error{ErrorKind::input, o.lock_path, p.name + " (pip) has no URL to install from"};
       }
+      ENVLOCK_TRY_VOID(fetchable_scheme(o, p));
       auto [at, fresh] = seen_pip.emplace(pypi::normalize_name(p.name), &p);
       if (!fresh) {
         if (at->second->url != p.url) {
@@ -109,6 +126,7 @@ Result<std::vector<lockfile::LockedPackage>> locked_packages(
     if (p.url.empty()) {
       return Error{ErrorKind::input, o.lock_path, p.name + " has no URL to install from"};
     }
+    ENVLOCK_TRY_VOID(fetchable_scheme(o, p));
     auto [at, fresh] = seen.emplace(p.name, &p);
     if (!fresh) {
       if (at->second->url != p.url) {
@@ -489,6 +507,19 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
     if (o.interrupt) o.interrupt->cleanup = false;
     return prepared.take_error();
   }
+  // What the commit takes out of an existing prefix: the only files a wheel may write over.
+  std::vector<std::string> remove;
+  if (!fresh) {
+    for (const auto& r : t.unlink) owned_paths(r, remove);
+    if (conda_changes) remove.push_back("conda-meta/history");
+    for (const auto& d : pip_t.unlink) {
+      auto paths = dist_removals(prefix_dir, d);
+      remove.insert(remove.end(), paths.begin(), paths.end());
+    }
+    std::sort(remove.begin(), remove.end());
+    remove.erase(std::unique(remove.begin(), remove.end()), remove.end());
+  }
+  const std::set<std::string> replaced(remove.begin(), remove.end());
   auto stage = [&]() -> Result<void> {
     ENVLOCK_TRY_VOID(fsu::make_dirs(root));
     // Wheels after the conda packages: they land in the locked python's site-packages.
@@ -510,7 +541,8 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
             python_xy,
             site_packages,
             requested.count(pypi::normalize_name(p.name)) ? Requested::yes : Requested::no,
-            o.interrupt};
+            o.interrupt,
+            &replaced};
         ENVLOCK_TRY(done, install_wheel(p, wheels[i].path, wt));
         report.wheels_installed += 1;
         report.files_written += done.files.size() - 1;  // RECORD itself
@@ -589,15 +621,7 @@ Result<Report> run(const Options& o, const ProgressSink& sink) {
     if (o.interrupt) o.interrupt->critical = false;
     ENVLOCK_TRY_VOID(std::move(committed));
   } else {
-    std::vector<std::string> remove, add;
-    for (const auto& r : t.unlink) owned_paths(r, remove);
-    if (conda_changes) remove.push_back("conda-meta/history");
-    for (const auto& d : pip_t.unlink) {
-      auto paths = dist_removals(prefix_dir, d);
-      remove.insert(remove.end(), paths.begin(), paths.end());
-    }
-    std::sort(remove.begin(), remove.end());
-    remove.erase(std::unique(remove.begin(), remove.end()), remove.end());
+    std::vector<std::string> add;
     list_tree(root, "", add);
     ENVLOCK_TRY_VOID(commit_update(prefix_dir, remove, add, o.interrupt));
   }

@@ -243,8 +243,25 @@ Result<InstalledWheel> install_wheel(const lockfile::LockedPackage& package,
     if (!parent.empty() && made_dirs.insert(parent).second) {
       ENVLOCK_TRY_VOID(fsu::make_dirs(target.root + "/" + parent));
     }
+    // pip writes over anything; a lock install must not: a wheel replacing bin/python3.11 or
+    // lib/python3.11/os.py of a conda package leaves a prefix that no longer verifies.
+    if (installed.count(rel)) {
+      return Error{ErrorKind::input, rel, "two files of the wheel land here"};
+    }
+    if (fsu::lexists(target.root + "/" + rel) ||
+        (fsu::lexists(target.prefix + "/" + rel) &&
+         !(target.replaced && target.replaced->count(rel)))) {
+      return Error{
+          ErrorKind::input, rel, "the wheel would overwrite a file another package installs"};
+    }
     ENVLOCK_TRY_VOID(fsu::write_new_file(target.root + "/" + rel, bytes, mode));
     installed[rel] = RecordLine{hash::hex_digest(hash::Algorithm::sha256, bytes), bytes.size()};
+    return Ok{};
+  };
+  auto put_named =
+      [&](const std::string& rel, std::string_view bytes, mode_t mode) -> Result<void> {
+    auto r = put(rel, bytes, mode);
+    if (!r.ok()) return fail(r.take_error());
     return Ok{};
   };
 
@@ -290,21 +307,21 @@ Result<InstalledWheel> install_wheel(const lockfile::LockedPackage& package,
     if (!script.ok()) return fail(script.take_error());
     const std::string rel =
         std::string(win ? "Scripts/" : "bin/") + name + (win ? "-script.py" : "");
-    ENVLOCK_TRY_VOID(put(rel, *script, 0755));
+    ENVLOCK_TRY_VOID(put_named(rel, *script, 0755));
     out.entry_points.push_back(name);
   }
 
   // The installer's own dist-info files (PEP 376, PEP 610).
-  ENVLOCK_TRY_VOID(put(out.dist_info + "/INSTALLER", "envlock\n", 0644));
+  ENVLOCK_TRY_VOID(put_named(out.dist_info + "/INSTALLER", "envlock\n", 0644));
   if (target.requested == Requested::yes)
-    ENVLOCK_TRY_VOID(put(out.dist_info + "/REQUESTED", "", 0644));
+    ENVLOCK_TRY_VOID(put_named(out.dist_info + "/REQUESTED", "", 0644));
   const std::string url = channel::without_credentials(package.url);
   if (!url.empty()) {
     nlohmann::json direct = {{"archive_info",
                               {{"hash", "sha256=" + hash::normalize_hex(package.sha256)},
                                {"hashes", {{"sha256", hash::normalize_hex(package.sha256)}}}}},
                              {"url", url}};
-    ENVLOCK_TRY_VOID(put(out.dist_info + "/direct_url.json", direct.dump(), 0644));
+    ENVLOCK_TRY_VOID(put_named(out.dist_info + "/direct_url.json", direct.dump(), 0644));
   }
 
   // RECORD: every installed file relative to site-packages, sorted, itself last without hash.

@@ -5,6 +5,7 @@
 // dist-info with RECORD rewritten for the installed files, INSTALLER, REQUESTED and
 // direct_url.json (PEP 376, 427, 610, 627).
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ struct WheelTarget {
   Requested requested = Requested::no;
   /// Checked between files: a requested interrupt stops installing (may be null).
   const InterruptState* interrupt = nullptr;
+  /// Prefix-relative paths the install takes out of `prefix` (may be null): the only files
+  /// already in `prefix` a wheel may write over. A file already under `root` (a conda
+  /// package's, an earlier wheel's) is never written over.
+  const std::set<std::string>* replaced = nullptr;
 };
 
 /// What installing one wheel produced.
@@ -46,12 +51,14 @@ Result<std::string> wheel_member_target(const std::string& member, const std::st
                                         const std::string& dist_name, const WheelTarget& target);
 
 /// Installs the wheel at `wheel_path` (already checked against the lock's sha256) for
-/// `package` under `target.root`, overwriting files already there. Checks before writing
+/// `package` under `target.root`. Checks before writing
 /// anything: every member path (no absolute path, no `..`, no backslash or NUL), that the
 /// wheel's RECORD lists only safe relative paths and gives every member its sha256 and size,
 /// that each member's bytes match RECORD, that Wheel-Version is 1.x, and that METADATA's name
 /// and version are the lock's (PEP 503 / PEP 440 equality). Fails with ErrorKind::input naming
-/// the wheel for any of these and for a malformed entry_points.txt; ErrorKind::io for file
+/// the wheel for any of these, for a malformed entry_points.txt, and for a file (member,
+/// script, entry point) that would overwrite one already under `target.root`, one in
+/// `target.prefix` not in `target.replaced`, or another of the same wheel; ErrorKind::io for file
 /// system failures or an interrupt. Files under `target.root` may be left behind on failure
 /// (the caller owns that folder).
 Result<InstalledWheel> install_wheel(const lockfile::LockedPackage& package,

@@ -556,8 +556,17 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
     report.findings = check_lock(*existing, check_input_of(in));
     for (const auto& platform : in.platforms)
       if (const auto* pkgs = packages_of(existing, platform)) {
-        auto pip =
-            check_pip(in.pip, platform, *pkgs, virtual_packages_for(in.virtual_packages, platform));
+        auto stored = existing->metadata.content_hash.find(platform);
+        const bool as_locked =
+            stored != existing->metadata.content_hash.end() &&
+            lockfile::accepted_content_hashes(in.hash_input, platform).count(stored->second);
+        auto pip = check_pip(
+            in.pip,
+            platform,
+            *pkgs,
+            virtual_packages_for(in.virtual_packages, platform),
+            as_locked ? InputsAsLocked::yes : InputsAsLocked::no,
+            options.cache_dir.empty() ? channel::RepodataCache::default_dir() : options.cache_dir);
         report.findings.insert(report.findings.end(), pip.begin(), pip.end());
       }
     report.outcome =
@@ -609,7 +618,7 @@ Result<Report> run(const Options& options, const ProgressSink& progress) {
   lock.metadata.sources = in.hash_input.sources;
   auto& environment = lock.environments[lockfile::k_default_environment];
   environment.channels = in.hash_input.channels;
-  std::unique_ptr<pypi::Provider> pip_provider;  // made at the first pip resolution, shared
+  std::unique_ptr<pypi::Provider> pip_provider;          // made at the first pip resolution, shared
   std::unique_ptr<channel::ShardFetcher> shard_fetcher;  // made when a platform is solved
   for (const auto& platform : in.platforms) {
     solve::ShardedRecords* request_shards = nullptr;

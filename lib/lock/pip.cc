@@ -1,6 +1,7 @@
 #include "lib/lock/pip.h"
 
 #include <algorithm>
+#include <cctype>
 #include <deque>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -14,6 +15,7 @@
 #include "lib/pypi/requirement.h"
 #include "lib/pypi/specifier.h"
 #include "lib/pypi/version.h"
+#include "lib/util/file.h"
 #include "lib/util/text.h"
 
 namespace envlock::lock {
@@ -136,18 +138,26 @@ Result<PipSection> parse_pip_section(const spec::EnvironmentSpec& env) {
     const std::string line = trim(env.pip[i]);
     const std::string where = i < env.pip_sources.size() ? env.pip_sources[i] : env.pip_source;
     auto fail = [&](const std::string& why) -> Error {
-      return Error{ErrorKind::input, where, "pip line '" + channel::redact_url(line) + "': " + why};
+      return Error{ErrorKind::input,
+                   where,
+                   "pip line '" + channel::redact_url(line) + "': " + channel::redact_url(why)};
     };
-    if (line.empty()) continue;
+    if (line.empty()) return fail("an empty requirement");
     if (line[0] == '-') {
       if (auto v = option_value(line, "--index-url"); v) {
         if (v->empty()) return fail("names no URL");
+        if (v->find_first_of(" \t") != std::string::npos)
+          return fail("a URL holds no space (one option per pip: line)");
         out.index_url = *v;
       } else if (auto v = option_value(line, "-i"); v) {
         if (v->empty()) return fail("names no URL");
+        if (v->find_first_of(" \t") != std::string::npos)
+          return fail("a URL holds no space (one option per pip: line)");
         out.index_url = *v;
       } else if (auto v = option_value(line, "--extra-index-url"); v) {
         if (v->empty()) return fail("names no URL");
+        if (v->find_first_of(" \t") != std::string::npos)
+          return fail("a URL holds no space (one option per pip: line)");
         out.extra_index_urls.push_back(*v);
       } else if (line == "--pre") {
         out.prereleases = pypi::Prereleases::allow;
@@ -256,9 +266,53 @@ lockfile::LockedPackage locked_of(const pypi::ResolvedDistribution& d,
   return p;
 }
 
+namespace {
+
+// The requirements `extras` of the locked wheel `p` add on `env` (those a marker gives only with
+// one of the extras), from its METADATA in the index client's cache; one error when that file
+// is not there or not readable.
+std::vector<Result<pypi::Requirement>> extra_requirements(const lockfile::LockedPackage& p,
+                                                          const std::vector<std::string>& extras,
+                                                          const pypi::MarkerEnvironment& env,
+                                                          const std::string& cache_root) {
+  std::vector<Result<pypi::Requirement>> out;
+  auto unverified = [&](const std::string& why) {
+    out.push_back(Error{
+        ErrorKind::input, "", "cannot tell offline what its extras need (" + why + "); relock"});
+    return out;
+  };
+  std::string sha = p.sha256;
+  const bool hex = sha.size() == 64 && std::all_of(sha.begin(), sha.end(), [](char c) {
+                     return std::isxdigit(static_cast<unsigned char>(c));
+                   });
+  if (!hex) return unverified("no sha256 for " + p.name + " " + p.version);
+  for (char& c : sha) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (cache_root.empty()) return unverified("no cache");
+  auto text =
+      read_file(cache_root + "/pypi/metadata/" + sha + ".metadata", pypi::k_max_metadata_bytes);
+  if (!text.ok())
+    return unverified("the METADATA of " + p.name + " " + p.version + " is not cached");
+  auto meta = pypi::parse_metadata(*text);
+  if (!meta.ok()) return unverified("the cached METADATA of " + p.name + " does not parse");
+  for (const auto& line : meta->requires_dist) {
+    auto req = pypi::parse_requirement(line);
+    if (!req.ok() || !req->marker || req->marker->evaluate(env)) continue;
+    for (const auto& extra : extras) {
+      if (req->marker->evaluate(env, extra)) {
+        out.push_back(std::move(*req));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<Finding> check_pip(const PipSection& pip, const std::string& platform,
                                const std::vector<lockfile::LockedPackage>& packages,
-                               const std::vector<lockfile::VirtualPackage>& virtual_packages) {
+                               const std::vector<lockfile::VirtualPackage>& virtual_packages,
+                               InputsAsLocked as_locked, const std::string& cache_root) {
   std::vector<Finding> out;
   auto add = [&](const std::string& code, const std::string& message) {
     out.push_back({platform, code, message});
@@ -296,6 +350,24 @@ std::vector<Finding> check_pip(const PipSection& pip, const std::string& platfor
       add("pip-requirement-unsatisfied",
           root.source + ": '" + r.str() + "' is not satisfied by the locked " + name + " " +
               *version);
+    } else if (!r.extras.empty() && as_locked == InputsAsLocked::no) {
+      if (auto e = entries.find(name); e != entries.end()) {
+        for (auto& dep : extra_requirements(*e->second, r.extras, env, cache_root)) {
+          if (!dep.ok()) {
+            add("pip-requirement-unverified",
+                root.source + ": '" + r.str() + "': " + dep.error().message);
+            continue;
+          }
+          std::string dep_name = pypi::normalize_name(dep->name);
+          auto locked = version_of(dep_name);
+          if (!locked || !dep->specifier.contains(*locked, pypi::Prereleases::allow)) {
+            add("pip-requirement-unsatisfied",
+                root.source + ": '" + r.str() + "' needs '" + dep->str() + "', and the lock has " +
+                    (locked ? dep_name + " " + *locked : "no " + dep_name));
+          }
+          reach.push_back(dep_name);
+        }
+      }
     }
     reach.push_back(name);
   }

@@ -74,8 +74,17 @@ lockfile::LockedPackage locked_of(const pypi::ResolvedDistribution& d, const std
 /// inside it (pip-requirement-unsatisfied), a pip entry without url or sha256
 /// (pip-entry-unhashed), a dependency of a pip entry missing or outside its constraint
 /// (pip-dependency-missing), a pip entry no requirement reaches (pip-entry-extra).
+/// A lock entry does not record the extras it was resolved with, so for a requirement with
+/// extras (`requests[socks]`) the extras' requirements are read from the wheel's METADATA in
+/// `cache_root`/pypi/metadata (where the lock's index client keeps it, by the entry's sha256)
+/// and must be met too (pip-requirement-unsatisfied); without that file it is reported as not
+/// verifiable offline (pip-requirement-unverified), unless `as_locked` says the inputs' content
+/// hash is the one stored in the lock (the extras are the locked ones).
+enum class InputsAsLocked { no, yes };
 std::vector<Finding> check_pip(const PipSection& pip, const std::string& platform,
                                const std::vector<lockfile::LockedPackage>& packages,
-                               const std::vector<lockfile::VirtualPackage>& virtual_packages);
+                               const std::vector<lockfile::VirtualPackage>& virtual_packages,
+                               InputsAsLocked as_locked = InputsAsLocked::yes,
+                               const std::string& cache_root = {});
 
 }  // namespace envlock::lock

@@ -489,6 +489,31 @@ void check_files(const std::string& prefix_dir, const std::vector<prefix::Prefix
       owned_dirs.insert(path.substr(0, slash));
   };
 
+  // A folder replaced by a symlink out of the prefix (`site-packages/attrs -> /etc`): whatever
+  // is found below it is not the prefix's, however well it matches. Per folder, once.
+  const std::string root_text = root.string();
+  std::map<std::string, std::string> escapes;  // folder -> "" or where its symlink leads
+  auto escape_of = [&](const std::string& path) -> std::pair<std::string, std::string> {
+    for (size_t slash = path.find('/'); slash != std::string::npos;
+         slash = path.find('/', slash + 1)) {
+      const std::string folder = path.substr(0, slash);
+      auto [it, fresh] = escapes.emplace(folder, "");
+      if (fresh) {
+        const std::string full = root_text + "/" + folder;
+        struct stat st;
+        if (::lstat(full.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+          char* real = ::realpath(full.c_str(), nullptr);
+          std::string resolved = real ? real : "";
+          ::free(real);
+          if (!resolved.empty() && resolved != root_text && resolved.rfind(root_text + "/", 0) != 0)
+            it->second = resolved;
+        }
+      }
+      if (!it->second.empty()) return {folder, it->second};
+    }
+    return {};
+  };
+
   for (const auto& record : records) {
     const std::string& pkg = record.name;
     bool softlinked = record.link && record.link->type == 2;  // files are links into pkgs/
@@ -513,6 +538,16 @@ void check_files(const std::string& prefix_dir, const std::vector<prefix::Prefix
       own(e.path);
       ++report.files_checked;
       std::string absolute = (root / e.path).string();
+      if (auto [folder, target] = escape_of(e.path); !folder.empty()) {
+        add(Severity::drift,
+            "type-differs",
+            pkg,
+            e.path,
+            "",
+            "",
+            "reached through " + folder + ", a symlink out of the prefix (to " + target + ")");
+        continue;
+      }
       struct stat st;
       if (::lstat(absolute.c_str(), &st) != 0) {
         if (is_bytecode(e.path) || e.path_type == package::PathType::pyc_file) {
