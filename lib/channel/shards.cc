@@ -124,7 +124,9 @@ Result<std::pair<std::string, std::string>> shards_location(const std::string& b
     auto parts = split_url(rel);
     if (!parts || (parts->scheme != "http" && parts->scheme != "https"))
       return Error{ErrorKind::network, where, "shards_base_url must be an http(s) URL"};
-    return std::pair{rel, redact_url(rel)};
+    std::string shown = redact_url(rel);  // which may drop the trailing '/'
+    if (!shown.ends_with('/')) shown += '/';
+    return std::pair{rel, shown};
   }
   for (size_t i = 0; i <= rel.size();) {
     size_t j = rel.find('/', i);

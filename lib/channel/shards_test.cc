@@ -315,6 +315,18 @@ BOOST_AUTO_TEST_CASE(a_shard_file_name_must_be_a_plain_package_file_name) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(an_absolute_shards_base_url_is_shown_redacted_with_its_slash) {
+  ShardedChannel c;
+  ShardedChannel::write(c.root + "/chan/linux-64/repodata_shards.msgpack.zst",
+                        index_bytes(c.files, "http://user:s3cret@127.0.0.1:1/x/"));
+  auto sub = fetch_subdir(c.channel(), "linux-64", c.options);
+  BOOST_REQUIRE_MESSAGE(sub.ok(), (sub.ok() ? "" : sub.error().to_string()));
+  BOOST_REQUIRE(sub->sharded);
+  BOOST_TEST(sub->sharded->shards_redacted.find("s3cret") == std::string::npos);
+  BOOST_TEST(sub->sharded->shards_redacted.ends_with("/x/"), sub->sharded->shards_redacted);
+  BOOST_TEST(sub->sharded->shards_fetch == "http://user:s3cret@127.0.0.1:1/x/");
+}
+
 BOOST_AUTO_TEST_CASE(shards_base_url_is_taken_literally_never_env_expanded) {
   // Red team: an index whose shards_base_url holds "${VAR}" must not make envlock send the
   // variable's value to the server (the user's own ${VAR}s in -c URLs are expanded, the
