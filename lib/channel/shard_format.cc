@@ -96,6 +96,20 @@ int64_t clamp_double(double d) {
   return static_cast<int64_t>(d);
 }
 
+// "<name>-<version>-<build>.conda" or ".tar.bz2", taken literally in URLs and file names: no
+// '/', '\\', '%', '?', '#', leading '.',
+// or control character.
+bool plain_package_file_name(std::string_view fn) {
+  if (fn.empty() || fn.front() == '.') return false;
+  for (char c : fn)
+    if (c == '/' || c == '\\' || c == '%' || c == '?' || c == '#' ||
+        static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      return false;
+  for (std::string_view ext : {std::string_view(".conda"), std::string_view(".tar.bz2")})
+    if (fn.size() > ext.size() && fn.ends_with(ext)) return true;
+  return false;
+}
+
 // One record, read with the rules parse_record applies to JSON.
 Result<spec::PackageRecord> read_record(std::string_view fn, const msgpack::object& value,
                                         const std::string& where_shard) {
@@ -324,6 +338,12 @@ Result<std::vector<spec::PackageRecord>> parse_shard(std::string_view zst, std::
         if (!is_text(rec.key))
           return Error{ErrorKind::input, where, "a package file name must be a string"};
         ENVLOCK_TRY(record, read_record(text_of(rec.key), rec.val, where));
+        // The file name becomes a URL path and a cache file name: a hostile "../x.conda" or
+        // "a/b.conda" must not reach either (a record's own "fn" may only repeat its key).
+        if (record.fn != text_of(rec.key) || !plain_package_file_name(record.fn))
+          return Error{ErrorKind::input,
+                       where + ": record '" + std::string(text_of(rec.key)) + "'",
+                       "not a plain package file name ending in .conda or .tar.bz2"};
         if (record.name != name)
           return Error{
               ErrorKind::input,

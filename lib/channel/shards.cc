@@ -124,7 +124,9 @@ Result<std::pair<std::string, std::string>> shards_location(const std::string& b
     auto parts = split_url(rel);
     if (!parts || (parts->scheme != "http" && parts->scheme != "https"))
       return Error{ErrorKind::network, where, "shards_base_url must be an http(s) URL"};
-    return std::pair{rel, redact_url(rel)};
+    std::string shown = redact_url(rel);  // which may drop the trailing '/'
+    if (!shown.ends_with('/')) shown += '/';
+    return std::pair{rel, shown};
   }
   for (size_t i = 0; i <= rel.size();) {
     size_t j = rel.find('/', i);
@@ -195,7 +197,7 @@ Result<SubdirRepodata> fetch_subdir(const Channel& channel, std::string_view pla
     sub->index = std::move(index).value();
     ENVLOCK_TRY(
         where,
-        shards_location(sub->index.shards_base_url, location.url, location.redacted_url, redacted));
+        shards_location(sub->index.shards_base_url, fetch_dir, location.redacted_url, redacted));
     sub->shards_fetch = where.first;
     sub->shards_redacted = where.second;
     sub->source = source;
@@ -278,7 +280,6 @@ struct ShardFetcher::Impl {
   FetchOptions options;
   unsigned threads;
   std::string root;
-  EnvLookup env;
   ShardLimits limits;
 
   std::mutex mutex;
@@ -421,12 +422,10 @@ struct ShardFetcher::Impl {
                    shown,
                    "the shard of '" + want.name + "' is not in the cache (" + file +
                        ") and --offline forbids downloading it"};
-    std::string fetch_url;
-    {
-      auto expanded = expand_env(want.subdir->shards_fetch, env, want.subdir->shards_redacted);
-      if (!expanded) return expanded.take_error();
-      fetch_url = *expanded + hex + ".msgpack.zst";
-    }
+    // Never expand_env() here: shards_fetch comes from the index, and a hostile
+    // "${AWS_SECRET_ACCESS_KEY}" in its shards_base_url would send the variable to the server.
+    // The user's own ${VAR}s in the channel URL were expanded before the index was joined to it.
+    const std::string fetch_url = want.subdir->shards_fetch + hex + ".msgpack.zst";
     std::string got_hash;
     for (int round = 0; round < 2; ++round) {  // a wrong hash is refetched once
       ENVLOCK_TRY(body, download(fetch_url, shown, want.name));
@@ -451,7 +450,6 @@ struct ShardFetcher::Impl {
 ShardFetcher::ShardFetcher(FetchOptions options, unsigned threads)
     : m_impl(std::make_unique<Impl>()) {
   m_impl->root = options.cache_dir.empty() ? RepodataCache::default_dir() : options.cache_dir;
-  m_impl->env = options.env ? options.env : process_env();
   m_impl->options = std::move(options);
   m_impl->threads = std::max(1u, threads);
 }

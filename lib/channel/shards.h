@@ -65,17 +65,22 @@ Result<ShardIndex> parse_shard_index(std::string_view zst, const std::string& wh
 /// Decompresses and parses one shard into records ("packages" then "packages.conda", each in
 /// file order; fn from the key, sha256/md5 as lower-case hex whether stored as bytes or text,
 /// fields read as parse_repodata reads them from JSON). Records whose name is not `name` are an
-/// error (a shard holds one name's records). Fails with ErrorKind::input naming `where` as
-/// parse_shard_index does, or naming the record with a field of the wrong type.
+/// error (a shard holds one name's records: it must not override another name's), and so is a
+/// file name (key, or a record's "fn" that differs from it) that is not a plain
+/// `<something>.conda` / `.tar.bz2` name (no '/', '\\', leading '.', control characters). Fails
+/// with ErrorKind::input naming `where` as parse_shard_index does, or naming the record with a
+/// field of the wrong type.
 Result<std::vector<spec::PackageRecord>> parse_shard(std::string_view zst, std::string_view name,
                                                      const std::string& where,
                                                      const ShardLimits& limits = {});
 
 /// One channel subdir served as shards, with its index.
 struct ShardedSubdir {
-  std::string subdir_url;       ///< canonical, credential-free: <base_url>/<platform>
-  std::string index_url;        ///< canonical: <subdir_url>/repodata_shards.msgpack.zst
-  std::string shards_fetch;     ///< where shards are fetched (mirror, credentials or ${VAR}s)
+  std::string subdir_url;  ///< canonical, credential-free: <base_url>/<platform>
+  std::string index_url;   ///< canonical: <subdir_url>/repodata_shards.msgpack.zst
+  /// Where shards are fetched: the mirror's ${VAR}s already expanded (never the index's: its
+  /// shards_base_url is taken literally), credentials included; never shown.
+  std::string shards_fetch;
   std::string shards_redacted;  ///< the same for messages
   ShardIndex index;
   RepodataSource source = RepodataSource::network;  ///< how the index was obtained

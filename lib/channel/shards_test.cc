@@ -270,5 +270,90 @@ BOOST_AUTO_TEST_CASE(shards_base_url_cannot_climb_out_of_the_channel) {
   BOOST_TEST(sub.error().to_string().find("must not contain '..'") != std::string::npos);
 }
 
+// A shard of `name` holding one record under the file name `fn` (and a record "fn" field
+// when `fn_field` is not empty).
+std::string shard_with_file_name(const std::string& name, const std::string& fn,
+                                 const std::string& fn_field = "") {
+  Pack p;
+  p.map(1).str("packages.conda").map(1).str(fn).map(fn_field.empty() ? 2 : 3);
+  p.str("name").str(name).str("version").str("1");
+  if (!fn_field.empty()) p.str("fn").str(fn_field);
+  return zst(p.bytes());
+}
+
+BOOST_AUTO_TEST_CASE(a_shard_file_name_must_be_a_plain_package_file_name) {
+  // Red team: the key becomes <channel>/<subdir>/<fn> in the lock and a file in the package
+  // cache; a hostile mirror must not steer either with a path.
+  for (std::string fn : std::vector<std::string>{"../../x/abc-1-h0_0.conda",
+                                                 "x/abc-1-h0_0.conda",
+                                                 "x\\abc-1-h0_0.tar.bz2",
+                                                 "..%2Fabc-1-h0_0.conda",
+                                                 "abc-1-h0_0.conda?x=1",
+                                                 "abc-1-h0_0.conda#x",
+                                                 ".conda",
+                                                 ".hidden-1-h0_0.conda",
+                                                 "abc-1-h0_0.whl",
+                                                 "abc-1-h0_0.exe",
+                                                 "abc-1\nh0_0.conda",
+                                                 ""}) {
+    BOOST_TEST_INFO("file name " << fn);
+    auto got = parse_shard(shard_with_file_name("abc", fn), "abc", "s");
+    BOOST_REQUIRE(!got.ok());
+    BOOST_TEST((got.error().kind == ErrorKind::input));
+    BOOST_TEST(got.error().to_string().find("not a plain package file name") != std::string::npos);
+  }
+  // A record's own "fn" may not rename it either.
+  auto renamed = parse_shard(
+      shard_with_file_name("abc", "abc-1-h0_0.conda", "../../abc-1-h0_0.conda"), "abc", "s");
+  BOOST_REQUIRE(!renamed.ok());
+  BOOST_TEST(renamed.error().to_string().find("record 'abc-1-h0_0.conda'") != std::string::npos);
+  // The plain names stay readable, with or without a matching "fn".
+  for (std::string fn : {"abc-1-h0_0.conda", "abc-1-h0_0.tar.bz2"}) {
+    auto ok = parse_shard(shard_with_file_name("abc", fn, fn), "abc", "s");
+    BOOST_REQUIRE_MESSAGE(ok.ok(), (ok.ok() ? "" : ok.error().to_string()));
+    BOOST_TEST((*ok)[0].fn == fn);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(an_absolute_shards_base_url_is_shown_redacted_with_its_slash) {
+  ShardedChannel c;
+  ShardedChannel::write(c.root + "/chan/linux-64/repodata_shards.msgpack.zst",
+                        index_bytes(c.files, "http://user:s3cret@127.0.0.1:1/x/"));
+  auto sub = fetch_subdir(c.channel(), "linux-64", c.options);
+  BOOST_REQUIRE_MESSAGE(sub.ok(), (sub.ok() ? "" : sub.error().to_string()));
+  BOOST_REQUIRE(sub->sharded);
+  BOOST_TEST(sub->sharded->shards_redacted.find("s3cret") == std::string::npos);
+  BOOST_TEST(sub->sharded->shards_redacted.ends_with("/x/"), sub->sharded->shards_redacted);
+  BOOST_TEST(sub->sharded->shards_fetch == "http://user:s3cret@127.0.0.1:1/x/");
+}
+
+BOOST_AUTO_TEST_CASE(shards_base_url_is_taken_literally_never_env_expanded) {
+  // Red team: an index whose shards_base_url holds "${VAR}" must not make envlock send the
+  // variable's value to the server (the user's own ${VAR}s in -c URLs are expanded, the
+  // index's are data).
+  ShardedChannel c;
+  const std::string literal = "s-${ENVLOCK_TEST_SECRET}";
+  for (const auto& [name, bytes] : c.files)
+    ShardedChannel::write(c.root + "/chan/linux-64/" + literal + "/" +
+                              hash::hex_digest(hash::Algorithm::sha256, bytes) + ".msgpack.zst",
+                          bytes);
+  ShardedChannel::write(c.root + "/chan/linux-64/repodata_shards.msgpack.zst",
+                        index_bytes(c.files, "./" + literal + "/"));
+  c.options.env = [](const std::string& name) -> std::optional<std::string> {
+    if (name == "ENVLOCK_TEST_SECRET") return std::string("hunter2");
+    return std::nullopt;
+  };
+  auto sub = fetch_subdir(c.channel(), "linux-64", c.options);
+  BOOST_REQUIRE_MESSAGE(sub.ok(), (sub.ok() ? "" : sub.error().to_string()));
+  BOOST_REQUIRE(sub->sharded);
+  BOOST_TEST(sub->sharded->shards_fetch.find("hunter2") == std::string::npos);
+  ShardFetcher fetcher(c.options);
+  auto got = fetcher.fetch({{sub->sharded.get(), "abc"}});
+  BOOST_REQUIRE_MESSAGE(got.ok(), (got.ok() ? "" : got.error().to_string()));
+  BOOST_REQUIRE((*got)[0].size() == 1u);
+  for (const auto& line : c.server.request_log())
+    BOOST_TEST(line.find("hunter2") == std::string::npos, line);
+}
+
 }  // namespace
 }  // namespace envlock::channel
