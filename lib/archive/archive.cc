@@ -511,6 +511,8 @@ Result<Report> create(const Options& o) {
   std::string templ = parent + "/." + fs::path(out).filename().string() + ".envlock-XXXXXX";
   if (!::mkdtemp(templ.data())) return io_error(templ, "create", errno);
   stage.path = templ;
+  // An interrupt (tools/common/cli.cc) removes the stage too: no partial output is left.
+  TemporaryRegistration stage_registration(stage.path, TemporaryKind::folder);
   if (::mkdir((stage.path + "/" + k_channels).c_str(), 0755) != 0) {
     return io_error(stage.path + "/" + k_channels, "create", errno);
   }
@@ -592,6 +594,7 @@ Result<Report> create(const Options& o) {
   std::sort(files.begin(), files.end());
   const std::string tmp = stage.path + ".tar";
   StageGuard tmp_guard{tmp};
+  TemporaryRegistration tmp_registration(tmp);
   ENVLOCK_TRY_VOID(
       write_tar(stage.path,
                 files,

@@ -246,6 +246,16 @@ BOOST_FIXTURE_TEST_CASE(tars_are_byte_identical_and_open_like_the_folder, Fixtur
     BOOST_TEST(located->size() == 3u);
   }
   BOOST_TEST(!fs::exists(root));  // the unpacked copy is gone with the object
+  {
+    // An interrupt (the tools' signal handlers) removes the unpacked copy too.
+    auto opened = OpenedArchive::open(tmp / "a.tar.zst", {}, tmp.path());
+    BOOST_REQUIRE(opened.ok());
+    auto moved = std::move(*opened);  // the registration moves with the folder
+    root = moved.root();
+    BOOST_REQUIRE(fs::exists(root + "/MANIFEST.json"));
+    remove_unfinished_temporaries();
+    BOOST_TEST(!fs::exists(fs::path(root).parent_path()));
+  }
   // A member over the limit is refused while unpacking.
   UnpackLimits small;
   small.max_member_bytes = 1000;

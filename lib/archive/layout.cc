@@ -160,7 +160,8 @@ OpenedArchive::OpenedArchive(OpenedArchive&& other) noexcept
     : m_root(std::move(other.m_root)),
       m_name(std::move(other.m_name)),
       m_manifest(std::move(other.m_manifest)),
-      m_owned(other.m_owned) {
+      m_owned(other.m_owned),
+      m_registration(std::move(other.m_registration)) {
   other.m_owned = false;
 }
 
@@ -171,6 +172,7 @@ OpenedArchive& OpenedArchive::operator=(OpenedArchive&& other) noexcept {
     m_name = std::move(other.m_name);
     m_manifest = std::move(other.m_manifest);
     m_owned = other.m_owned;
+    m_registration = std::move(other.m_registration);
     other.m_owned = false;
   }
   return *this;
@@ -186,6 +188,7 @@ void OpenedArchive::remove_owned() noexcept {
     fs::remove_all(fs::path(m_root).parent_path(), ec);  // the mkdtemp folder around it
   }
   m_owned = false;
+  m_registration.reset();
 }
 
 Result<OpenedArchive> OpenedArchive::open(const std::string& path, const UnpackLimits& limits,
@@ -212,6 +215,8 @@ Result<OpenedArchive> OpenedArchive::open(const std::string& path, const UnpackL
   if (!::mkdtemp(templ.data())) return io_error(templ, "create", errno);
   out.m_root = templ + "/archive";
   out.m_owned = true;  // removed on every return below unless moved out
+  // And by an interrupt while a large tar unpacks or install runs from it.
+  out.m_registration = std::make_unique<TemporaryRegistration>(templ, TemporaryKind::folder);
   if (::mkdir(out.m_root.c_str(), 0755) != 0) return io_error(out.m_root, "create", errno);
   ENVLOCK_TRY_VOID(unpack_tar(path, out.m_root, limits));
   ENVLOCK_TRY_VOID(out.read_manifest());

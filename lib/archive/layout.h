@@ -11,11 +11,13 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "lib/lockfile/lock.h"
+#include "lib/util/file.h"
 #include "lib/util/result.h"
 
 namespace envlock::archive {
@@ -118,6 +120,8 @@ class OpenedArchive {
   std::string m_name;
   Manifest m_manifest;
   bool m_owned = false;  ///< m_root is our temporary folder
+  /// Names the temporary folder to an interrupt (remove_unfinished_temporaries) while owned.
+  std::unique_ptr<TemporaryRegistration> m_registration;
 };
 
 /// Checks that `relative` (is_safe_relative_path) names a regular file under `root` reached

@@ -219,6 +219,17 @@ Check check(const std::vector<lockfile::LockedPackage>& packages, const Machine&
   return result;
 }
 
+void require_platform(Check& check, const std::string& machine_platform) {
+  if (check.platform.empty() || check.platform == "noarch" || check.platform == machine_platform)
+    return;
+  Need need;
+  need.name = "platform";
+  need.spec = check.platform;
+  need.message = "the environment is for " + printable(check.platform) + ", this machine is " +
+                 printable(machine_platform);
+  check.needs.push_back(std::move(need));
+}
+
 std::string summary(const Check& check) {
   std::string out;
   if (check.ok()) {

@@ -78,6 +78,11 @@ struct Check {
 Check check(const std::vector<lockfile::LockedPackage>& packages, const Machine& machine,
             const std::string& platform);
 
+/// Adds to `check` an unsatisfied need named "platform" (spec: the check's platform) when the
+/// check's platform is neither noarch nor `machine_platform` (this machine's subdir, as
+/// spec::host_platform() says): a linux-64 machine cannot run an osx-64 or win-64 environment,
+/// whatever its virtual packages. Never fails.
+void require_platform(Check& check, const std::string& machine_platform);
 /// "this machine: __glibc=2.36, __archspec=1=x86_64_v3, ...; the lock needs: __glibc >=2.17"
 /// or "cannot run this environment: needs glibc >=2.34 (libfoo), this machine has 2.31; ...".
 /// One line, without the trailing newline; names from the lock are made printable.

@@ -133,5 +133,31 @@ BOOST_AUTO_TEST_CASE(the_pangeo_lock_needs_glibc_2_17_or_newer) {
   BOOST_TEST(summary(old).find("this machine has 2.12") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(an_environment_for_another_platform_cannot_run_here) {
+  // An osx-64 environment whose packages need no virtual package: its virtual packages say
+  // nothing against it, but a linux-64 machine still cannot run it.
+  std::vector<lockfile::LockedPackage> packages = {package("zlib", {})};
+  auto c = check(
+      packages, detect("osx-64", fixed("2.39", std::nullopt, "x86_64_v4"), env_of({})), "osx-64");
+  BOOST_TEST(c.ok());
+  require_platform(c, "linux-64");
+  BOOST_TEST(!c.ok());
+  BOOST_REQUIRE(c.failures().size() == 1u);
+  BOOST_TEST(c.failures()[0]->name == "platform");
+  BOOST_TEST(c.failures()[0]->spec == "osx-64");
+  BOOST_TEST(summary(c) ==
+             "this machine cannot run the locked environment: the environment is for osx-64, "
+             "this machine is linux-64");
+  // The machine's own platform and noarch add nothing.
+  auto same = check(
+      packages, detect("linux-64", fixed("2.39", std::nullopt, "x86_64"), env_of({})), "linux-64");
+  require_platform(same, "linux-64");
+  BOOST_TEST(same.ok());
+  BOOST_TEST(same.needs.empty());
+  auto noarch = check(packages, Machine{}, "noarch");
+  require_platform(noarch, "linux-64");
+  BOOST_TEST(noarch.ok());
+}
+
 }  // namespace
 }  // namespace envlock::host

@@ -174,6 +174,12 @@ Result<Activation> activate(const Options& options, const EnvMap& base) {
               ErrorKind::input,
               state_path,
               "env_vars: '" + printable(k) + "' is not a variable name with a string value"};
+        // An environment string ends at its first NUL: the command would see another value.
+        if (v.get_ref<const std::string&>().find('\0') != std::string::npos)
+          return Error{ErrorKind::input,
+                       state_path,
+                       "env_vars: the value of '" + printable(k) +
+                           "' holds a NUL byte, which no environment variable can"};
         env[k] = v.get<std::string>();
       }
     }

@@ -36,7 +36,7 @@ inline constexpr std::uint64_t k_max_state_bytes = 1 << 20;
 /// `base` (the caller's environment). Fails with ErrorKind::usage when the folder does not
 /// exist or has no conda-meta (not an environment) or the name is not found; ErrorKind::input
 /// for a conda-meta/state that is not JSON, is larger than k_max_state_bytes, or whose
-/// env_vars are not an object of strings with variable names.
+/// env_vars are not an object of strings (without NUL bytes) with variable names.
 Result<Activation> activate(const Options& options, const EnvMap& base);
 
 /// The environment after the activate.d scripts ran: without scripts, `activation.environment`;

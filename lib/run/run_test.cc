@@ -101,5 +101,24 @@ BOOST_AUTO_TEST_CASE(a_folder_without_conda_meta_or_a_bad_state_is_refused) {
   BOOST_TEST(a.error().kind == ErrorKind::input);
 }
 
+BOOST_AUTO_TEST_CASE(a_state_value_with_a_nul_byte_is_refused_not_cut_short) {
+  // JSON can say "a\u0000b"; an environment string cannot hold it and the command would see
+  // "a". Odd values that an environment can hold (newlines, '=') are kept whole.
+  Prefix p;
+  p.write("conda-meta/state", R"({"env_vars": {"CUT": "a\u0000b"}})");
+  Options o;
+  o.prefix = p.dir;
+  auto a = activate(o, base());
+  BOOST_REQUIRE(!a.ok());
+  BOOST_TEST(a.error().kind == ErrorKind::input);
+  BOOST_TEST(a.error().where == p.dir + "/conda-meta/state");
+  BOOST_TEST(a.error().message.find("'CUT'") != std::string::npos);
+  BOOST_TEST(a.error().message.find("NUL") != std::string::npos);
+  p.write("conda-meta/state", R"({"env_vars": {"ODD": "x\ny=z"}})");
+  a = activate(o, base());
+  BOOST_REQUIRE(a.ok());
+  BOOST_TEST(a->environment.at("ODD") == "x\ny=z");
+}
+
 }  // namespace
 }  // namespace envlock::run

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -46,18 +47,50 @@ constexpr int k_slots = 32;
 enum SlotState : int { k_free, k_filling, k_ready };
 struct TemporarySlot {
   std::atomic<int> state{k_free};
+  std::atomic<int> folder{0};
   char path[4096];
 };
 TemporarySlot g_temporaries[k_slots];
 
+// Removes `name` (relative to `dir_fd`) and, when it is a folder, everything in it, with system
+// calls only (no allocation: it runs in signal handlers). Entries are removed while the folder
+// is read, so it is read again from the start until a pass finds nothing left; `depth` bounds
+// the recursion (staging folders are a few levels deep).
+void remove_tree_at(int dir_fd, const char* name, int depth) noexcept {
+  if (::unlinkat(dir_fd, name, 0) == 0 || errno == ENOENT) return;
+  if (depth > 32) return;
+  int fd = ::openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return;
+  alignas(struct dirent64) char buf[4096];
+  for (int pass = 0; pass < 1000; ++pass) {
+    bool found = false;
+    if (::lseek(fd, 0, SEEK_SET) != 0) break;
+    for (;;) {
+      ssize_t n = ::getdents64(fd, buf, sizeof buf);
+      if (n <= 0) break;
+      for (ssize_t at = 0; at < n;) {
+        auto* entry = reinterpret_cast<struct dirent64*>(buf + at);
+        at += entry->d_reclen;
+        if (std::strcmp(entry->d_name, ".") == 0 || std::strcmp(entry->d_name, "..") == 0) continue;
+        found = true;
+        remove_tree_at(fd, entry->d_name, depth + 1);
+      }
+    }
+    if (!found) break;
+  }
+  ::close(fd);
+  ::unlinkat(dir_fd, name, AT_REMOVEDIR);
+}
+
 }  // namespace
 
-TemporaryRegistration::TemporaryRegistration(const std::string& path) {
+TemporaryRegistration::TemporaryRegistration(const std::string& path, TemporaryKind kind) {
   if (path.size() >= sizeof(TemporarySlot::path)) return;
   for (int i = 0; i < k_slots; ++i) {
     int expected = k_free;
     if (g_temporaries[i].state.compare_exchange_strong(expected, k_filling)) {
       std::memcpy(g_temporaries[i].path, path.c_str(), path.size() + 1);
+      g_temporaries[i].folder.store(kind == TemporaryKind::folder ? 1 : 0);
       g_temporaries[i].state.store(k_ready);
       m_slot = i;
       return;
@@ -71,7 +104,12 @@ TemporaryRegistration::~TemporaryRegistration() {
 
 void remove_unfinished_temporaries() noexcept {
   for (auto& slot : g_temporaries)
-    if (slot.state.load() == k_ready) ::unlink(slot.path);
+    if (slot.state.load() == k_ready) {
+      if (slot.folder.load())
+        remove_tree_at(AT_FDCWD, slot.path, 0);
+      else
+        ::unlink(slot.path);
+    }
 }
 
 Error io_error(const std::string& path, const std::string& action, int errnum) {

@@ -32,16 +32,21 @@ Result<void> write_file_atomic(const std::string& path, std::string_view content
                                Durability durability = Durability::fsync);
 
 /// Removes the temporary files of write_file_atomic calls still in progress, and of every live
-/// TemporaryRegistration (their targets are untouched). Async-signal-safe: for a signal
-/// handler that is about to end the process.
+/// TemporaryRegistration (their targets are untouched; a folder goes with everything in it,
+/// symlinks removed, never followed). Async-signal-safe: for a signal handler that is about to
+/// end the process.
 void remove_unfinished_temporaries() noexcept;
 
+/// What a TemporaryRegistration names: one file, or a staging folder and all it holds.
+enum class TemporaryKind { file, folder };
+
 /// While alive, names `path` to remove_unfinished_temporaries() (a download's part file, a
-/// temporary being written). One of a fixed number of slots; when all are taken (or the path is
-/// longer than 4095 bytes) the file is not registered and an interrupt leaves it behind.
+/// temporary being written, a staging folder). One of a fixed number of slots; when all are
+/// taken (or the path is longer than 4095 bytes) it is not registered and an interrupt leaves
+/// it behind.
 class TemporaryRegistration {
  public:
-  explicit TemporaryRegistration(const std::string& path);
+  explicit TemporaryRegistration(const std::string& path, TemporaryKind kind = TemporaryKind::file);
   TemporaryRegistration(const TemporaryRegistration&) = delete;
   TemporaryRegistration& operator=(const TemporaryRegistration&) = delete;
   ~TemporaryRegistration();

@@ -66,6 +66,35 @@ BOOST_AUTO_TEST_CASE(read_directory_is_an_error) {
   BOOST_TEST(r.error().message == "is a directory");
 }
 
+BOOST_AUTO_TEST_CASE(an_interrupt_removes_a_registered_staging_folder_and_nothing_else) {
+  namespace fs = std::filesystem;
+  testing::TempDir dir;
+  const std::string stage = dir / "stage";
+  const std::string outside = dir / "outside";
+  fs::create_directories(stage + "/channels/a/linux-64");
+  fs::create_directories(outside);
+  BOOST_REQUIRE(write_file_atomic(outside + "/keep.txt", "keep\n").ok());
+  // Enough files that removing them while the folder is read needs more than one read.
+  for (int i = 0; i < 300; ++i)
+    BOOST_REQUIRE(
+        write_file_atomic(stage + "/channels/a/linux-64/f" + std::to_string(i), "x").ok());
+  fs::create_symlink(outside, stage + "/channels/link");  // removed, never followed
+  const std::string file = dir / "part";
+  BOOST_REQUIRE(write_file_atomic(file, "part").ok());
+  {
+    TemporaryRegistration folder(stage, TemporaryKind::folder);
+    TemporaryRegistration part(file);
+    remove_unfinished_temporaries();
+  }
+  BOOST_TEST(!fs::exists(fs::symlink_status(stage)));
+  BOOST_TEST(!fs::exists(file));
+  BOOST_TEST(fs::exists(outside + "/keep.txt"));
+  // Once the registration is gone, nothing is removed.
+  fs::create_directories(stage);
+  remove_unfinished_temporaries();
+  BOOST_TEST(fs::is_directory(stage));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace envlock

@@ -806,6 +806,7 @@ Result<Report> run(const Options& options) {
                                  return value ? std::optional<std::string>(value) : std::nullopt;
                                }),
                   report.platform);
+  host::require_platform(report.host, spec::host_platform());
 
   // pip distributions: the dist-infos of the prefix python's site-packages that conda does not
   // own. Their RECORD is read only for the file tiers.
