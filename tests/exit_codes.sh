@@ -53,7 +53,7 @@ signalled() {
   set -e
   expect_rc 130
   [ ! -e "$scratch/out.yml" ]
-  ! ls "$scratch" | grep -q '\.tmp\.'
+  if ls "$scratch" | grep -q '\.tmp\.'; then echo "FAIL: exit_codes.sh:56: expected to fail: ls \"\$scratch\" | grep -q '\.tmp\.'" >&2; exit 1; fi
 }
 for sig in TERM INT; do
   signalled "$sig" lock -f "$fifo" -p linux-64 -o "$scratch/out.yml"

@@ -20,10 +20,10 @@ expect_in out '"up_to_date": false'
 [ "$(readlink "$env/bin/python")" = python3.12 ]
 [ "$(readlink "$env/lib/libz.so.1")" = libz.so.1.3.1 ]
 grep -qx "prefix=$env" "$env/lib/pkgconfig/foo.pc"
-! grep -q envlock-demo/build_env "$env/lib/pkgconfig/foo.pc"
+if grep -q envlock-demo/build_env "$env/lib/pkgconfig/foo.pc"; then echo "FAIL: install_demo.sh:23: expected to fail: grep -q envlock-demo/build_env \"\$env/lib/pkgconfig/foo.pc\"" >&2; exit 1; fi
 grep -q "prefix: $env" "$env/bin/python3.12"
 grep -qa "$env/share/libbar/data" "$env/lib/libbar.so.2"
-! grep -qa envlock-demo/build_env "$env/lib/libbar.so.2"
+if grep -qa envlock-demo/build_env "$env/lib/libbar.so.2"; then echo "FAIL: install_demo.sh:26: expected to fail: grep -qa envlock-demo/build_env \"\$env/lib/libbar.so.2\"" >&2; exit 1; fi
 cached_size=$(stat -c %s "$ENVLOCK_CACHE_DIR/pkgs/libbar-2.1.0-h89abcde_0/lib/libbar.so.2")
 [ "$(stat -c %s "$env/lib/libbar.so.2")" = "$cached_size" ]
 grep -qa envlock-demo/build_env "$ENVLOCK_CACHE_DIR/pkgs/libbar-2.1.0-h89abcde_0/lib/libbar.so.2"

@@ -37,7 +37,7 @@ sp="$env/lib/python3.11/site-packages"
 [ -f "$sp/demo_data_pure.py" ] && [ -f "$sp/demo_data_plat.py" ]
 [ "$(head -1 "$env/bin/demo-cli")" = "#!$env/bin/python" ]
 # conda-meta knows nothing of pip (as with pip itself).
-! grep -rq demo_cli "$env/conda-meta"
+if grep -rq demo_cli "$env/conda-meta"; then echo "FAIL: install_pip.sh:40: expected to fail: grep -rq demo_cli \"\$env/conda-meta\"" >&2; exit 1; fi
 
 # What pip writes for the same wheels (Debian's pip puts them under local/ and dist-packages;
 # mapped back to the conda layout), compared file by file and RECORD line by RECORD line.

@@ -50,7 +50,7 @@ with_pip_url "${wheel_url/http:\/\//http://bob:hunter2@}" "sha256: $other"
 refused "$scratch/bad.yml" "sha256 mismatch"
 expect_not_in err "hunter2"
 [ ! -e "$scratch/cache/pkgs/wheels/six-1.16.0-py3-none-any.whl" ] || 
-  ! grep -rl hunter2 "$scratch/cache"
+  if grep -rl hunter2 "$scratch/cache"; then echo "FAIL: install_pip_lock_urls.sh:53: expected to fail: grep -rl hunter2 \"\$scratch/cache\"" >&2; exit 1; fi
 
 # The good lock installs.
 run "$ENVLOCK" install --lock "$good" --prefix "$env" --platform linux-64

@@ -40,7 +40,7 @@ PY
 diff "$scratch/before" "$scratch/after"
 verify_hashes "$env" "$scratch/b.yml" --platform linux-64
 ls "$env/conda-meta" | grep -q '^libfoo-1.2.0-h1234567_1.json$'
-! ls "$env/conda-meta" | grep -q 'demo-data\|libfoo-1.2.0-h1234567_0\|zlib-1.3.0'
+if ls "$env/conda-meta" | grep -q 'demo-data\|libfoo-1.2.0-h1234567_0\|zlib-1.3.0'; then echo "FAIL: install_update.sh:43: expected to fail: ls \"\$env/conda-meta\" | grep -q 'demo-data\|libfoo-1.2.0-h1234567_0\|zlib-1.3.0'" >&2; exit 1; fi
 [ ! -e "$env/share/demo-data" ]
 [ ! -e "$env/lib/libz.so.1.3.0" ]
 [ "$(readlink "$env/lib/libz.so")" = libz.so.1.3.1 ]

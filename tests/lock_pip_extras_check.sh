@@ -27,7 +27,7 @@ write_env "Demo_Markers"
 lock_it
 expect_rc 0
 grep -q "name: demo-markers" "$lock"
-! grep -q "name: demo-cli" "$lock"
+if grep -q "name: demo-cli" "$lock"; then echo "FAIL: lock_pip_extras_check.sh:30: expected to fail: grep -q \"name: demo-cli\" \"\$lock\"" >&2; exit 1; fi
 cp "$lock" "$scratch/locked.yml"
 
 lock_it --check

@@ -22,7 +22,7 @@ for priority in strict flexible; do
 done
 # The lock records the listed channels only (conda-lock's content hash covers those).
 grep -qF -- "- url: file://$scratch/high" "$lock"
-! grep -qF -- "- url: file://$scratch/low" "$lock"
+if grep -qF -- "- url: file://$scratch/low" "$lock"; then echo "FAIL: lock_spec_channel.sh:25: expected to fail: grep -qF -- \"- url: file://\$scratch/low\" \"\$lock\"" >&2; exit 1; fi
 run "$LOCK" -f "$env" -p linux-64 -o "$lock" --check
 expect_rc 0
 

@@ -11,7 +11,7 @@ expect_rc 0
 sed -e 's#url: https://repo.continuum.io/#url: https://repo.anaconda.com/#' \
     -e 's#url: https://repo.anaconda.com/pkgs/free/#url: http://repo.anaconda.com/pkgs/free/#' \
     "$scratch/captured.yml" >"$scratch/today.yml"
-! grep -q continuum "$scratch/today.yml"
+if grep -q continuum "$scratch/today.yml"; then echo "FAIL: verify_channel_aliases.sh:14: expected to fail: grep -q continuum \"\$scratch/today.yml\"" >&2; exit 1; fi
 
 run "$ENVLOCK" verify --prefix "$prefix" --lock "$scratch/today.yml" --level packages
 expect_rc 0
