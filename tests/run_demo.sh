@@ -77,6 +77,8 @@ run "$ENVLOCK" run --prefix "$env" --print-env --format dockerfile
 expect_rc 0
 expect_in out "ENV CONDA_PREFIX=\"$env\""
 expect_in out "ENV DEMO_ORDER=\"az\""
+# The image's own PATH follows the prefix's bin, not this machine's.
+expect_in out "ENV PATH=\"$env/bin:\$PATH\""
 
 # Not an environment, no command: exit 2.
 mkdir -p "$scratch/not-an-env"

@@ -257,25 +257,36 @@ Result<EnvMap> activated_environment(const Activation& activation) {
   return result;
 }
 
-std::string render_changes(const EnvMap& before, const EnvMap& after, Style style) {
+Result<std::string> render_changes(const EnvMap& before, const EnvMap& after, Style style) {
   std::string out;
   for (const auto& [k, v] : after) {
     auto it = before.find(k);
     if (it != before.end() && it->second == v) continue;
     if (style == Style::shell) {
       out += printable(k) + "=" + printable(v) + "\n";
-    } else {
-      std::string quoted;
-      for (char c : v) {
-        if (c == '\\' || c == '"' || c == '$') quoted += '\\';
-        if (c == '\n') {
-          quoted += "\\n";
-          continue;
-        }
-        quoted += c;
-      }
-      out += "ENV " + printable(k) + "=\"" + quoted + "\"\n";
+      continue;
     }
+    if (v.find('\n') != std::string::npos) {
+      return Error{ErrorKind::input,
+                   printable(k),
+                   "the value holds a newline, which a Dockerfile ENV line cannot carry"};
+    }
+    // `/prefix/bin:` + the old PATH: the image's own PATH follows, not this machine's.
+    std::string_view added = v;
+    bool extends = false;
+    if (it != before.end() && !it->second.empty() && v.size() > it->second.size() + 1 &&
+        v.compare(v.size() - it->second.size(), it->second.size(), it->second) == 0 &&
+        v[v.size() - it->second.size() - 1] == ':') {
+      added = std::string_view(v).substr(0, v.size() - it->second.size());
+      extends = true;
+    }
+    std::string quoted;
+    for (char c : added) {
+      if (c == '\\' || c == '"' || c == '$') quoted += '\\';
+      quoted += c;
+    }
+    if (extends) quoted += "$" + k;
+    out += "ENV " + printable(k) + "=\"" + quoted + "\"\n";
   }
   return out;
 }

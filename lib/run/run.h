@@ -46,9 +46,12 @@ Result<EnvMap> activated_environment(const Activation& activation);
 
 /// The variables `after` sets or changes relative to `before`, as `KEY=VALUE` lines sorted by
 /// name (non-printable bytes escaped), or, with Style::dockerfile, `ENV KEY="VALUE"` lines with
-/// `\`, `"`, `$` and newlines escaped as a Dockerfile's ENV reads them.
+/// `\`, `"` and `$` escaped as a Dockerfile's ENV reads them; a value that extends the old one
+/// (PATH's `/prefix/bin:` before the old PATH) is written as `"/prefix/bin:$PATH"`, so the image
+/// keeps its own PATH rather than this machine's. Fails with ErrorKind::input for a dockerfile
+/// value holding a newline (an ENV line cannot carry one).
 enum class Style { shell, dockerfile };
-std::string render_changes(const EnvMap& before, const EnvMap& after, Style style);
+Result<std::string> render_changes(const EnvMap& before, const EnvMap& after, Style style);
 
 /// Runs `options.command` in the activation (sourcing its scripts first, in the same shell that
 /// then execs the command), with stdin, stdout and stderr inherited, and waits for it. Returns

@@ -44,7 +44,9 @@ BOOST_AUTO_TEST_CASE(activation_sets_path_conda_variables_and_state_env_vars) {
   BOOST_TEST(a->environment.at("CONDA_SHLVL") == "3");
   BOOST_TEST(a->environment.at("MY_VAR") == "from state");
   BOOST_TEST(a->environment.at("HOME") == "/root");
-  auto text = render_changes(base(), a->environment, Style::shell);
+  auto rendered = render_changes(base(), a->environment, Style::shell);
+  BOOST_REQUIRE(rendered.ok());
+  const std::string& text = *rendered;
   BOOST_TEST(text.find("MY_VAR=from state\n") != std::string::npos);
   BOOST_TEST(text.find("HOME=") == std::string::npos);
 }
@@ -63,13 +65,30 @@ BOOST_AUTO_TEST_CASE(activate_d_scripts_run_in_name_order_before_the_command) {
   BOOST_REQUIRE(env.ok());
   BOOST_TEST(env->at("ORDER") == "ab");
   BOOST_TEST(env->at("QUOTE") == "x\"$y");
-  auto docker = render_changes(base(), *env, Style::dockerfile);
+  auto rendered = render_changes(base(), *env, Style::dockerfile);
+  BOOST_REQUIRE(rendered.ok());
+  const std::string& docker = *rendered;
+  // PATH gains the prefix's bin before the image's own PATH, never this machine's.
+  BOOST_TEST(docker.find("ENV PATH=\"" + p.dir + "/bin:$PATH\"\n") != std::string::npos);
+  BOOST_TEST(docker.find("/usr/bin:/bin") == std::string::npos);
   BOOST_TEST(docker.find("ENV QUOTE=\"x\\\"\\$y\"\n") != std::string::npos);
   BOOST_TEST(docker.find("ENV ORDER=\"ab\"\n") != std::string::npos);
   // The command sees what the scripts exported.
   auto rc = run_command(*a, {"sh", "-c", "test \"$ORDER\" = ab && exit 7"});
   BOOST_REQUIRE(rc.ok());
   BOOST_TEST(*rc == 7);
+}
+
+BOOST_AUTO_TEST_CASE(a_dockerfile_value_with_a_newline_is_refused) {
+  EnvMap after = base();
+  after["MULTI"] = "a\nb";
+  auto docker = render_changes(base(), after, Style::dockerfile);
+  BOOST_REQUIRE(!docker.ok());
+  BOOST_TEST(docker.error().kind == ErrorKind::input);
+  BOOST_TEST(docker.error().message.find("newline") != std::string::npos);
+  auto shell = render_changes(base(), after, Style::shell);
+  BOOST_REQUIRE(shell.ok());
+  BOOST_TEST(shell->find("MULTI=a\\nb\n") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(exit_codes_and_signals_come_back) {

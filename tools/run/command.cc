@@ -34,8 +34,8 @@ int run_command(const std::string& tool, std::vector<std::string> args) {
     auto activation = value_or_throw(run::activate(o, base));
     if (print_env) {
       auto env = value_or_throw(run::activated_environment(activation));
-      std::cout << run::render_changes(
-          base, env, format == "dockerfile" ? run::Style::dockerfile : run::Style::shell);
+      std::cout << value_or_throw(run::render_changes(
+          base, env, format == "dockerfile" ? run::Style::dockerfile : run::Style::shell));
       return 0;
     }
     std::cout.flush();
