@@ -8,15 +8,7 @@ source "$(dirname "$0")/common.sh"
 source "$(dirname "$0")/install_lib.sh"
 source "$(dirname "$0")/install_pip_lib.sh"
 
-serve_both
-export ENVLOCK_CACHE_DIR="$scratch/cache"
-good="$scratch/good.yml"
-write_lock v1 "$good" linux-64 "$server_url/conda" "$srv/conda" "$python_file"
-add_pip "$good" linux-64 "$server_url/pypi" "$srv/pypi" demo-cli
-env="$short_tmp/env"
-run "$ENVLOCK" install --lock "$good" --prefix "$env" --platform linux-64
-expect_rc 0
-snapshot "$env" >"$scratch/before"
+install_good_pip_prefix
 
 for kind in clobber-script clobber-data clobber-entry; do
   mkdir -p "$scratch/$kind"

@@ -104,3 +104,17 @@ with zipfile.ZipFile(path, "w") as z:
 print(path)
 PY
 }
+
+# Serves both, then installs the demo python and demo-cli into a new prefix: sets $good (its
+# lock) and $env, exports ENVLOCK_CACHE_DIR, and writes the prefix's snapshot to $scratch/before.
+install_good_pip_prefix() {
+  serve_both
+  export ENVLOCK_CACHE_DIR="$scratch/cache"
+  good="$scratch/good.yml"
+  write_lock v1 "$good" linux-64 "$server_url/conda" "$srv/conda" "$python_file"
+  add_pip "$good" linux-64 "$server_url/pypi" "$srv/pypi" demo-cli
+  env="$short_tmp/env"
+  run "$ENVLOCK" install --lock "$good" --prefix "$env" --platform linux-64
+  expect_rc 0
+  snapshot "$env" >"$scratch/before"
+}
